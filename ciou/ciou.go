@@ -1,0 +1,155 @@
+package ciou
+
+import "math"
+
+// Eps is bbox_iou's eps.
+const Eps = 1e-7
+
+// k is 4/π², the weight of the aspect term v.
+const k = 4 / (math.Pi * math.Pi)
+
+// Box is (x, y, w, h): centre and size.
+type Box = [4]float64
+
+// IoU returns the plain intersection over union I/U of a and b, with U
+// including ε as in bbox_iou.
+func IoU(a, b Box) float64 {
+	a1x, a2x, a1y, a2y := a[0]-a[2]/2, a[0]+a[2]/2, a[1]-a[3]/2, a[1]+a[3]/2
+	b1x, b2x, b1y, b2y := b[0]-b[2]/2, b[0]+b[2]/2, b[1]-b[3]/2, b[1]+b[3]/2
+	iw := math.Max(math.Min(a2x, b2x)-math.Max(a1x, b1x), 0)
+	ih := math.Max(math.Min(a2y, b2y)-math.Max(a1y, b1y), 0)
+	inter := iw * ih
+	return inter / (a[2]*a[3] + b[2]*b[3] - inter + Eps)
+}
+
+// CIoU returns the complete IoU of the prediction p and the target t.
+func CIoU(p, t Box) float64 {
+	c, _ := eval(p, t, 0, false)
+	return c
+}
+
+// Grad returns CIoU(p, t) and its gradient with respect to p, with α held
+// constant.
+func Grad(p, t Box) (ciou float64, d Box) {
+	return eval(p, t, 1, true)
+}
+
+// WithAlpha returns CIoU(p, t) with the aspect weight fixed at alpha instead
+// of computed from p and t. Its derivative in p is what Grad returns when
+// alpha is α(p, t): tests use it for finite differences.
+func WithAlpha(p, t Box, alpha float64) float64 {
+	v, iou, rc := parts(p, t)
+	return iou - (rc + alpha*v)
+}
+
+// Alpha returns the aspect weight α(p, t) = v/(v − IoU + 1 + ε).
+func Alpha(p, t Box) float64 {
+	v, iou, _ := parts(p, t)
+	return v / (v - iou + (1 + Eps))
+}
+
+// parts returns v, IoU and ρ²/c².
+func parts(p, t Box) (v, iou, rc float64) {
+	d := math.Atan(t[2]/t[3]) - math.Atan(p[2]/p[3])
+	v = k * d * d
+	x11, x12, y11, y12 := p[0]-p[2]/2, p[0]+p[2]/2, p[1]-p[3]/2, p[1]+p[3]/2
+	x21, x22, y21, y22 := t[0]-t[2]/2, t[0]+t[2]/2, t[1]-t[3]/2, t[1]+t[3]/2
+	iw := math.Max(math.Min(x12, x22)-math.Max(x11, x21), 0)
+	ih := math.Max(math.Min(y12, y22)-math.Max(y11, y21), 0)
+	inter := iw * ih
+	iou = inter / (p[2]*p[3] + t[2]*t[3] - inter + Eps)
+	cw := math.Max(x12, x22) - math.Min(x11, x21)
+	ch := math.Max(y12, y22) - math.Min(y11, y21)
+	dx := x21 + x22 - x11 - x12
+	dy := y21 + y22 - y11 - y12
+	rc = ((dx*dx + dy*dy) / 4) / (cw*cw + ch*ch + Eps)
+	return v, iou, rc
+}
+
+// hi is ∂max(a, b)/∂a under PyTorch's rule: 1, ½ on a tie, else 0.
+func hi(a, b float64) float64 {
+	switch {
+	case a > b:
+		return 1
+	case a == b:
+		return 0.5
+	}
+	return 0
+}
+
+// lo is ∂min(a, b)/∂a: 1, ½ on a tie, else 0.
+func lo(a, b float64) float64 { return hi(b, a) }
+
+// eval computes CIoU(p, t) and, when grad is set, G·∂CIoU/∂p.
+func eval(p, t Box, G float64, grad bool) (ciou float64, d Box) {
+	w1, h1, w2, h2 := p[2], p[3], t[2], t[3]
+	x11, x12, y11, y12 := p[0]-w1/2, p[0]+w1/2, p[1]-h1/2, p[1]+h1/2
+	x21, x22, y21, y22 := t[0]-w2/2, t[0]+w2/2, t[1]-h2/2, t[1]+h2/2
+
+	iw := math.Min(x12, x22) - math.Max(x11, x21)
+	ih := math.Min(y12, y22) - math.Max(y11, y21)
+	iwc, ihc := math.Max(iw, 0), math.Max(ih, 0)
+	inter := iwc * ihc
+	union := w1*h1 + w2*h2 - inter + Eps
+	iou := inter / union
+
+	cw := math.Max(x12, x22) - math.Min(x11, x21)
+	ch := math.Max(y12, y22) - math.Min(y11, y21)
+	c2 := cw*cw + ch*ch + Eps
+	dx := x21 + x22 - x11 - x12
+	dy := y21 + y22 - y11 - y12
+	rho2 := (dx*dx + dy*dy) / 4
+	da := math.Atan(w2/h2) - math.Atan(w1/h1)
+	v := k * da * da
+	alpha := v / (v - iou + (1 + Eps))
+	ciou = iou - (rho2/c2 + v*alpha)
+	if !grad {
+		return ciou, d
+	}
+
+	// Reverse mode; g* are ∂CIoU/∂*.
+	gInter := G/union + G*inter/(union*union) // through I and through U
+	gArea1 := -G * inter / (union * union)    // ∂/∂(w₁h₁)
+	gRho2 := -G / c2
+	gC2 := G * rho2 / (c2 * c2)
+	gV := -G * alpha
+
+	var gx11, gx12, gy11, gy12, gw1, gh1 float64
+	// I = iwc·ihc, clamp passes where the argument is ≥ 0.
+	if iw >= 0 {
+		g := gInter * ihc
+		gx12 += g * lo(x12, x22)
+		gx11 -= g * hi(x11, x21)
+	}
+	if ih >= 0 {
+		g := gInter * iwc
+		gy12 += g * lo(y12, y22)
+		gy11 -= g * hi(y11, y21)
+	}
+	// c² = cw² + ch²
+	gcw, gch := 2*cw*gC2, 2*ch*gC2
+	gx12 += gcw * hi(x12, x22)
+	gx11 -= gcw * lo(x11, x21)
+	gy12 += gch * hi(y12, y22)
+	gy11 -= gch * lo(y11, y21)
+	// ρ² = (dx² + dy²)/4, dx = x₂₁ + x₂₂ − x₁₁ − x₁₂
+	gdx, gdy := gRho2*dx/2, gRho2*dy/2
+	gx11 -= gdx
+	gx12 -= gdx
+	gy11 -= gdy
+	gy12 -= gdy
+	// v = k·(atan(w₂/h₂) − atan(r))², r = w₁/h₁
+	r := w1 / h1
+	gr := gV * k * 2 * da * (-1 / (1 + r*r))
+	gw1 += gr / h1
+	gh1 -= gr * w1 / (h1 * h1)
+	// w₁h₁ in U
+	gw1 += gArea1 * h1
+	gh1 += gArea1 * w1
+	// corners: x₁₁ = x − w/2, x₁₂ = x + w/2
+	d[0] = gx11 + gx12
+	d[1] = gy11 + gy12
+	d[2] = gw1 + (gx12-gx11)/2
+	d[3] = gh1 + (gy12-gy11)/2
+	return ciou, d
+}

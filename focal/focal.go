@@ -1,0 +1,83 @@
+package focal
+
+import (
+	"fmt"
+
+	"github.com/yolo-loss/yololoss/bce"
+)
+
+// DefaultAlpha is FocalLoss's default α in YOLOv5 (utils/loss.py).
+const DefaultAlpha = 0.25
+
+// Focal is YOLOv5's FocalLoss wrapped around bce.BCE:
+//
+//	ℓ = BCE(x, y)·(y·α + (1−y)·(1−α))·(1−p_t)^γ
+type Focal struct {
+	BCE   bce.BCE // the wrapped loss, with its positive weight
+	Gamma float64 // γ ≥ 0
+	Alpha float64 // α ∈ [0, 1]
+}
+
+// Elem returns ℓ and ∂ℓ/∂x (see the package documentation).
+func (f Focal) Elem(x, y float64) (loss, grad float64) {
+	s, sc, sp := bce.Logistic(x)
+	b, db := f.BCE.ElemLogistic(x, y, s, sc, sp)
+	a := y*f.Alpha + (1-y)*(1-f.Alpha)
+	// q = 1 − p_t = y·σ(−x) + (1−y)·σ(x), without cancellation.
+	q := y*sc + (1-y)*s
+	m := bce.Pow(q, f.Gamma)
+	// ∂q^γ/∂x = γ·(1−2y)·s·s̄·q^{γ−1}, with q^{γ−1} = q^γ/q; its limit is 0
+	// at q = 0.
+	var dm float64
+	if q > 0 && f.Gamma != 0 {
+		dm = f.Gamma * (1 - 2*y) * s * sc * (m / q)
+	}
+	// ℓ = a·b·q^γ;  ∂ℓ/∂x = a·(b'·q^γ + b·∂q^γ/∂x)
+	return a * b * m, a * (db*m + b*dm)
+}
+
+// String describes the criterion, e.g. "focal γ=1.5 α=0.25".
+func (f Focal) String() string {
+	return fmt.Sprintf("focal γ=%g α=%g%s", f.Gamma, f.Alpha, pw(f.BCE))
+}
+
+// Quality is YOLOv5's QFocalLoss wrapped around bce.BCE:
+//
+//	ℓ = BCE(x, y)·(y·α + (1−y)·(1−α))·|y − σ(x)|^γ
+type Quality struct {
+	BCE   bce.BCE // the wrapped loss, with its positive weight
+	Gamma float64 // γ ≥ 0
+	Alpha float64 // α ∈ [0, 1]
+}
+
+// Elem returns ℓ and ∂ℓ/∂x (see the package documentation).
+func (f Quality) Elem(x, y float64) (loss, grad float64) {
+	s, sc, sp := bce.Logistic(x)
+	b, db := f.BCE.ElemLogistic(x, y, s, sc, sp)
+	a := y*f.Alpha + (1-y)*(1-f.Alpha)
+	// u = y − σ(x) = y·σ(−x) − (1−y)·σ(x), without cancellation.
+	u := y*sc - (1-y)*s
+	au := u
+	if au < 0 {
+		au = -au
+	}
+	m := bce.Pow(au, f.Gamma)
+	// ∂|u|^γ/∂x = −γ·s·s̄·|u|^γ/u; 0 at u = 0.
+	var dm float64
+	if u != 0 && f.Gamma != 0 {
+		dm = -f.Gamma * s * sc * (m / u)
+	}
+	return a * b * m, a * (db*m + b*dm)
+}
+
+// String describes the criterion, e.g. "qfocal γ=1.5 α=0.25".
+func (f Quality) String() string {
+	return fmt.Sprintf("qfocal γ=%g α=%g%s", f.Gamma, f.Alpha, pw(f.BCE))
+}
+
+func pw(b bce.BCE) string {
+	if b.PosWeight == 0 || b.PosWeight == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" pos_weight=%g", b.PosWeight)
+}

@@ -1,0 +1,45 @@
+package gradcheck
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/diff/fd"
+
+	"github.com/yolo-loss/yololoss/bce"
+)
+
+// Step is the central-difference step: its truncation error h²·f”'/6 and
+// its rounding error ε·f/h balance near 1e-5 for O(1) functions.
+const Step = 1e-5
+
+// Close reports whether an analytic derivative agrees with a finite
+// difference to rel relative to the larger magnitude, or abs absolutely.
+func Close(analytic, numeric, rel, abs float64) bool {
+	d := math.Abs(analytic - numeric)
+	return d <= abs || d <= rel*math.Max(math.Abs(analytic), math.Abs(numeric))
+}
+
+// Elem checks c's derivative in x at (x, y) against a central difference.
+// It returns nil or an error describing the mismatch.
+func Elem(c bce.Criterion, x, y float64) error {
+	_, g := c.Elem(x, y)
+	f := func(v float64) float64 { l, _ := c.Elem(v, y); return l }
+	num := fd.Derivative(f, x, &fd.Settings{Formula: fd.Central, Step: Step})
+	if !Close(g, num, 1e-6, 1e-9) {
+		return fmt.Errorf("%v: ∂ℓ/∂x at x=%g y=%g: analytic %.12g, central difference %.12g", c, x, y, g, num)
+	}
+	return nil
+}
+
+// Gradient checks an analytic gradient of f at x against central
+// differences, element by element, to rel relative or abs absolute.
+func Gradient(f func([]float64) float64, x, analytic []float64, rel, abs float64) error {
+	num := fd.Gradient(nil, f, x, &fd.Settings{Formula: fd.Central, Step: Step})
+	for i := range num {
+		if !Close(analytic[i], num[i], rel, abs) {
+			return fmt.Errorf("∂f/∂x[%d]: analytic %.12g, central difference %.12g", i, analytic[i], num[i])
+		}
+	}
+	return nil
+}

@@ -1,0 +1,45 @@
+package varifocal
+
+import (
+	"fmt"
+
+	"github.com/yolo-loss/yololoss/bce"
+)
+
+// Varifocal is the varifocal loss around bce.BCE:
+//
+//	ℓ = BCE(x, q)·(q·[q>0] + α·|σ(x)−q|^γ·[q≤0])
+type Varifocal struct {
+	BCE   bce.BCE // the wrapped loss, with its positive weight
+	Gamma float64 // γ ≥ 0
+	Alpha float64 // α ∈ [0, 1], the weight of the negatives
+}
+
+// Elem returns ℓ and ∂ℓ/∂x (see the package documentation).
+func (v Varifocal) Elem(x, q float64) (loss, grad float64) {
+	s, sc, sp := bce.Logistic(x)
+	b, db := v.BCE.ElemLogistic(x, q, s, sc, sp)
+	if q > 0 {
+		// w = q, a constant.
+		return b * q, db * q
+	}
+	// d = s − q ≥ 0 for q ≤ 0; for q = 0 it is σ(x) at full precision.
+	d := s - q
+	m := bce.Pow(d, v.Gamma)
+	w := v.Alpha * m
+	// ∂w/∂x = α·γ·s·s̄·|d|^γ/d; 0 at d = 0.
+	var dw float64
+	if d > 0 && v.Gamma != 0 {
+		dw = v.Alpha * v.Gamma * s * sc * (m / d)
+	}
+	return b * w, db*w + b*dw
+}
+
+// String describes the criterion, e.g. "varifocal γ=2 α=0.75".
+func (v Varifocal) String() string {
+	s := fmt.Sprintf("varifocal γ=%g α=%g", v.Gamma, v.Alpha)
+	if v.BCE.PosWeight != 0 && v.BCE.PosWeight != 1 {
+		s += fmt.Sprintf(" pos_weight=%g", v.BCE.PosWeight)
+	}
+	return s
+}
