@@ -1,0 +1,99 @@
+package hyp
+
+import (
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/yolo-loss/yololoss/data/hyps"
+)
+
+// FuzzParse checks that Parse never panics, that its errors are *Error values
+// starting with "hyp: ", and that what it accepts passes Validate and survives a
+// round trip through Marshal.
+func FuzzParse(f *testing.F) {
+	for _, name := range hyps.Names() {
+		data, err := fs.ReadFile(hyps.FS, name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	golden, err := filepath.Glob("../testdata/golden/*/hyp.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, path := range golden[:min(len(golden), 4)] {
+		h, err := Load(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(Marshal(h))
+	}
+	for _, s := range []string{
+		"",
+		"# nothing\n",
+		"---\n",
+		"~",
+		"[1, 2]",
+		"hello",
+		minimal,
+		minimal + "fl_type: varifocal\nfl_alpha: 0.75\nlabel_smoothing: 0.1\nanchors: 3\n",
+		minimal + "box: 1\n",
+		minimal + "fl_gama: 1\n",
+		minimal + "fl_type: vfl\n",
+		minimal + "fl_type: [focal]\n",
+		minimal + "hsv_h: .nan\n",
+		minimal + "hsv_h: -.inf\n",
+		minimal + "hsv_h: 0x10\n",
+		minimal + "hsv_h: 1_000\n",
+		minimal + "hsv_h: !!float 1\n",
+		minimal + "hsv_h: !!int 1.5\n",
+		minimal + "hsv_h: 1e400\n",
+		minimal + "hsv_h: -0.0\n",
+		minimal + "<<: {lr0: 1}\n",
+		minimal + "? [a]\n: 1\n",
+		"box: &a 0.05\ncls: *a\ncls_pw: *a\nobj: *a\nobj_pw: *a\nanchor_t: 4\nfl_gamma: *a\n",
+		"{box: 0.05, cls: 0.5, cls_pw: 1, obj: 1, obj_pw: 1, anchor_t: 4, fl_gamma: 0}",
+		minimal + "---\n" + minimal,
+		"box: [0.05\n",
+		"\tbox: 1\n",
+		"\x00\x01\x02\xff\xfe",
+		"box: \xff\n",
+		"box: &a [*a]\n",
+	} {
+		f.Add([]byte(s))
+	}
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := Parse(data)
+		if err != nil {
+			if h != nil {
+				t.Errorf("Parse returned a Hyp and the error %v", err)
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Errorf("Parse error is %T, want *Error: %v", err, err)
+			}
+			if !strings.HasPrefix(err.Error(), "hyp: ") {
+				t.Errorf("Parse error %q does not start with %q", err, "hyp: ")
+			}
+			return
+		}
+		if err := h.Validate(); err != nil {
+			t.Fatalf("Parse accepted a Hyp that Validate rejects: %v", err)
+		}
+		out := Marshal(h)
+		got, err := Parse(out)
+		if err != nil {
+			t.Fatalf("Parse(Marshal(h)): %v\n%s", err, out)
+		}
+		if diff := cmp.Diff(h, got); diff != "" {
+			t.Errorf("round trip through Marshal mismatch (-want +got):\n%s", diff)
+		}
+	})
+}
