@@ -1,0 +1,40 @@
+// Package batchfile reads and writes the .npz files that carry one call's
+// worth of inputs to YOLOv5's loss: the raw Detect-head outputs of each
+// layer, the targets, and optionally the anchors and strides.
+//
+// # The file
+//
+// An .npz file is a zip archive of .npy arrays, as NumPy's savez writes
+// it. A batch file holds
+//
+//	p0 … p{nl-1}  float32 or float64 [bs, na, ny, nx, 5+nc]  raw outputs per layer, 1 ≤ nl ≤ 5
+//	targets       float32 or float64 [nt, 6]                 (image, class, x, y, w, h), normalised
+//	anchors       float32 or float64 [nl, na, 2]             anchor (w, h) in grid units; optional
+//	strides       float32 or float64 [nl]                    optional
+//
+// Grids may be rectangular (ny ≠ nx) and differ between layers; bs, na and
+// 5+nc may not.
+//
+// # Untrusted input
+//
+// Read treats its input as untrusted. Every problem is a returned error,
+// never a panic, and the error names the array and, where it fits, the
+// index. The .npy headers are parsed by this package: each header is
+// checked (a float dtype, a shape whose size matches the zip entry, no
+// overflow) before any data is read, the data declared by all arrays
+// together may not exceed MaxBytes, and the data is read in chunks, so
+// memory follows what the file really holds rather than what a header
+// claims. Read then validates the batch (see Batch.Validate): consistent
+// shapes, no NaN or Inf, targets with integral image and class indices in
+// range and boxes inside the image.
+//
+// ReadTensors reads arbitrary float arrays, such as the gradients in a
+// grad.npz, with the same checks on headers and sizes but none on values.
+//
+// # Writing
+//
+// WriteFile writes tensors as an uncompressed .npz that NumPy reads, with
+// version 1.0 .npy headers, through internal/atomicfile: the file appears
+// whole or not at all, and an existing file is never replaced.
+// Batch.Tensors turns a batch back into the tensors of its file.
+package batchfile

@@ -1,0 +1,107 @@
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// mode is the permission of the installed file: what os.Create gives under
+// the usual umask 022. It is set with Chmod, so the umask does not apply.
+const mode = 0o644
+
+// existsError reports that the destination is already there.
+type existsError struct{ path string }
+
+func (e *existsError) Error() string {
+	return fmt.Sprintf("atomicfile: %s already exists; not overwriting", e.path)
+}
+
+// Is lets errors.Is(err, fs.ErrExist) recognise the error.
+func (e *existsError) Is(target error) bool { return target == fs.ErrExist }
+
+// Write creates the file at path with the content that write produces.
+//
+// The content goes to a temporary file in the directory of path, which is
+// synced and closed before it is hard-linked to path; the temporary name is
+// then removed. If path already exists, Write returns an error that reads
+// "atomicfile: <path> already exists; not overwriting" and matches
+// fs.ErrExist, and leaves the existing file untouched. On every failure,
+// including a panic in write (which Write lets continue after cleaning up),
+// the temporary file is removed and path is not created.
+//
+// The installed file has mode 0644.
+func Write(path string, write func(w io.Writer) error) error {
+	if write == nil {
+		return errors.New("atomicfile: nil write function")
+	}
+	// Fail early, before producing content, when the name is taken. The
+	// link below is what guarantees no clobbering; this only saves work.
+	if _, err := os.Lstat(path); err == nil {
+		return &existsError{path: path}
+	}
+
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("atomicfile: create temporary file for %s: %w", path, err)
+	}
+	tmp := f.Name()
+	closed := false
+	defer func() {
+		// Runs on errors and on panics alike; a successful path sets
+		// tmp to "" once the temporary name is gone.
+		if !closed {
+			_ = f.Close()
+		}
+		if tmp != "" {
+			_ = os.Remove(tmp)
+		}
+	}()
+
+	if err := write(f); err != nil {
+		return fmt.Errorf("atomicfile: write %s: %w", path, err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fmt.Errorf("atomicfile: chmod %s: %w", tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("atomicfile: sync %s: %w", tmp, err)
+	}
+	closed = true
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("atomicfile: close %s: %w", tmp, err)
+	}
+
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return &existsError{path: path}
+		}
+		return fmt.Errorf("atomicfile: install %s: %w", path, err)
+	}
+	if err := os.Remove(tmp); err != nil {
+		tmp = "" // path is installed; do not retry the removal.
+		return fmt.Errorf("atomicfile: %s installed, but removing the temporary file failed: %w", path, err)
+	}
+	tmp = ""
+	syncDir(dir)
+	return nil
+}
+
+// syncDir flushes the directory entry of the new file. It is best effort:
+// some systems cannot sync a directory, and the file itself is already
+// complete and durable.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
+}

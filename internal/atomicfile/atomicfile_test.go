@@ -1,0 +1,201 @@
+package atomicfile
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// listDir returns the sorted names in dir.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("ReadDir: %v", err)
+	}
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := io.WriteString(w, s)
+		return err
+	}
+}
+
+func TestWrite(t *testing.T) {
+	errBoom := errors.New("boom")
+	for _, test := range []struct {
+		name     string
+		existing string // content of a file already at the path; "" for none
+		write    func(io.Writer) error
+		wantErr  string // substring; "" for success
+		wantIs   error
+		wantData string // content at the path afterwards; "" for no file
+		wantDir  []string
+	}{
+		{
+			name:     "success",
+			write:    writeString("hello\n"),
+			wantData: "hello\n",
+			wantDir:  []string{"out.bin"},
+		},
+		{
+			name:     "empty content",
+			write:    func(io.Writer) error { return nil },
+			wantData: "",
+			wantDir:  []string{"out.bin"},
+		},
+		{
+			name:     "existing file untouched",
+			existing: "old",
+			write:    writeString("new"),
+			wantErr:  "already exists; not overwriting",
+			wantIs:   fs.ErrExist,
+			wantData: "old",
+			wantDir:  []string{"out.bin"},
+		},
+		{
+			name:    "failing writer leaves nothing",
+			write:   func(w io.Writer) error { _, _ = io.WriteString(w, "partial"); return errBoom },
+			wantErr: "atomicfile: write ",
+			wantIs:  errBoom,
+			wantDir: []string{},
+		},
+		{
+			name:    "nil writer",
+			write:   nil,
+			wantErr: "atomicfile: nil write function",
+			wantDir: []string{},
+		},
+	} {
+		t.Run(test.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "out.bin")
+			if test.existing != "" {
+				if err := os.WriteFile(path, []byte(test.existing), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := Write(path, test.write)
+			switch {
+			case test.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case test.wantErr != "" && err == nil:
+				t.Fatalf("expected error containing %q", test.wantErr)
+			case test.wantErr != "" && !strings.Contains(err.Error(), test.wantErr):
+				t.Errorf("error %q does not contain %q", err, test.wantErr)
+			}
+			if test.wantIs != nil && !errors.Is(err, test.wantIs) {
+				t.Errorf("errors.Is(%v, %v) = false", err, test.wantIs)
+			}
+			if diff := cmp.Diff(test.wantDir, listDir(t, dir)); diff != "" {
+				t.Errorf("directory listing mismatch (-want +got):\n%s", diff)
+			}
+			if test.existing == "" && test.wantErr != "" {
+				return
+			}
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("ReadFile: %v", err)
+			}
+			if diff := cmp.Diff(test.wantData, string(got)); diff != "" {
+				t.Errorf("content mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWriteExistsMessage(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Write(path, writeString("x"))
+	want := "atomicfile: " + path + " already exists; not overwriting"
+	if err == nil || err.Error() != want {
+		t.Errorf("error mismatch: want %q, got %v", want, err)
+	}
+}
+
+// TestWriteRace checks that the link, not the early check, protects the
+// destination: the file appears while the content is being written.
+func TestWriteRace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	err := Write(path, func(w io.Writer) error {
+		if err := os.WriteFile(path, []byte("winner"), 0o644); err != nil {
+			return err
+		}
+		_, err := io.WriteString(w, "loser")
+		return err
+	})
+	if !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("want an fs.ErrExist error, got %v", err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("winner", string(got)); diff != "" {
+		t.Errorf("content mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"f"}, listDir(t, dir)); diff != "" {
+		t.Errorf("directory listing mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestWritePanic(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want the write function's panic", r)
+			}
+		}()
+		_ = Write(path, func(w io.Writer) error {
+			_, _ = io.WriteString(w, "partial")
+			panic("boom")
+		})
+	}()
+	if diff := cmp.Diff([]string{}, listDir(t, dir)); diff != "" {
+		t.Errorf("directory listing mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteMode(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	if err := Write(path, writeString("x")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fs.FileMode(0o644), fi.Mode().Perm()); diff != "" {
+		t.Errorf("mode mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestWriteMissingDir(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no", "such", "f")
+	err := Write(path, writeString("x"))
+	if err == nil || !strings.Contains(err.Error(), "atomicfile: create temporary file for "+path) {
+		t.Errorf("want a create error, got %v", err)
+	}
+}
