@@ -24,46 +24,35 @@ func IoU(a, b Box) float64 {
 
 // CIoU returns the complete IoU of the prediction p and the target t.
 func CIoU(p, t Box) float64 {
-	c, _ := eval(p, t, 0, false)
+	c, _, _ := eval(p, t, math.NaN(), false)
 	return c
 }
 
 // Grad returns CIoU(p, t) and its gradient with respect to p, with α held
-// constant.
-func Grad(p, t Box) (ciou float64, d Box) {
-	return eval(p, t, 1, true)
+// constant, and α itself.
+func Grad(p, t Box) (ciou float64, d Box, alpha float64) {
+	return eval(p, t, math.NaN(), true)
+}
+
+// GradWithAlpha is Grad with the aspect weight fixed at alpha: the value is
+// WithAlpha(p, t, alpha) and the gradient its exact derivative in p.
+func GradWithAlpha(p, t Box, alpha float64) (ciou float64, d Box) {
+	c, d, _ := eval(p, t, alpha, true)
+	return c, d
 }
 
 // WithAlpha returns CIoU(p, t) with the aspect weight fixed at alpha instead
 // of computed from p and t. Its derivative in p is what Grad returns when
 // alpha is α(p, t): tests use it for finite differences.
 func WithAlpha(p, t Box, alpha float64) float64 {
-	v, iou, rc := parts(p, t)
-	return iou - (rc + alpha*v)
+	c, _, _ := eval(p, t, alpha, false)
+	return c
 }
 
 // Alpha returns the aspect weight α(p, t) = v/(v − IoU + 1 + ε).
 func Alpha(p, t Box) float64 {
-	v, iou, _ := parts(p, t)
-	return v / (v - iou + (1 + Eps))
-}
-
-// parts returns v, IoU and ρ²/c².
-func parts(p, t Box) (v, iou, rc float64) {
-	d := math.Atan(t[2]/t[3]) - math.Atan(p[2]/p[3])
-	v = k * d * d
-	x11, x12, y11, y12 := p[0]-p[2]/2, p[0]+p[2]/2, p[1]-p[3]/2, p[1]+p[3]/2
-	x21, x22, y21, y22 := t[0]-t[2]/2, t[0]+t[2]/2, t[1]-t[3]/2, t[1]+t[3]/2
-	iw := math.Max(math.Min(x12, x22)-math.Max(x11, x21), 0)
-	ih := math.Max(math.Min(y12, y22)-math.Max(y11, y21), 0)
-	inter := iw * ih
-	iou = inter / (p[2]*p[3] + t[2]*t[3] - inter + Eps)
-	cw := math.Max(x12, x22) - math.Min(x11, x21)
-	ch := math.Max(y12, y22) - math.Min(y11, y21)
-	dx := x21 + x22 - x11 - x12
-	dy := y21 + y22 - y11 - y12
-	rc = ((dx*dx + dy*dy) / 4) / (cw*cw + ch*ch + Eps)
-	return v, iou, rc
+	_, _, a := eval(p, t, math.NaN(), false)
+	return a
 }
 
 // hi is ∂max(a, b)/∂a under PyTorch's rule: 1, ½ on a tie, else 0.
@@ -80,8 +69,9 @@ func hi(a, b float64) float64 {
 // lo is ∂min(a, b)/∂a: 1, ½ on a tie, else 0.
 func lo(a, b float64) float64 { return hi(b, a) }
 
-// eval computes CIoU(p, t) and, when grad is set, G·∂CIoU/∂p.
-func eval(p, t Box, G float64, grad bool) (ciou float64, d Box) {
+// eval computes CIoU(p, t), with the aspect weight alpha or, when alpha is
+// NaN, α(p, t); when grad is set, also ∂CIoU/∂p with α constant.
+func eval(p, t Box, alpha float64, grad bool) (ciou float64, d Box, a float64) {
 	w1, h1, w2, h2 := p[2], p[3], t[2], t[3]
 	x11, x12, y11, y12 := p[0]-w1/2, p[0]+w1/2, p[1]-h1/2, p[1]+h1/2
 	x21, x22, y21, y22 := t[0]-w2/2, t[0]+w2/2, t[1]-h2/2, t[1]+h2/2
@@ -101,11 +91,14 @@ func eval(p, t Box, G float64, grad bool) (ciou float64, d Box) {
 	rho2 := (dx*dx + dy*dy) / 4
 	da := math.Atan(w2/h2) - math.Atan(w1/h1)
 	v := k * da * da
-	alpha := v / (v - iou + (1 + Eps))
+	if math.IsNaN(alpha) {
+		alpha = v / (v - iou + (1 + Eps))
+	}
 	ciou = iou - (rho2/c2 + v*alpha)
 	if !grad {
-		return ciou, d
+		return ciou, d, alpha
 	}
+	const G = 1
 
 	// Reverse mode; g* are ∂CIoU/∂*.
 	gInter := G/union + G*inter/(union*union) // through I and through U
@@ -151,5 +144,5 @@ func eval(p, t Box, G float64, grad bool) (ciou float64, d Box) {
 	d[1] = gy11 + gy12
 	d[2] = gw1 + (gx12-gx11)/2
 	d[3] = gh1 + (gy12-gy11)/2
-	return ciou, d
+	return ciou, d, alpha
 }

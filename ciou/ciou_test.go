@@ -25,7 +25,7 @@ func TestKnownValues(t *testing.T) {
 		if got := ciou.CIoU(tc.p, tc.t); math.Abs(got-tc.want) > 1e-15 {
 			t.Errorf("%s: CIoU = %.17g, want %.17g", tc.name, got, tc.want)
 		}
-		if got, _ := ciou.Grad(tc.p, tc.t); got != ciou.CIoU(tc.p, tc.t) {
+		if got, _, _ := ciou.Grad(tc.p, tc.t); got != ciou.CIoU(tc.p, tc.t) {
 			t.Errorf("%s: Grad's CIoU %v differs from CIoU's", tc.name, got)
 		}
 	}
@@ -66,11 +66,23 @@ func TestFiniteDifferences(t *testing.T) {
 		})
 	}
 	for _, tc := range cases {
-		_, d := ciou.Grad(tc.p, tc.t)
-		a := ciou.Alpha(tc.p, tc.t)
+		_, d, a := ciou.Grad(tc.p, tc.t)
+		if want := ciou.Alpha(tc.p, tc.t); a != want {
+			t.Errorf("p=%v t=%v: Grad's α %v, Alpha %v", tc.p, tc.t, a, want)
+		}
 		f := func(x []float64) float64 { return ciou.WithAlpha(ciou.Box(x), tc.t, a) }
 		if err := gradcheck.Gradient(f, tc.p[:], d[:], 1e-6, 1e-8); err != nil {
 			t.Errorf("p=%v t=%v: %v", tc.p, tc.t, err)
+		}
+		// With α fixed elsewhere, the value and gradient are WithAlpha's.
+		fixed := a * 0.7
+		c, d2 := ciou.GradWithAlpha(tc.p, tc.t, fixed)
+		if w := ciou.WithAlpha(tc.p, tc.t, fixed); math.Abs(c-w) > 1e-15 {
+			t.Errorf("GradWithAlpha value %v, WithAlpha %v", c, w)
+		}
+		g := func(x []float64) float64 { return ciou.WithAlpha(ciou.Box(x), tc.t, fixed) }
+		if err := gradcheck.Gradient(g, tc.p[:], d2[:], 1e-6, 1e-8); err != nil {
+			t.Errorf("fixed α, p=%v t=%v: %v", tc.p, tc.t, err)
 		}
 	}
 }
@@ -80,8 +92,7 @@ func TestFiniteDifferences(t *testing.T) {
 // the one-sided derivatives.
 func TestTies(t *testing.T) {
 	p, q := ciou.Box{1, 1, 2, 2}, ciou.Box{1.5, 1, 1, 2} // right edges tie at 2
-	_, d := ciou.Grad(p, q)
-	a := ciou.Alpha(p, q)
+	_, d, a := ciou.Grad(p, q)
 	h := 1e-7
 	for i := range p {
 		up, dn := p, p

@@ -9,7 +9,7 @@ import (
 func ExampleGrad() {
 	pred := ciou.Box{0.6, 0.5, 1.2, 2.0} // x, y, w, h in grid units
 	tgt := ciou.Box{0.5, 0.5, 1.0, 2.0}
-	c, d := ciou.Grad(pred, tgt)
+	c, d, _ := ciou.Grad(pred, tgt)
 	fmt.Printf("IoU %.4f CIoU %.4f\n∂CIoU/∂(x,y,w,h) %.4f\n", ciou.IoU(pred, tgt), c, d)
 	// Output:
 	// IoU 0.8333 CIoU 0.8315

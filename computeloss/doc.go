@@ -1,0 +1,56 @@
+// Package computeloss is YOLOv5's training loss, ComputeLoss in
+// utils/loss.py, with its exact gradient with respect to the raw outputs of
+// the Detect head, as PyTorch's autograd computes it, so that a training loop
+// written in Go can backpropagate it.
+//
+// # Forward
+//
+// For output layers i = 0…nl−1 with predictions p_i of shape
+// [bs, na, ny, nx, 5+nc] (logits: x, y, w, h, objectness, classes), and the
+// matches (b, a, gj, gi) of package target with their boxes tbox and anchors:
+//
+//	pxy   = 2σ(p_xy) − 0.5                   (cell units)
+//	pwh   = (2σ(p_wh))²·anchor               (grid units)
+//	lbox  = Σ_i mean_matches(1 − CIoU(pbox, tbox))              (package ciou)
+//	tobj  = 0 everywhere, except at matched cells:
+//	        (1 − gr) + gr·max(CIoU, 0)        (detached; the last write wins)
+//	lobj  = Σ_i balance_i·mean_cells ℓ_obj(p_obj, tobj)
+//	lcls  = Σ_i mean_{matches×classes} ℓ_cls(p_cls, t),  t = cn, or cp at the class
+//	        (only when nc > 1; cp = 1 − ε/2, cn = ε/2 with label smoothing ε)
+//	total = (box·lbox + obj·lobj + cls·lcls)·bs
+//
+// ℓ_obj and ℓ_cls are the criteria that the hyp selects (Criteria): BCE with
+// logits and the positive weights obj_pw and cls_pw, wrapped in focal,
+// quality focal or varifocal loss when fl_gamma > 0.
+//
+// The balance is [4, 1, 0.4] for three layers and [4, 1, 0.25, 0.06, 0.02]
+// otherwise. With Autobalance, after each call
+//
+//	balance_i ← 0.9999·balance_i + 0.0001/mean_cells ℓ_obj,i,   then balance ← balance / balance_{stride 16}.
+//
+// # Backward
+//
+// With n matches in layer i and N = bs·na·ny·nx cells:
+//
+//	∂total/∂p_obj       = obj·bs·balance_i·ℓ'_obj / N              (every cell)
+//	∂total/∂p_cls       = cls·bs·ℓ'_cls / (n·nc)                   (matched cells)
+//	∂total/∂p_xy        = −box·bs/n · ∂CIoU/∂pxy · 2σ(1−σ)
+//	∂total/∂p_wh        = −box·bs/n · ∂CIoU/∂pwh · 8σ²(1−σ)·anchor
+//
+// summed over the matches that share a cell, and 0 elsewhere. The CIoU
+// aspect weight and the objectness target carry no gradient, as in YOLOv5.
+//
+// # Numbers
+//
+// Predictions and gradients are float32 or float64 (the type parameter T);
+// every quantity is computed, and every sum accumulated, in float64. The
+// objectness pass, the bulk of the work, is split into fixed chunks of cells
+// whose partial sums are added in chunk order, so results are bit-identical
+// for any number of goroutines.
+//
+// # Concurrency
+//
+// An Engine is for one goroutine at a time; create one per goroutine. Engines
+// share nothing but a pool of worker goroutines, so any number may run at
+// once.
+package computeloss

@@ -1,0 +1,534 @@
+package computeloss
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+
+	"github.com/yolo-loss/yololoss/bce"
+	"github.com/yolo-loss/yololoss/ciou"
+	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/target"
+)
+
+// Autobalance update constants of YOLOv5's ComputeLoss:
+// balance ← balance·0.9999 + 0.0001/obj.
+const (
+	abKeep = 0.9999
+	abStep = 0.0001
+)
+
+// chunkCells is how many cells one objectness work item covers. The split
+// depends only on the shapes, never on the number of workers, so sums are
+// combined in the same order, and results are bit-identical, at any
+// GOMAXPROCS.
+const chunkCells = 2048
+
+// Result is the outcome of one call. Its slices belong to the engine and
+// are overwritten by the next call.
+type Result struct {
+	Loss float64 // (lbox + lobj + lcls)·bs, the value to minimise
+	LBox float64 // box loss after the box gain
+	LObj float64 // objectness loss after the balance and the obj gain
+	LCls float64 // class loss after the cls gain
+	// Balance is the per-layer objectness balance after the call (it moves
+	// only with Autobalance).
+	Balance []float64
+	Layers  []LayerResult
+}
+
+// LayerResult breaks a Result down by output layer.
+type LayerResult struct {
+	Matches int     // matched (target, anchor, cell) triples, neighbour cells included
+	LBox    float64 // box gain·mean(1 − CIoU)
+	LObj    float64 // obj gain·balance·Obj
+	LCls    float64 // cls gain·mean class loss
+	Obj     float64 // mean objectness loss of the layer, before balance and gain
+	Balance float64 // the balance this call used
+}
+
+// layerState is the per-layer scratch of an engine.
+type layerState struct {
+	geo     target.Layer
+	matches []target.Match
+	iou     []float64    // per match: CIoU clamped at 0
+	alpha   []float64    // per match: the CIoU aspect weight α
+	boxGrad [][4]float64 // per match: ∂total/∂(raw x, y, w, h)
+	clsGrad []float64    // per match × nc: ∂total/∂(class logits)
+	tobj    []float64    // per cell: objectness target, 0 off the matches
+	objGain float64      // ∂total/∂(mean objectness loss of the layer)
+}
+
+// chunk is one objectness work item: cells [c0, c1) of a layer.
+type chunk struct{ layer, c0, c1 int }
+
+// Engine computes YOLOv5's ComputeLoss and its gradient for predictions of
+// element type T.
+//
+// An Engine is not safe for concurrent use: it holds the autobalance state
+// and reusable buffers. Use one Engine per goroutine; any number of engines
+// may run at once. A call itself spreads the objectness pass over
+// SetWorkers goroutines (GOMAXPROCS by default). After the first call with
+// given shapes and label count, calls allocate nothing.
+type Engine[T Float] struct {
+	h        hyp.Hyp
+	m        Model
+	opt      Options
+	cls, obj bce.Criterion
+	cp, cn   float64 // class targets of smooth_BCE
+	balance  []float64
+	ssi      int // index of the stride-16 layer
+	workers  int
+	frozen   bool // reuse the detached terms of the last unfrozen call
+
+	layers  []layerState
+	order   []int
+	chunks  []chunk
+	shapes  [][5]int // shapes the chunks were built for
+	partial []float64
+	res     Result
+	sortKey func(a, b int) int
+	sortIoU []float64
+	run     func(j int) // runs chunk j on the current call's tensors
+	curP    []Tensor[T]
+	curG    []Tensor[T]
+	par     parallelState
+}
+
+// New returns an engine for the hyperparameters h, the model m and the
+// options opt (nil means DefaultOptions). The hyp is copied.
+func New[T Float](h *hyp.Hyp, m Model, opt *Options) (*Engine[T], error) {
+	if h == nil {
+		return nil, errors.New("computeloss: nil hyp")
+	}
+	if err := h.Validate(); err != nil {
+		return nil, err
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	o := DefaultOptions()
+	if opt != nil {
+		o = *opt
+	}
+	if !(o.GR >= 0 && o.GR <= 1) {
+		return nil, fmt.Errorf("computeloss: gr must be in [0, 1], got %v", o.GR)
+	}
+	e := &Engine[T]{h: *h, m: m, opt: o}
+	e.cls, e.obj = Criteria(h)
+	// smooth_BCE(eps): positive and negative class targets 1 − eps/2, eps/2.
+	e.cp, e.cn = 1-0.5*h.LabelSmoothing, 0.5*h.LabelSmoothing
+	nl := m.NL()
+	e.balance = Balance(nl)
+	if len(e.balance) < nl {
+		return nil, fmt.Errorf("computeloss: no objectness balance for %d layers", nl)
+	}
+	if o.Autobalance {
+		e.ssi = slices.Index(m.Strides, 16)
+		if e.ssi < 0 {
+			return nil, errors.New("computeloss: autobalance needs a stride-16 layer in Model.Strides")
+		}
+	}
+	e.layers = make([]layerState, nl)
+	for i := range e.layers {
+		e.layers[i].geo.Anchors = m.Anchors[i]
+	}
+	e.res.Balance = make([]float64, len(e.balance))
+	e.res.Layers = make([]LayerResult, nl)
+	e.sortKey = func(a, b int) int {
+		// argsort by IoU; ties keep build-targets order.
+		if c := cmpFloat(e.sortIoU[a], e.sortIoU[b]); c != 0 {
+			return c
+		}
+		return a - b
+	}
+	e.run = e.objChunk
+	return e, nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// SetWorkers sets how many goroutines a call may use; n ≤ 0 means
+// runtime.GOMAXPROCS(0) at each call. Results do not depend on it.
+func (e *Engine[T]) SetWorkers(n int) { e.workers = n }
+
+// SetFrozen freezes (or thaws) the two terms YOLOv5 detaches: while
+// frozen, calls reuse the objectness targets and the CIoU aspect weights of
+// the last unfrozen call instead of recomputing them from the predictions.
+// The loss is then a smooth function of the predictions whose exact
+// gradient Loss returns, which an optimiser with a line search needs (see
+// lossdemo fit); unfrozen, the gradient is YOLOv5's, which treats those
+// terms as constants but lets them move with the predictions. Frozen calls
+// must have the labels and shapes of the last unfrozen call, or Loss returns
+// an error. Autobalance still updates the balance.
+func (e *Engine[T]) SetFrozen(frozen bool) { e.frozen = frozen }
+
+// Criteria returns the class and objectness criteria in force.
+func (e *Engine[T]) Criteria() (cls, obj bce.Criterion) { return e.cls, e.obj }
+
+// Balance returns the current objectness balance (a copy).
+func (e *Engine[T]) Balance() []float64 { return slices.Clone(e.balance) }
+
+// Model returns the model description the engine was built for.
+func (e *Engine[T]) Model() Model { return e.m }
+
+// Hyp returns a copy of the hyperparameters in force.
+func (e *Engine[T]) Hyp() hyp.Hyp { return e.h }
+
+// Loss computes YOLOv5's loss of the predictions p (one tensor per layer)
+// for the labels, rows of (image, class, x, y, w, h) normalised to 0..1:
+//
+//	total = (box·Σ_i mean(1 − CIoU) + obj·Σ_i balance_i·mean(ℓ_obj) + cls·Σ_i mean(ℓ_cls))·bs
+//
+// When grad is not nil, it also writes ∂total/∂p into grad, one tensor per
+// layer of the same shapes as p; every element is written. It panics if
+// grad does not match p in count or shape: that is a programming error.
+// Predictions whose shapes do not fit the model, and invalid labels, are
+// returned as errors, and the engine's state is then unchanged.
+func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T]) (Result, error) {
+	if err := e.check(p, labels); err != nil {
+		return Result{}, err
+	}
+	if grad != nil {
+		if len(grad) != len(p) {
+			panic(fmt.Sprintf("computeloss: %d gradient tensors for %d layers", len(grad), len(p)))
+		}
+		for i := range grad {
+			if grad[i].Shape != p[i].Shape || len(grad[i].Data) != len(p[i].Data) {
+				panic(fmt.Sprintf("computeloss: gradient %d has shape %v (%d elements), prediction has %v",
+					i, grad[i].Shape, len(grad[i].Data), p[i].Shape))
+			}
+		}
+	}
+	h := &e.h
+	fbs := float64(p[0].Shape[0])
+	e.prepare(p)
+
+	// Matches, box and class terms, objectness targets: small work.
+	for i := range p {
+		ls := &e.layers[i]
+		n := len(ls.matches)
+		ls.matches = target.Build(ls.matches, ls.geo, labels, h.AnchorT)
+		if e.frozen && (len(ls.matches) != n || len(ls.alpha) != n) {
+			return Result{}, fmt.Errorf("computeloss: frozen targets: layer %d has %d matches, the last unfrozen call had %d", i, len(ls.matches), len(ls.alpha))
+		}
+		lr := &e.res.Layers[i]
+		*lr = LayerResult{Balance: e.balance[i], Matches: len(ls.matches)}
+		lr.LBox, lr.LCls = e.matchTerms(ls, p[i], grad != nil, fbs)
+		e.writeTobj(ls, p[i].Shape)
+		ls.objGain = h.Obj * fbs * e.balance[i] / float64(len(ls.tobj))
+	}
+
+	// Objectness over every cell of every layer, in parallel.
+	e.curP, e.curG = p, grad
+	parallel(&e.par, e.workersNow(), len(e.chunks), e.run)
+	e.curP, e.curG = nil, nil
+
+	var lbox, lobj, lcls float64
+	j := 0
+	for i := range p {
+		ls := &e.layers[i]
+		// Per-layer sum of the chunk sums, in chunk order.
+		var sum float64
+		for ; j < len(e.chunks) && e.chunks[j].layer == i; j++ {
+			sum += e.partial[j]
+		}
+		obji := sum / float64(len(ls.tobj))
+		lr := &e.res.Layers[i]
+		lr.Obj = obji
+		lbox += lr.LBox
+		lcls += lr.LCls
+		lobj += obji * e.balance[i]
+		lr.LBox *= h.Box
+		lr.LCls *= h.Cls
+		lr.LObj = h.Obj * obji * e.balance[i]
+		if e.opt.Autobalance {
+			e.balance[i] = e.balance[i]*abKeep + abStep/obji
+		}
+
+		// The box and class gradients go on top of what the objectness
+		// pass wrote; then the matched cells' targets are reset to 0.
+		no := 5 + e.m.NC
+		for k := range ls.matches {
+			c := cell(&ls.matches[k], p[i].Shape)
+			if grad != nil {
+				g := grad[i].Data[c*no : (c+1)*no]
+				for d, v := range ls.boxGrad[k] {
+					g[d] += T(v)
+				}
+				if e.m.NC > 1 {
+					for d, v := range ls.clsGrad[k*e.m.NC : (k+1)*e.m.NC] {
+						g[5+d] += T(v)
+					}
+				}
+			}
+			ls.tobj[c] = 0
+		}
+	}
+	if e.opt.Autobalance {
+		ref := e.balance[e.ssi]
+		for i := range e.balance {
+			e.balance[i] /= ref
+		}
+	}
+	lbox *= h.Box
+	lobj *= h.Obj
+	lcls *= h.Cls
+	e.res.Loss = (lbox + lobj + lcls) * fbs
+	e.res.LBox, e.res.LObj, e.res.LCls = lbox, lobj, lcls
+	copy(e.res.Balance, e.balance)
+	return e.res, nil
+}
+
+// cell returns the flat cell index of a match, ((b·na + a)·ny + gj)·nx + gi.
+func cell(m *target.Match, sh [5]int) int {
+	return ((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3] + m.GI
+}
+
+// prepare sizes the per-layer buffers and the chunk list for the shapes of p.
+func (e *Engine[T]) prepare(p []Tensor[T]) {
+	same := len(e.shapes) == len(p)
+	for i := range p {
+		same = same && e.shapes[i] == p[i].Shape
+	}
+	if same {
+		return
+	}
+	e.shapes = e.shapes[:0]
+	e.chunks = e.chunks[:0]
+	for i := range p {
+		sh := p[i].Shape
+		e.shapes = append(e.shapes, sh)
+		ls := &e.layers[i]
+		ls.geo.NY, ls.geo.NX = sh[2], sh[3]
+		cells := sh[0] * sh[1] * sh[2] * sh[3]
+		ls.tobj = make([]float64, cells)
+		for c0 := 0; c0 < cells; c0 += chunkCells {
+			e.chunks = append(e.chunks, chunk{i, c0, min(c0+chunkCells, cells)})
+		}
+	}
+	e.partial = make([]float64, len(e.chunks))
+}
+
+// matchTerms computes, for the matches of one layer, mean(1 − CIoU) and the
+// mean class loss, and when withGrad is set their contributions to
+// ∂total/∂p, kept in ls.boxGrad and ls.clsGrad. It records the clamped IoU
+// of every match in ls.iou.
+func (e *Engine[T]) matchTerms(ls *layerState, p Tensor[T], withGrad bool, fbs float64) (lbox, lcls float64) {
+	n := len(ls.matches)
+	if n == 0 {
+		return 0, 0
+	}
+	nc := e.m.NC
+	no := 5 + nc
+	if !e.frozen {
+		ls.iou = grow(ls.iou, n)
+		ls.alpha = grow(ls.alpha, n)
+	}
+	if withGrad {
+		ls.boxGrad = grow(ls.boxGrad, n)
+		if nc > 1 {
+			ls.clsGrad = grow(ls.clsGrad, n*nc)
+		}
+	}
+	pd := p.Data
+	// total = box·bs·(1/n)·Σ(1 − CIoU) + …, so ∂total/∂CIoU = −box·bs/n.
+	gCIoU := -e.h.Box * fbs / float64(n)
+	var sumBox float64
+	for k := range ls.matches {
+		mt := &ls.matches[k]
+		off := cell(mt, p.Shape) * no
+		// pxy = 2σ(t) − 0.5,  pwh = (2σ(t))²·anchor
+		sx, sy := sigmoid(float64(pd[off])), sigmoid(float64(pd[off+1]))
+		sw, sh := sigmoid(float64(pd[off+2])), sigmoid(float64(pd[off+3]))
+		pbox := ciou.Box{2*sx - 0.5, 2*sy - 0.5, 4 * sw * sw * mt.AW, 4 * sh * sh * mt.AH}
+		var c float64
+		var d ciou.Box
+		if e.frozen {
+			c, d = ciou.GradWithAlpha(pbox, mt.Box, ls.alpha[k])
+		} else {
+			c, d, ls.alpha[k] = ciou.Grad(pbox, mt.Box)
+			// The objectness target is the IoU, detached and clamped at 0.
+			ls.iou[k] = max(c, 0)
+		}
+		sumBox += 1 - c
+		if withGrad {
+			// ∂pxy/∂t = 2σ(1−σ),  ∂pwh/∂t = 8σ²(1−σ)·anchor
+			ls.boxGrad[k] = [4]float64{
+				gCIoU * d[0] * 2 * sx * (1 - sx),
+				gCIoU * d[1] * 2 * sy * (1 - sy),
+				gCIoU * d[2] * 8 * sw * sw * (1 - sw) * mt.AW,
+				gCIoU * d[3] * 8 * sh * sh * (1 - sh) * mt.AH,
+			}
+		}
+	}
+	lbox = sumBox / float64(n)
+
+	if nc == 1 {
+		return lbox, 0 // YOLOv5 has no class loss for one class
+	}
+	// Mean over n×nc elements; the target is cn everywhere but cp at the
+	// label's class (smooth_BCE).
+	inv := 1 / float64(n*nc)
+	gScale := e.h.Cls * fbs * inv
+	var sum float64
+	for k := range ls.matches {
+		mt := &ls.matches[k]
+		x := pd[cell(mt, p.Shape)*no+5:][:nc]
+		for c, xc := range x {
+			y := e.cn
+			if c == mt.Class {
+				y = e.cp
+			}
+			l, g := e.cls.Elem(float64(xc), y)
+			sum += l
+			if withGrad {
+				ls.clsGrad[k*nc+c] = g * gScale
+			}
+		}
+	}
+	return lbox, sum * inv
+}
+
+// writeTobj writes the objectness targets of the matched cells in YOLOv5's
+// order (by IoU when SortObjIoU): the last write to a cell wins.
+func (e *Engine[T]) writeTobj(ls *layerState, sh [5]int) {
+	n := len(ls.matches)
+	e.order = grow(e.order, n)
+	for k := range e.order {
+		e.order[k] = k
+	}
+	if e.opt.SortObjIoU {
+		e.sortIoU = ls.iou
+		slices.SortStableFunc(e.order, e.sortKey)
+		e.sortIoU = nil
+	}
+	gr := e.opt.GR
+	for _, k := range e.order {
+		v := ls.iou[k]
+		if gr < 1 {
+			v = (1 - gr) + gr*v
+		}
+		ls.tobj[cell(&ls.matches[k], sh)] = v
+	}
+}
+
+// objChunk runs the objectness criterion over one chunk of cells, storing
+// the chunk's loss sum in e.partial[j] and, with a gradient, writing the
+// chunk's gradient: the objectness derivative, and zeros in every other
+// channel (the box and class terms are added afterwards).
+func (e *Engine[T]) objChunk(j int) {
+	ch := e.chunks[j]
+	ls := &e.layers[ch.layer]
+	no := 5 + e.m.NC
+	pd := e.curP[ch.layer].Data[ch.c0*no : ch.c1*no]
+	to := ls.tobj[ch.c0:ch.c1]
+	obj := e.obj
+	var sum float64
+	if e.curG == nil {
+		for c, y := range to {
+			l, _ := obj.Elem(float64(pd[c*no+4]), y)
+			sum += l
+		}
+		e.partial[j] = sum
+		return
+	}
+	gd := e.curG[ch.layer].Data[ch.c0*no : ch.c1*no]
+	clear(gd)
+	scale := ls.objGain
+	for c, y := range to {
+		l, g := obj.Elem(float64(pd[c*no+4]), y)
+		sum += l
+		gd[c*no+4] = T(g * scale)
+	}
+	e.partial[j] = sum
+}
+
+func (e *Engine[T]) workersNow() int {
+	if e.workers > 0 {
+		return e.workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// check validates the predictions against the model and the labels against
+// the predictions.
+func (e *Engine[T]) check(p []Tensor[T], labels []target.Label) error {
+	nl, na, no := e.m.NL(), e.m.NA(), 5+e.m.NC
+	if len(p) != nl {
+		return fmt.Errorf("computeloss: %d prediction layers, the model has %d", len(p), nl)
+	}
+	bs := p[0].Shape[0]
+	for i, t := range p {
+		sh := t.Shape
+		switch {
+		case sh[0] < 1 || sh[2] < 1 || sh[3] < 1:
+			return fmt.Errorf("computeloss: p%d has shape %v: bs, ny and nx must be ≥ 1", i, sh)
+		case sh[0] != bs:
+			return fmt.Errorf("computeloss: p%d has batch size %d, p0 has %d", i, sh[0], bs)
+		case sh[1] != na:
+			return fmt.Errorf("computeloss: p%d has %d anchors, the model has %d", i, sh[1], na)
+		case sh[4] != no:
+			return fmt.Errorf("computeloss: p%d has %d channels, want 5+nc = %d", i, sh[4], no)
+		case len(t.Data) != sh[0]*sh[1]*sh[2]*sh[3]*sh[4]:
+			return fmt.Errorf("computeloss: p%d has %d elements, its shape %v needs %d", i, len(t.Data), sh, sh[0]*sh[1]*sh[2]*sh[3]*sh[4])
+		}
+	}
+	return CheckLabels(labels, bs, e.m.NC)
+}
+
+// CheckLabels reports the first label row that is not (image, class, x, y,
+// w, h) with an integer image in [0, bs), an integer class in [0, nc), a
+// centre in [0, 1] and a size in (0, 1].
+func CheckLabels(labels []target.Label, bs, nc int) error {
+	for r, l := range labels {
+		for c, v := range l {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("computeloss: label %d: column %d (%s) is %v", r, c, labelCols[c], v)
+			}
+		}
+		if l[0] != math.Trunc(l[0]) || l[0] < 0 || l[0] >= float64(bs) {
+			return fmt.Errorf("computeloss: label %d: image %v is not an integer in [0, %d)", r, l[0], bs)
+		}
+		if l[1] != math.Trunc(l[1]) || l[1] < 0 || l[1] >= float64(nc) {
+			return fmt.Errorf("computeloss: label %d: class %v is not an integer in [0, %d)", r, l[1], nc)
+		}
+		for c := 2; c < 4; c++ {
+			if l[c] < 0 || l[c] > 1 {
+				return fmt.Errorf("computeloss: label %d: centre %s = %v is outside [0, 1]", r, labelCols[c], l[c])
+			}
+		}
+		for c := 4; c < 6; c++ {
+			if l[c] <= 0 || l[c] > 1 {
+				return fmt.Errorf("computeloss: label %d: %s = %v is outside (0, 1]", r, labelCols[c], l[c])
+			}
+		}
+	}
+	return nil
+}
+
+var labelCols = [6]string{"image", "class", "x", "y", "w", "h"}
+
+func sigmoid(x float64) float64 {
+	s, _, _ := bce.Logistic(x)
+	return s
+}
+
+// grow returns s with length n, reallocating only when its capacity is
+// short.
+func grow[S ~[]E, E any](s S, n int) S {
+	if cap(s) < n {
+		return make(S, n, n+n/4)
+	}
+	return s[:n]
+}

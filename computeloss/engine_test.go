@@ -1,0 +1,502 @@
+package computeloss_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/yolo-loss/yololoss/bce"
+	"github.com/yolo-loss/yololoss/ciou"
+	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/gradcheck"
+	"github.com/yolo-loss/yololoss/target"
+)
+
+// problem is a small random engine input.
+type problem struct {
+	model  computeloss.Model
+	shapes [][5]int
+	labels []target.Label
+	p      [][]float64
+}
+
+func newProblem(rng *rand.Rand, bs, nc int, grids [][2]int, nlabels int) problem {
+	na := 2
+	pr := problem{model: computeloss.Model{NC: nc}}
+	for i, g := range grids {
+		stride := float64(int(8) << i)
+		pr.model.Strides = append(pr.model.Strides, stride)
+		pr.model.Anchors = append(pr.model.Anchors, [][2]float64{
+			{0.8 + rng.Float64(), 0.8 + rng.Float64()},
+			{1.5 + 2*rng.Float64(), 1 + 2*rng.Float64()},
+		})
+		sh := [5]int{bs, na, g[0], g[1], 5 + nc}
+		pr.shapes = append(pr.shapes, sh)
+		x := make([]float64, sh[0]*sh[1]*sh[2]*sh[3]*sh[4])
+		for k := range x {
+			x[k] = rng.NormFloat64() * 1.5
+		}
+		pr.p = append(pr.p, x)
+	}
+	for range nlabels {
+		pr.labels = append(pr.labels, target.Label{
+			float64(rng.IntN(bs)), float64(rng.IntN(nc)),
+			0.05 + 0.9*rng.Float64(), 0.05 + 0.9*rng.Float64(),
+			0.05 + 0.4*rng.Float64(), 0.05 + 0.4*rng.Float64(),
+		})
+	}
+	return pr
+}
+
+func tensors[T computeloss.Float](pr problem) (p, g []computeloss.Tensor[T]) {
+	for i, sh := range pr.shapes {
+		x := computeloss.NewTensor[T](sh)
+		for k, v := range pr.p[i] {
+			x.Data[k] = T(v)
+		}
+		p = append(p, x)
+		g = append(g, computeloss.NewTensor[T](sh))
+	}
+	return p, g
+}
+
+// testHyp returns the default hyp with the keys of the YAML lines in
+// overrides replaced.
+func testHyp(t testing.TB, overrides string) *hyp.Hyp {
+	t.Helper()
+	keep := strings.Split(string(hyp.Marshal(hyp.Default())), "\n")
+	for _, line := range strings.Split(strings.TrimSpace(overrides), "\n") {
+		key, _, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		keep = slices.DeleteFunc(keep, func(l string) bool { return strings.HasPrefix(l, key+":") })
+		keep = append(keep, line)
+	}
+	h, err := hyp.Parse([]byte(strings.Join(keep, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// reference is the loss written as directly as possible, with the two
+// terms YOLOv5 detaches frozen: the CIoU aspect weight α of every match and
+// the objectness target of every cell, both taken at the point where the
+// gradient is checked. Its central differences are the engine's gradient.
+type reference struct {
+	h        *hyp.Hyp
+	pr       problem
+	opt      computeloss.Options
+	alpha    [][]float64 // per layer, per match
+	tobj     [][]float64 // per layer, per cell
+	cls, obj bce.Criterion
+}
+
+func sig(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+func (r *reference) freeze(p [][]float64) {
+	r.cls, r.obj = computeloss.Criteria(r.h)
+	r.alpha, r.tobj = nil, nil
+	for i, sh := range r.pr.shapes {
+		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: r.pr.model.Anchors[i]}
+		ms := target.Build(nil, geo, r.pr.labels, r.h.AnchorT)
+		tobj := make([]float64, sh[0]*sh[1]*sh[2]*sh[3])
+		var al []float64
+		type write struct {
+			cell int
+			iou  float64
+		}
+		var ws []write
+		for _, m := range ms {
+			pb := r.pbox(p[i], sh, m)
+			al = append(al, ciou.Alpha(pb, m.Box))
+			ws = append(ws, write{((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3] + m.GI, math.Max(ciou.CIoU(pb, m.Box), 0)})
+		}
+		if r.opt.SortObjIoU {
+			sort.SliceStable(ws, func(a, b int) bool { return ws[a].iou < ws[b].iou })
+		}
+		for _, w := range ws {
+			if r.opt.GR < 1 {
+				w.iou = (1 - r.opt.GR) + r.opt.GR*w.iou
+			}
+			tobj[w.cell] = w.iou // the last write wins
+		}
+		r.alpha = append(r.alpha, al)
+		r.tobj = append(r.tobj, tobj)
+	}
+}
+
+func (r *reference) pbox(p []float64, sh [5]int, m target.Match) ciou.Box {
+	o := (((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3] + m.GI) * sh[4]
+	return ciou.Box{
+		2*sig(p[o]) - 0.5, 2*sig(p[o+1]) - 0.5,
+		math.Pow(2*sig(p[o+2]), 2) * m.AW, math.Pow(2*sig(p[o+3]), 2) * m.AH,
+	}
+}
+
+func (r *reference) total(p [][]float64) float64 {
+	bal := computeloss.Balance(len(r.pr.shapes))
+	nc := r.pr.model.NC
+	var lbox, lobj, lcls float64
+	for i, sh := range r.pr.shapes {
+		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: r.pr.model.Anchors[i]}
+		ms := target.Build(nil, geo, r.pr.labels, r.h.AnchorT)
+		if n := float64(len(ms)); n > 0 {
+			var b, c float64
+			for k, m := range ms {
+				b += 1 - ciou.WithAlpha(r.pbox(p[i], sh, m), m.Box, r.alpha[i][k])
+				o := (((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3] + m.GI) * sh[4]
+				for j := 0; j < nc; j++ {
+					y := 0.5 * r.h.LabelSmoothing
+					if j == m.Class {
+						y = 1 - y
+					}
+					l, _ := r.cls.Elem(p[i][o+5+j], y)
+					c += l
+				}
+			}
+			lbox += b / n
+			if nc > 1 {
+				lcls += c / (n * float64(nc))
+			}
+		}
+		var o float64
+		for c, y := range r.tobj[i] {
+			l, _ := r.obj.Elem(p[i][c*sh[4]+4], y)
+			o += l
+		}
+		lobj += bal[i] * o / float64(len(r.tobj[i]))
+	}
+	return (r.h.Box*lbox + r.h.Obj*lobj + r.h.Cls*lcls) * float64(r.pr.shapes[0][0])
+}
+
+// TestFiniteDifferences checks the whole engine's gradient, every element
+// of every layer, against central differences of the reference with the
+// detached terms frozen, for each criterion.
+func TestFiniteDifferences(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		yaml string
+		opt  computeloss.Options
+	}{
+		{"bce", "", computeloss.DefaultOptions()},
+		{"focal smoothing pw", "fl_gamma: 1.5\nlabel_smoothing: 0.1\ncls_pw: 2\nobj_pw: 0.7\n", computeloss.DefaultOptions()},
+		{"qfocal gr", "fl_gamma: 2\nfl_type: qfocal\n", computeloss.Options{GR: 0.6}},
+		{"varifocal", "fl_gamma: 2\nfl_alpha: 0.75\nfl_type: varifocal\n", computeloss.Options{GR: 1, SortObjIoU: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := testHyp(t, tc.yaml)
+			rng := rand.New(rand.NewPCG(1, 2))
+			pr := newProblem(rng, 2, 3, [][2]int{{4, 6}, {2, 3}}, 5)
+			e, err := computeloss.New[float64](h, pr.model, &tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, g := tensors[float64](pr)
+			res, err := e.Loss(p, pr.labels, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := reference{h: h, pr: pr, opt: tc.opt}
+			ref.freeze(pr.p)
+			if want := ref.total(pr.p); math.Abs(res.Loss-want) > 1e-12*want {
+				t.Errorf("loss %.15g, reference %.15g", res.Loss, want)
+			}
+			for i := range pr.p {
+				f := func(x []float64) float64 {
+					q := append([][]float64(nil), pr.p...)
+					q[i] = x
+					return ref.total(q)
+				}
+				if err := gradcheck.Gradient(f, pr.p[i], g[i].Data, 1e-5, 1e-8); err != nil {
+					t.Errorf("layer %d: %v", i, err)
+				}
+			}
+		})
+	}
+}
+
+func TestZeroAllocs(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		pr := newProblem(rng, 2, 5, [][2]int{{16, 16}, {8, 8}, {4, 4}}, 8)
+		h := testHyp(t, "fl_gamma: 1.5\n")
+		e, err := computeloss.New[float32](h, pr.model, &computeloss.Options{GR: 1, Autobalance: true, SortObjIoU: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.SetWorkers(workers)
+		p, g := tensors[float32](pr)
+		for _, grad := range [][]computeloss.Tensor[float32]{g, nil} {
+			allocs := testing.AllocsPerRun(20, func() {
+				if _, err := e.Loss(p, pr.labels, grad); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("workers %d, gradient %v: %v allocations per call, want 0", workers, grad != nil, allocs)
+			}
+		}
+	}
+}
+
+// TestDeterministic: the same input gives bit-identical results whatever
+// the number of workers.
+func TestDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	pr := newProblem(rng, 3, 4, [][2]int{{40, 48}, {20, 24}, {10, 12}}, 12)
+	h := testHyp(t, "fl_gamma: 1.5\n")
+	var first computeloss.Result
+	var firstG [][]float32
+	for _, workers := range []int{1, 2, 3, 7} {
+		e, err := computeloss.New[float32](h, pr.model, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.SetWorkers(workers)
+		p, g := tensors[float32](pr)
+		r, err := e.Loss(p, pr.labels, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var gs [][]float32
+		for _, x := range g {
+			gs = append(gs, x.Data)
+		}
+		if workers == 1 {
+			first = r
+			first.Balance = append([]float64(nil), r.Balance...)
+			first.Layers = append([]computeloss.LayerResult(nil), r.Layers...)
+			firstG = gs
+			continue
+		}
+		if d := cmp.Diff(first, r); d != "" {
+			t.Errorf("workers %d: result differs from 1 worker (-1 +%d):\n%s", workers, workers, d)
+		}
+		for i := range gs {
+			if !slices.Equal(firstG[i], gs[i]) {
+				t.Errorf("workers %d: gradient p%d differs from 1 worker's", workers, i)
+			}
+		}
+	}
+}
+
+// TestConcurrentEngines runs several engines on goroutines at once, each
+// on its own input; under -race this checks that engines share nothing
+// unsafely, and each must give what it gives alone.
+func TestConcurrentEngines(t *testing.T) {
+	h := testHyp(t, "fl_gamma: 2\nfl_type: varifocal\n")
+	const n = 4
+	type job struct {
+		pr   problem
+		want float64
+	}
+	jobs := make([]job, n)
+	for k := range jobs {
+		rng := rand.New(rand.NewPCG(uint64(k), 9))
+		jobs[k].pr = newProblem(rng, 2, 3, [][2]int{{12, 12}, {6, 6}, {3, 3}}, 6)
+		e, err := computeloss.New[float64](h, jobs[k].pr.model, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, g := tensors[float64](jobs[k].pr)
+		r, err := e.Loss(p, jobs[k].pr.labels, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs[k].want = r.Loss
+	}
+	var wg sync.WaitGroup
+	errs := make([]string, n)
+	for k := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, err := computeloss.New[float64](h, jobs[k].pr.model, nil)
+			if err != nil {
+				errs[k] = err.Error()
+				return
+			}
+			e.SetWorkers(2)
+			p, g := tensors[float64](jobs[k].pr)
+			for range 5 {
+				r, err := e.Loss(p, jobs[k].pr.labels, g)
+				if err != nil || r.Loss != jobs[k].want {
+					errs[k] = "concurrent result differs"
+					return
+				}
+				runtime.Gosched()
+			}
+		}()
+	}
+	wg.Wait()
+	for k, s := range errs {
+		if s != "" {
+			t.Errorf("engine %d: %s", k, s)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	h := hyp.Default()
+	m := computeloss.P5Model(3)
+	good := func() []computeloss.Tensor[float64] {
+		var p []computeloss.Tensor[float64]
+		for _, g := range []int{8, 4, 2} {
+			p = append(p, computeloss.NewTensor[float64]([5]int{2, 3, g, g, 8}))
+		}
+		return p
+	}
+	lab := func(r ...float64) []target.Label { return []target.Label{target.Label(r)} }
+	for _, tc := range []struct {
+		name   string
+		p      func() []computeloss.Tensor[float64]
+		labels []target.Label
+		want   string
+	}{
+		{"two layers", func() []computeloss.Tensor[float64] { return good()[:2] }, nil, "2 prediction layers, the model has 3"},
+		{"batch mismatch", func() []computeloss.Tensor[float64] {
+			p := good()
+			p[1] = computeloss.NewTensor[float64]([5]int{1, 3, 4, 4, 8})
+			return p
+		}, nil, "p1 has batch size 1, p0 has 2"},
+		{"anchors", func() []computeloss.Tensor[float64] {
+			p := good()
+			p[2] = computeloss.NewTensor[float64]([5]int{2, 2, 2, 2, 8})
+			return p
+		}, nil, "p2 has 2 anchors, the model has 3"},
+		{"channels", func() []computeloss.Tensor[float64] {
+			p := good()
+			p[0] = computeloss.NewTensor[float64]([5]int{2, 3, 8, 8, 9})
+			return p
+		}, nil, "p0 has 9 channels, want 5+nc = 8"},
+		{"short data", func() []computeloss.Tensor[float64] {
+			p := good()
+			p[0].Data = p[0].Data[:10]
+			return p
+		}, nil, "p0 has 10 elements, its shape [2 3 8 8 8] needs 3072"},
+		{"image out of range", good, lab(2, 0, 0.5, 0.5, 0.1, 0.1), "label 0: image 2 is not an integer in [0, 2)"},
+		{"fractional class", good, lab(0, 1.5, 0.5, 0.5, 0.1, 0.1), "label 0: class 1.5 is not an integer in [0, 3)"},
+		{"class out of range", good, lab(0, 3, 0.5, 0.5, 0.1, 0.1), "label 0: class 3 is not an integer in [0, 3)"},
+		{"centre outside", good, lab(0, 0, 1.2, 0.5, 0.1, 0.1), "label 0: centre x = 1.2 is outside [0, 1]"},
+		{"zero width", good, lab(0, 0, 0.5, 0.5, 0, 0.1), "label 0: w = 0 is outside (0, 1]"},
+		{"NaN height", good, lab(0, 0, 0.5, 0.5, 0.1, math.NaN()), "label 0: column 5 (h) is NaN"},
+	} {
+		e, err := computeloss.New[float64](h, m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.Loss(tc.p(), tc.labels, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	h := hyp.Default()
+	for _, tc := range []struct {
+		name string
+		m    computeloss.Model
+		opt  *computeloss.Options
+		want string
+	}{
+		{"nc 0", computeloss.Model{NC: 0, Anchors: computeloss.P5Model(1).Anchors}, nil, "nc must be ≥ 1"},
+		{"no layers", computeloss.Model{NC: 2}, nil, "need 1 to 5 output layers, got 0"},
+		{"ragged anchors", computeloss.Model{NC: 2, Anchors: [][][2]float64{{{1, 1}}, {{1, 1}, {2, 2}}}}, nil, "anchors[1] has 2 anchors, anchors[0] has 1"},
+		{"negative anchor", computeloss.Model{NC: 2, Anchors: [][][2]float64{{{1, -1}}}}, nil, "anchors[0][0][1] = -1"},
+		{"gr", computeloss.P5Model(2), &computeloss.Options{GR: 1.5}, "gr must be in [0, 1]"},
+		{"autobalance without stride 16", computeloss.Model{NC: 2, Anchors: [][][2]float64{{{1, 1}}}, Strides: []float64{8}}, &computeloss.Options{GR: 1, Autobalance: true}, "stride-16"},
+	} {
+		_, err := computeloss.New[float32](h, tc.m, tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestGradientShapePanics(t *testing.T) {
+	e, err := computeloss.New[float64](hyp.Default(), computeloss.P5Model(1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p, g []computeloss.Tensor[float64]
+	for _, n := range []int{4, 2, 1} {
+		p = append(p, computeloss.NewTensor[float64]([5]int{1, 3, n, n, 6}))
+		g = append(g, computeloss.NewTensor[float64]([5]int{1, 3, n, n, 6}))
+	}
+	g[2] = computeloss.NewTensor[float64]([5]int{1, 3, 2, 2, 6})
+	defer func() {
+		r, _ := recover().(string)
+		if !strings.HasPrefix(r, "computeloss: gradient 2 has shape") {
+			t.Errorf("recovered %q, want the gradient-shape panic", r)
+		}
+	}()
+	e.Loss(p, nil, g)
+}
+
+func TestBalance(t *testing.T) {
+	for _, tc := range []struct {
+		nl   int
+		want []float64
+	}{{3, []float64{4, 1, 0.4}}, {4, []float64{4, 1, 0.25, 0.06, 0.02}}, {5, []float64{4, 1, 0.25, 0.06, 0.02}}, {1, []float64{4, 1, 0.25, 0.06, 0.02}}} {
+		if d := cmp.Diff(tc.want, computeloss.Balance(tc.nl)); d != "" {
+			t.Errorf("Balance(%d) mismatch (-want +got):\n%s", tc.nl, d)
+		}
+	}
+}
+
+// TestFrozen: with the detached terms frozen, the engine's loss is a smooth
+// function of the predictions and its gradient is exactly that function's,
+// checked by central differences of the engine itself.
+func TestFrozen(t *testing.T) {
+	h := testHyp(t, "fl_gamma: 1.5\nfl_type: varifocal\n")
+	rng := rand.New(rand.NewPCG(7, 8))
+	pr := newProblem(rng, 2, 3, [][2]int{{4, 4}, {2, 2}}, 4)
+	e, err := computeloss.New[float64](h, pr.model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, g := tensors[float64](pr)
+	unfrozen, err := e.Loss(p, pr.labels, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SetFrozen(true)
+	frozen, err := e.Loss(p, pr.labels, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frozen.Loss != unfrozen.Loss {
+		t.Errorf("at the point of freezing: frozen loss %v, unfrozen %v", frozen.Loss, unfrozen.Loss)
+	}
+	for i := range p {
+		want := slices.Clone(g[i].Data)
+		f := func(x []float64) float64 {
+			saved := p[i].Data
+			p[i].Data = x
+			r, err := e.Loss(p, pr.labels, nil)
+			p[i].Data = saved
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.Loss
+		}
+		if err := gradcheck.Gradient(f, slices.Clone(p[i].Data), want, 1e-5, 1e-8); err != nil {
+			t.Errorf("layer %d: %v", i, err)
+		}
+	}
+	// Other labels while frozen are an error.
+	if _, err := e.Loss(p, pr.labels[:1], nil); err == nil || !strings.Contains(err.Error(), "frozen targets") {
+		t.Errorf("frozen call with other labels: error %v", err)
+	}
+}
