@@ -1,0 +1,183 @@
+package decode
+
+import (
+	"fmt"
+
+	"github.com/yolo-loss/yololoss/bce"
+	"github.com/yolo-loss/yololoss/computeloss"
+)
+
+// Box is an axis-aligned box given by its centre (X, Y) and size (W, H), in
+// pixels of the network input.
+type Box struct {
+	X, Y, W, H float64
+}
+
+// XYWH returns the box as (x, y, w, h), the layout of package ciou.
+func (b Box) XYWH() [4]float64 { return [4]float64{b.X, b.Y, b.W, b.H} }
+
+// XYXY returns the box as its corners (x1, y1, x2, y2), the layout of
+// YOLOv5's non_max_suppression.
+func (b Box) XYXY() [4]float64 {
+	return [4]float64{b.X - b.W/2, b.Y - b.H/2, b.X + b.W/2, b.Y + b.H/2}
+}
+
+// Detection is one decoded cell of one anchor.
+type Detection struct {
+	Box        Box     // pixels, centre and size
+	Obj        float64 // objectness σ(t_obj)
+	Class      int     // the most likely class; −1 when the layer has no class channels
+	ClassScore float64 // σ of that class's logit; 1 when the layer has no class channels
+
+	Layer  int // output layer index (set by Layer; 0 from Cell)
+	Image  int // b, the image in the batch
+	Anchor int // a, the anchor of the layer
+	GJ, GI int // cell row and column
+}
+
+// Conf returns the detection's confidence Obj·ClassScore, the score that
+// Layer filters on.
+func (d Detection) Conf() float64 { return d.Obj * d.ClassScore }
+
+// sigmoid is σ(x), without overflow for any finite x.
+func sigmoid(x float64) float64 {
+	s, _, _ := bce.Logistic(x)
+	return s
+}
+
+// gridBox decodes the four box logits at v[0:4] into the loss frame.
+func gridBox[T computeloss.Float](v []T, anchor [2]float64) [4]float64 {
+	sx, sy := sigmoid(float64(v[0])), sigmoid(float64(v[1]))
+	sw, sh := 2*sigmoid(float64(v[2])), 2*sigmoid(float64(v[3]))
+	return [4]float64{2*sx - 0.5, 2*sy - 0.5, sw * sw * anchor[0], sh * sh * anchor[1]}
+}
+
+// classes returns the first class whose logit is largest among v and its
+// score σ(v[c]); −1 and 1 when v is empty.
+func classes[T computeloss.Float](v []T) (class int, score float64) {
+	if len(v) == 0 {
+		return -1, 1
+	}
+	best := v[0]
+	for c, t := range v[1:] {
+		if t > best {
+			best, class = t, c+1
+		}
+	}
+	return class, sigmoid(float64(best))
+}
+
+// decode fills a Detection from the channels v of one cell, whose
+// objectness σ(v[4]) and best class are already known.
+func decode[T computeloss.Float](v []T, obj float64, class int, score float64, b, a, gj, gi int, anchor [2]float64, stride float64) Detection {
+	g := gridBox(v, anchor)
+	return Detection{
+		Box: Box{
+			X: (g[0] + float64(gi)) * stride,
+			Y: (g[1] + float64(gj)) * stride,
+			W: g[2] * stride,
+			H: g[3] * stride,
+		},
+		Obj:        obj,
+		Class:      class,
+		ClassScore: score,
+		Image:      b,
+		Anchor:     a,
+		GJ:         gj,
+		GI:         gi,
+	}
+}
+
+// checkShape panics unless p is a layer tensor with at least the five box
+// and objectness channels.
+func checkShape[T computeloss.Float](p computeloss.Tensor[T]) {
+	s := p.Shape
+	n := 1
+	for _, d := range s {
+		if d < 0 {
+			panic(fmt.Sprintf("decode: negative dimension in shape %v", s))
+		}
+		n *= d
+	}
+	if s[4] < 5 {
+		panic(fmt.Sprintf("decode: shape %v has %d channels, want at least 5", s, s[4]))
+	}
+	if len(p.Data) != n {
+		panic(fmt.Sprintf("decode: shape %v needs %d values, have %d", s, n, len(p.Data)))
+	}
+}
+
+// cell returns the channels of cell (b, a, gj, gi) of p, panicking if the
+// index is outside the shape.
+func cell[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int) []T {
+	checkShape(p)
+	s := p.Shape
+	if uint(b) >= uint(s[0]) || uint(a) >= uint(s[1]) || uint(gj) >= uint(s[2]) || uint(gi) >= uint(s[3]) {
+		panic(fmt.Sprintf("decode: cell (b=%d, a=%d, gj=%d, gi=%d) outside shape %v", b, a, gj, gi, s))
+	}
+	off := (((b*s[1]+a)*s[2]+gj)*s[3] + gi) * s[4]
+	return p.Data[off : off+s[4] : off+s[4]]
+}
+
+// Cell decodes cell (gj, gi) of anchor a of image b of the layer p, whose
+// anchor (in grid units) and stride (in pixels) are given. The Layer field
+// of the result is 0. Cell panics if the index is outside p's shape or p's
+// data does not match its shape.
+func Cell[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int, anchor [2]float64, stride float64) Detection {
+	v := cell(p, b, a, gj, gi)
+	class, score := classes(v[5:])
+	return decode(v, sigmoid(float64(v[4])), class, score, b, a, gj, gi, anchor, stride)
+}
+
+// GridBox returns the box of cell (gj, gi) of anchor a of image b in the
+// loss frame: (2σ(t_xy) − 0.5, (2σ(t_wh))²·anchor) in grid units, with the
+// centre relative to the cell's corner. It is the box that ComputeLoss
+// compares with a target's tbox (target.Match.Box), in the layout of package
+// ciou. GridBox panics as Cell does.
+func GridBox[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int, anchor [2]float64) [4]float64 {
+	return gridBox(cell(p, b, a, gj, gi), anchor)
+}
+
+// Layer appends to dst the detections of every cell of the output layer p
+// whose confidence obj·max class score is at least conf, or of every cell
+// when conf ≤ 0, and returns the extended slice. anchors holds the layer's
+// anchors in grid units, one per anchor of p (Shape[1]); stride is in
+// pixels; layer is recorded in each detection. Detections come in the order
+// of p's data: image, anchor, row, column.
+//
+// Layer allocates only when dst must grow: pass the previous result, sliced
+// to length 0, to reuse it. It panics if len(anchors) differs from Shape[1]
+// or p's data does not match its shape.
+func Layer[T computeloss.Float](dst []Detection, p computeloss.Tensor[T], anchors [][2]float64, stride float64, layer int, conf float64) []Detection {
+	checkShape(p)
+	s := p.Shape
+	if len(anchors) != s[1] {
+		panic(fmt.Sprintf("decode: %d anchors for shape %v", len(anchors), s))
+	}
+	no := s[4]
+	off := 0
+	for b := range s[0] {
+		for a := range s[1] {
+			anchor := anchors[a]
+			for gj := range s[2] {
+				for gi := range s[3] {
+					v := p.Data[off : off+no : off+no]
+					off += no
+					obj := sigmoid(float64(v[4]))
+					if conf > 0 && !(obj >= conf) {
+						// conf·score ≤ obj < threshold (or obj is NaN).
+						continue
+					}
+					class, score := classes(v[5:])
+					if conf > 0 && !(obj*score >= conf) {
+						continue
+					}
+					d := decode(v, obj, class, score, b, a, gj, gi, anchor, stride)
+					d.Layer = layer
+					dst = append(dst, d)
+				}
+			}
+		}
+	}
+	return dst
+}

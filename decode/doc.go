@@ -1,0 +1,56 @@
+// Package decode turns the raw outputs of YOLOv5's Detect head into boxes
+// and scores, as the head does at inference (models/yolo.py, Detect.forward
+// in eval mode), and gives the box of the loss frame that ComputeLoss
+// compares with its targets.
+//
+// # Layout
+//
+// One output layer is a computeloss.Tensor of Shape [bs, na, ny, nx, 5+nc]:
+// for image b, anchor a and grid cell (gj, gi) (row, column), the channels
+// are the logits t_x, t_y, t_w, t_h, t_obj and t_cls,0 … t_cls,nc−1.
+//
+// # Inference frame (pixels)
+//
+// With s = σ(t) = 1/(1+e^{−t}), the anchor (a_w, a_h) in grid units (pixels
+// divided by the stride, as in computeloss.Model) and the layer's stride:
+//
+//	x     = (2·s_x − 0.5 + gi)·stride
+//	y     = (2·s_y − 0.5 + gj)·stride
+//	w     = (2·s_w)²·a_w·stride
+//	h     = (2·s_h)²·a_h·stride
+//	obj   = σ(t_obj)
+//	cls_c = σ(t_cls,c)
+//	conf  = obj·max_c cls_c
+//
+// (x, y) is the centre and (w, h) the size of the box, in pixels of the
+// network input. The centre can move from half a cell before the cell's
+// corner to one and a half cells after it; the size from 0 to four times
+// the anchor. The class is the first c that attains max_c t_cls,c; since σ
+// is increasing only that one class score is computed.
+//
+// # Loss frame (grid units)
+//
+// ComputeLoss (package computeloss) compares, with CIoU, the box
+//
+//	pxy = 2·s_xy − 0.5          (grid units, relative to the cell's corner)
+//	pwh = (2·s_wh)²·anchor      (grid units)
+//
+// with the target box tbox of package target, which is in the same frame.
+// GridBox returns it. The pixel box is (pxy + (gi, gj), pwh)·stride.
+//
+// # Filtering
+//
+// Layer keeps the cells whose conf ≥ a threshold, and every cell when the
+// threshold is ≤ 0. Since every class score is at most 1, conf ≤ obj: cells
+// with obj below the threshold are skipped before their box and classes are
+// decoded, which is where most cells of a trained model go. YOLOv5's
+// non_max_suppression uses a strict > in the same place; the two differ only
+// for scores exactly equal to the threshold.
+//
+// # Numbers
+//
+// Logits are float32 or float64; everything is computed in float64, with
+// σ from bce.Logistic, which does not overflow for any finite logit. NaN
+// logits are not detected: they give NaN boxes and scores, and a NaN score
+// fails every positive threshold.
+package decode

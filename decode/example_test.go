@@ -1,0 +1,48 @@
+package decode_test
+
+import (
+	"fmt"
+
+	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/decode"
+)
+
+// Decoding the stride-32 layer of a two-class model on a 64×64 input: a
+// 2×2 grid with one anchor, background everywhere but one cell.
+func ExampleLayer() {
+	const nc = 2
+	p := computeloss.NewTensor[float32]([5]int{1, 1, 2, 2, 5 + nc})
+	for i := range p.Data {
+		p.Data[i] = -6
+	}
+	// Row 1, column 0: logits 0 put the centre in the middle of the cell
+	// and give the anchor's size; high objectness, class 1.
+	copy(p.Data[(1*2+0)*(5+nc):], []float32{0, 0, 0, 0, 4, -3, 3})
+	anchors := [][2]float64{{116.0 / 32, 90.0 / 32}} // grid units
+
+	dets := decode.Layer(nil, p, anchors, 32, 2, 0.25)
+	for _, d := range dets {
+		fmt.Printf("layer %d cell (%d, %d): box %v, obj %.3f, class %d (%.3f), conf %.3f\n",
+			d.Layer, d.GJ, d.GI, d.Box.XYWH(), d.Obj, d.Class, d.ClassScore, d.Conf())
+	}
+	fmt.Println("corners", dets[0].Box.XYXY())
+
+	// With no threshold every cell comes back, in the tensor's order.
+	fmt.Println(len(decode.Layer(dets[:0], p, anchors, 32, 2, 0)), "cells")
+	// Output:
+	// layer 2 cell (1, 0): box [16 48 116 90], obj 0.982, class 1 (0.953), conf 0.935
+	// corners [-42 3 74 93]
+	// 4 cells
+}
+
+// GridBox gives the box in the frame of the loss: grid units, the centre
+// relative to the cell's corner, as in the targets of package target.
+func ExampleGridBox() {
+	p := computeloss.NewTensor[float64]([5]int{1, 1, 4, 4, 5 + 1})
+	// σ(ln 3) = 3/4: centre offset 2·3/4 − 0.5 = 1, size (2·3/4)² = 2.25 anchors.
+	ln3 := 1.0986122886681098
+	copy(p.Data[(2*4+1)*6:], []float64{ln3, 0, ln3, 0, 0, 0})
+	fmt.Printf("%.4f\n", decode.GridBox(p, 0, 0, 2, 1, [2]float64{1.5, 2}))
+	// Output:
+	// [1.0000 0.5000 3.3750 2.0000]
+}
