@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/data/hyps"
+	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/sample"
+)
+
+// errHelp reports that -h was asked for and the usage printed.
+var errHelp = errors.New("help")
+
+// parseFlags parses args with fs, turning flag errors into input errors.
+// The flag package has already printed the problem and the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	fs.Init(fs.Name(), flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return inputErr("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return inputErr("unexpected argument %q (flags come before arguments; see -h)", fs.Arg(0))
+	}
+	return nil
+}
+
+// inputs is what every subcommand computes on.
+type inputs struct {
+	hyp     *hyp.Hyp
+	hypName string
+	batch   *batchfile.Batch
+	source  string // where the batch came from, for people
+	model   computeloss.Model
+	f32     bool // the predictions are float32
+}
+
+// loadInputs reads the hyp and the predictions, or takes the embedded hyp
+// and the built-in sample, and derives the model description.
+func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
+	in := &inputs{}
+	var err error
+	if hypPath == "" {
+		in.hyp, in.hypName = hyp.Default(), "embedded data/hyps/"+hyps.Default
+	} else {
+		if in.hyp, err = hyp.Load(hypPath); err != nil {
+			return nil, asInput(err)
+		}
+		in.hypName = hypPath
+	}
+	if predPath == "" {
+		var c sample.Config
+		switch strings.ToLower(sampleName) {
+		case "", "p5":
+			c = sample.DefaultP5
+		case "p6":
+			c = sample.DefaultP6
+		default:
+			return nil, inputErr("-sample %q: want p5 or p6", sampleName)
+		}
+		if in.batch, err = sample.Generate(c); err != nil {
+			return nil, err
+		}
+		in.source = fmt.Sprintf("built-in sample (%d layers)", c.Layers)
+	} else {
+		if in.batch, err = batchfile.ReadFile(predPath); err != nil {
+			return nil, asInput(err)
+		}
+		in.source = predPath
+	}
+	b := in.batch
+	in.f32 = b.Preds[0].F32 != nil
+	for i, p := range b.Preds {
+		if (p.F32 != nil) != in.f32 {
+			return nil, inputErr("%s: array \"p%d\" is %s but \"p0\" is %s: all prediction layers must have one dtype",
+				in.source, i, dtypeName(p.F32 != nil), dtypeName(in.f32))
+		}
+	}
+	in.model = computeloss.Model{NC: b.NC(), Anchors: b.Anchors, Strides: b.Strides}
+	if in.model.Anchors == nil {
+		if b.NL() != 3 || b.NA() != 3 {
+			return nil, inputErr("%s: no \"anchors\" array, and the default P5 anchors need 3 layers of 3 anchors; the file has %d layers of %d",
+				in.source, b.NL(), b.NA())
+		}
+		in.model.Anchors = computeloss.P5Model(b.NC()).Anchors
+	}
+	if in.model.Strides == nil {
+		for i := range b.NL() {
+			in.model.Strides = append(in.model.Strides, float64(int(8)<<i))
+		}
+	}
+	if err := in.model.Validate(); err != nil {
+		return nil, inputErr("%s: %v", in.source, err)
+	}
+	return in, nil
+}
+
+func dtypeName(f32 bool) string {
+	if f32 {
+		return "float32"
+	}
+	return "float64"
+}
+
+// tensors views the batch's predictions as engine tensors of type T, and
+// makes gradient tensors of the same shapes when withGrad is set.
+func tensors[T computeloss.Float](b *batchfile.Batch, withGrad bool) (p, g []computeloss.Tensor[T]) {
+	for _, t := range b.Preds {
+		var sh [5]int
+		copy(sh[:], t.Shape)
+		var data []T
+		if t.F32 != nil {
+			data = any(t.F32).([]T)
+		} else {
+			data = any(t.F64).([]T)
+		}
+		p = append(p, computeloss.Tensor[T]{Data: data, Shape: sh})
+		if withGrad {
+			g = append(g, computeloss.NewTensor[T](sh))
+		}
+	}
+	return p, g
+}
+
+// gradTensors converts engine gradients to file tensors named p0, p1, ….
+func gradTensors[T computeloss.Float](g []computeloss.Tensor[T]) []batchfile.Tensor {
+	var out []batchfile.Tensor
+	for i, t := range g {
+		bt := batchfile.Tensor{Name: fmt.Sprintf("p%d", i), Shape: t.Shape[:]}
+		switch d := any(t.Data).(type) {
+		case []float32:
+			bt.F32 = d
+		case []float64:
+			bt.F64 = d
+		}
+		out = append(out, bt)
+	}
+	return out
+}
+
+// usage prints a flag set's usage with a heading.
+func usage(fs *flag.FlagSet, w io.Writer, heading string) {
+	fs.SetOutput(w)
+	fs.Usage = func() {
+		fmt.Fprintln(w, heading)
+		fs.PrintDefaults()
+	}
+}

@@ -1,0 +1,74 @@
+// Command lossdemo computes YOLOv5's training loss and its exact gradient on
+// predictions, by default on a built-in sample, and shows what the
+// criteria (BCE, focal, quality focal, varifocal) do.
+//
+// Usage:
+//
+//	lossdemo [flags]                          the loss breakdown of one call
+//	lossdemo curves -hyp FILE -o OUT.png      loss and gradient curves of the criteria
+//	lossdemo fit -hyp FILE -pred IN.npz -out OUT.npz [-iters N]
+//	                                          minimise the loss over the predictions (LBFGS)
+//
+// Flags of the loss breakdown:
+//
+//	-hyp FILE          hyp YAML (default: the embedded data/hyps/hyp.scratch-low.yaml)
+//	-pred FILE.npz     predictions and targets (default: the built-in sample)
+//	-sample p5|p6      which built-in sample: 3 layers (P5) or 4 layers (P6)
+//	-json              print one JSON object
+//	-grad FILE.npz     write d(loss)/d(p_i) as p0, p1, … with the input's shapes and dtype
+//	-autobalance, -sort-obj-iou, -gr X      engine options
+//	-bench N           N forward+backward calls after a warm-up: median time and allocations per call
+//	-compare           BCE, focal, qfocal and varifocal side by side on the same input
+//	-workers N         goroutines per call (default GOMAXPROCS)
+//
+// The .npz holds p0…p{nl−1} (float32 or float64, [bs, na, ny, nx, 5+nc]),
+// targets [nt, 6] (image, class, x, y, w, h, normalised), and optionally
+// anchors [nl, na, 2] in grid units and strides [nl]. Without anchors the
+// default is YOLOv5's P5 anchors over strides 8/16/32, valid for 3 layers of
+// 3 anchors only; without strides, 8·2^i.
+//
+// Exit status: 0 on success, 2 for a usage or input error (the message
+// names the culprit), 1 for an internal error. Output files are written
+// whole or not at all and never replace an existing file.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole program, minus the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "lossdemo: internal error: %v\n%s", r, debug.Stack())
+			code = exitInternal
+		}
+	}()
+	var err error
+	if len(args) > 0 {
+		switch args[0] {
+		case "curves":
+			err = runCurves(args[1:], stdout, stderr)
+		case "fit":
+			err = runFit(args[1:], stdout, stderr)
+		default:
+			err = runLoss(args, stdout, stderr)
+		}
+	} else {
+		err = runLoss(args, stdout, stderr)
+	}
+	if err == errHelp {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "lossdemo: %v\n", err)
+	}
+	return exitCode(err)
+}
