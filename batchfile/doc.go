@@ -37,4 +37,15 @@
 // version 1.0 .npy headers, through internal/atomicfile: the file appears
 // whole or not at all, and an existing file is never replaced.
 // Batch.Tensors turns a batch back into the tensors of its file.
+//
+// # Why not npyio
+//
+// codeberg.org/sbinet/npyio is the maintained Go library for .npy and .npz,
+// and the tests use it to check that its files and ours interoperate both
+// ways. The reading and writing paths do not use it, for what testing
+// v0.14.0 showed: its writer drops zero-length dimensions (a [0, 6] targets
+// array, an image batch without labels, comes out with shape () and dtype
+// V48) and cannot write an N-d array from a flat slice; its header reader
+// allocates whatever header length a file declares and can panic on a
+// malformed header, while this package must treat files as untrusted.
 package batchfile
