@@ -1,0 +1,41 @@
+# The README's test command is `make test`; CI (.ci/run) calls it.
+GO ?= go
+FUZZTIME ?= 20s
+PKGS := ./...
+
+.PHONY: test demo bench fuzz lint generate docs vet
+
+test: vet
+	$(GO) test -race -count=1 $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+demo:
+	$(GO) run ./cmd/lossdemo
+	$(GO) run ./cmd/lossdemo -compare
+
+# Go benchmarks in benchstat's format, then the demo's own timing on the
+# built-in sample.
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./computeloss/
+	$(GO) run ./cmd/lossdemo -bench 50
+
+# Each fuzz target for FUZZTIME (go test runs one target at a time).
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./hyp/
+	$(GO) test -run='^$$' -fuzz='^FuzzRead$$' -fuzztime=$(FUZZTIME) ./batchfile/
+	$(GO) test -run='^$$' -fuzz='^FuzzLoss$$' -fuzztime=$(FUZZTIME) ./computeloss/
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+generate:
+	$(GO) generate $(PKGS)
+
+# The README's picture of the criteria (the default hyp has fl_gamma 0, so
+# the curves use γ 1.5). lossdemo never overwrites: remove the old one first.
+docs:
+	rm -f docs/curves.png
+	$(GO) run ./cmd/lossdemo curves -o docs/curves.png
