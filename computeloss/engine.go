@@ -23,8 +23,13 @@ const (
 // chunkCells is how many cells one objectness work item covers. The split
 // depends only on the shapes, never on the number of workers, so sums are
 // combined in the same order, and results are bit-identical, at any
-// GOMAXPROCS.
-const chunkCells = 2048
+// GOMAXPROCS. It is large enough that a chunk of float32 gradient (4096 ×
+// 85 × 4 bytes = 1.4 MB) is over the 1 MiB from which the runtime's copy
+// uses non-temporal stores (see objChunk).
+const chunkCells = 4096
+
+// chunkMatches is how many matches one box-and-class work item covers.
+const chunkMatches = 128
 
 // Result is the outcome of one call. Its slices belong to the engine and
 // are overwritten by the next call.
@@ -83,18 +88,25 @@ type Engine[T Float] struct {
 	workers  int
 	frozen   bool // reuse the detached terms of the last unfrozen call
 
-	layers  []layerState
-	order   []int
-	chunks  []chunk
-	shapes  [][5]int // shapes the chunks were built for
-	partial []float64
-	res     Result
-	sortKey func(a, b int) int
-	sortIoU []float64
-	run     func(j int) // runs chunk j on the current call's tensors
-	curP    []Tensor[T]
-	curG    []Tensor[T]
-	par     parallelState
+	layers   []layerState
+	order    []int
+	chunks   []chunk
+	shapes   [][5]int // shapes the chunks were built for
+	partial  []float64
+	res      Result
+	sortKey  func(a, b int) int
+	sortIoU  []float64
+	run      func(slot, j int) // runs objectness chunk j on the current call's tensors
+	runMatch func(slot, j int) // runs match chunk j
+	mchunks  []chunk           // match chunks: matches [c0, c1) of a layer
+	mpartial [][2]float64      // per match chunk: Σ(1 − CIoU), Σ class loss
+	withGrad bool
+	fbs      float64      // batch size of the current call
+	scratch  []scratch    // per worker slot
+	staging  []staging[T] // per worker slot
+	curP     []Tensor[T]
+	curG     []Tensor[T]
+	par      parallelState
 }
 
 // New returns an engine for the hyperparameters h, the model m and the
@@ -117,7 +129,10 @@ func New[T Float](h *hyp.Hyp, m Model, opt *Options) (*Engine[T], error) {
 		return nil, fmt.Errorf("computeloss: gr must be in [0, 1], got %v", o.GR)
 	}
 	e := &Engine[T]{h: *h, m: m, opt: o}
-	e.cls, e.obj = Criteria(h)
+	// float32 data gets the float32-grade exponential and logarithm.
+	var zero T
+	_, f32 := any(zero).(float32)
+	e.cls, e.obj = Criteria(h, f32)
 	// smooth_BCE(eps): positive and negative class targets 1 − eps/2, eps/2.
 	e.cp, e.cn = 1-0.5*h.LabelSmoothing, 0.5*h.LabelSmoothing
 	nl := m.NL()
@@ -144,7 +159,7 @@ func New[T Float](h *hyp.Hyp, m Model, opt *Options) (*Engine[T], error) {
 		}
 		return a - b
 	}
-	e.run = e.objChunk
+	e.run, e.runMatch = e.objChunk, e.matchChunk
 	return e, nil
 }
 
@@ -156,6 +171,16 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// ensureSlots makes per-goroutine work space for w worker slots.
+func (e *Engine[T]) ensureSlots(w int) {
+	for len(e.scratch) < w {
+		e.scratch = append(e.scratch, scratch{})
+	}
+	for len(e.staging) < w {
+		e.staging = append(e.staging, staging[T]{})
+	}
 }
 
 // SetWorkers sets how many goroutines a call may use; n ≤ 0 means
@@ -214,7 +239,8 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 	fbs := float64(p[0].Shape[0])
 	e.prepare(p)
 
-	// Matches, box and class terms, objectness targets: small work.
+	// Matches first; then their box and class terms, in parallel chunks.
+	e.mchunks = e.mchunks[:0]
 	for i := range p {
 		ls := &e.layers[i]
 		n := len(ls.matches)
@@ -222,20 +248,43 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 		if e.frozen && (len(ls.matches) != n || len(ls.alpha) != n) {
 			return Result{}, fmt.Errorf("computeloss: frozen targets: layer %d has %d matches, the last unfrozen call had %d", i, len(ls.matches), len(ls.alpha))
 		}
+		e.sizeMatchBuffers(ls, grad != nil)
+		for k0 := 0; k0 < len(ls.matches); k0 += chunkMatches {
+			e.mchunks = append(e.mchunks, chunk{i, k0, min(k0+chunkMatches, len(ls.matches))})
+		}
+	}
+	e.mpartial = grow(e.mpartial, len(e.mchunks))
+	e.curP, e.withGrad, e.fbs = p, grad != nil, fbs
+	w := min(e.workersNow(), maxWorkers)
+	e.ensureSlots(w)
+	parallel(&e.par, w, len(e.mchunks), e.runMatch)
+	j := 0
+	for i := range p {
+		ls := &e.layers[i]
 		lr := &e.res.Layers[i]
 		*lr = LayerResult{Balance: e.balance[i], Matches: len(ls.matches)}
-		lr.LBox, lr.LCls = e.matchTerms(ls, p[i], grad != nil, fbs)
+		var box, cls float64
+		for ; j < len(e.mchunks) && e.mchunks[j].layer == i; j++ {
+			box += e.mpartial[j][0]
+			cls += e.mpartial[j][1]
+		}
+		if n := float64(len(ls.matches)); n > 0 {
+			lr.LBox = box / n
+			if e.m.NC > 1 {
+				lr.LCls = cls / (n * float64(e.m.NC))
+			}
+		}
 		e.writeTobj(ls, p[i].Shape)
 		ls.objGain = h.Obj * fbs * e.balance[i] / float64(len(ls.tobj))
 	}
 
 	// Objectness over every cell of every layer, in parallel.
-	e.curP, e.curG = p, grad
-	parallel(&e.par, e.workersNow(), len(e.chunks), e.run)
+	e.curG = grad
+	parallel(&e.par, w, len(e.chunks), e.run)
 	e.curP, e.curG = nil, nil
 
 	var lbox, lobj, lcls float64
-	j := 0
+	j = 0
 	for i := range p {
 		ls := &e.layers[i]
 		// Per-layer sum of the chunk sums, in chunk order.
@@ -320,32 +369,38 @@ func (e *Engine[T]) prepare(p []Tensor[T]) {
 	e.partial = make([]float64, len(e.chunks))
 }
 
-// matchTerms computes, for the matches of one layer, mean(1 − CIoU) and the
-// mean class loss, and when withGrad is set their contributions to
-// ∂total/∂p, kept in ls.boxGrad and ls.clsGrad. It records the clamped IoU
-// of every match in ls.iou.
-func (e *Engine[T]) matchTerms(ls *layerState, p Tensor[T], withGrad bool, fbs float64) (lbox, lcls float64) {
+// sizeMatchBuffers sizes a layer's per-match buffers for its matches.
+func (e *Engine[T]) sizeMatchBuffers(ls *layerState, withGrad bool) {
 	n := len(ls.matches)
-	if n == 0 {
-		return 0, 0
-	}
-	nc := e.m.NC
-	no := 5 + nc
 	if !e.frozen {
 		ls.iou = grow(ls.iou, n)
 		ls.alpha = grow(ls.alpha, n)
 	}
 	if withGrad {
 		ls.boxGrad = grow(ls.boxGrad, n)
-		if nc > 1 {
-			ls.clsGrad = grow(ls.clsGrad, n*nc)
+		if e.m.NC > 1 {
+			ls.clsGrad = grow(ls.clsGrad, n*e.m.NC)
 		}
 	}
+}
+
+// matchChunk computes, for the matches of one chunk, the sums of 1 − CIoU
+// and of the class losses into e.mpartial[j], and with a gradient their
+// contributions to ∂total/∂p, kept in the layer's boxGrad and clsGrad
+// until the objectness pass has written the gradient. Unfrozen, it records
+// the clamped IoU and the aspect weight of every match.
+func (e *Engine[T]) matchChunk(slot, j int) {
+	ch := e.mchunks[j]
+	ls := &e.layers[ch.layer]
+	p := e.curP[ch.layer]
+	n := len(ls.matches)
+	nc := e.m.NC
+	no := 5 + nc
 	pd := p.Data
 	// total = box·bs·(1/n)·Σ(1 − CIoU) + …, so ∂total/∂CIoU = −box·bs/n.
-	gCIoU := -e.h.Box * fbs / float64(n)
+	gCIoU := -e.h.Box * e.fbs / float64(n)
 	var sumBox float64
-	for k := range ls.matches {
+	for k := ch.c0; k < ch.c1; k++ {
 		mt := &ls.matches[k]
 		off := cell(mt, p.Shape) * no
 		// pxy = 2σ(t) − 0.5,  pwh = (2σ(t))²·anchor
@@ -362,7 +417,7 @@ func (e *Engine[T]) matchTerms(ls *layerState, p Tensor[T], withGrad bool, fbs f
 			ls.iou[k] = max(c, 0)
 		}
 		sumBox += 1 - c
-		if withGrad {
+		if e.withGrad {
 			// ∂pxy/∂t = 2σ(1−σ),  ∂pwh/∂t = 8σ²(1−σ)·anchor
 			ls.boxGrad[k] = [4]float64{
 				gCIoU * d[0] * 2 * sx * (1 - sx),
@@ -372,32 +427,42 @@ func (e *Engine[T]) matchTerms(ls *layerState, p Tensor[T], withGrad bool, fbs f
 			}
 		}
 	}
-	lbox = sumBox / float64(n)
-
+	e.mpartial[j] = [2]float64{sumBox, 0}
 	if nc == 1 {
-		return lbox, 0 // YOLOv5 has no class loss for one class
+		return // YOLOv5 has no class loss for one class
 	}
-	// Mean over n×nc elements; the target is cn everywhere but cp at the
-	// label's class (smooth_BCE).
-	inv := 1 / float64(n*nc)
-	gScale := e.h.Cls * fbs * inv
+	// The class criterion over n×nc elements, a mean; the target is cn
+	// everywhere but cp at the label's class (smooth_BCE).
+	gScale := e.h.Cls * e.fbs / float64(n*nc)
+	sc := &e.scratch[slot]
 	var sum float64
-	for k := range ls.matches {
+	for k := ch.c0; k < ch.c1; k++ {
 		mt := &ls.matches[k]
-		x := pd[cell(mt, p.Shape)*no+5:][:nc]
-		for c, xc := range x {
-			y := e.cn
-			if c == mt.Class {
-				y = e.cp
+		logits := pd[cell(mt, p.Shape)*no+5:][:nc]
+		for c0 := 0; c0 < nc; c0 += bce.Block {
+			m := min(bce.Block, nc-c0)
+			x, y, l := sc.x[:m], sc.y[:m], sc.loss[:m]
+			for i := range x {
+				x[i] = float64(logits[c0+i])
+				y[i] = e.cn
 			}
-			l, g := e.cls.Elem(float64(xc), y)
-			sum += l
-			if withGrad {
-				ls.clsGrad[k*nc+c] = g * gScale
+			if c := mt.Class - c0; c >= 0 && c < m {
+				y[c] = e.cp
+			}
+			var g []float64
+			if e.withGrad {
+				g = sc.grad[:m]
+			}
+			e.cls.Elems(l, g, x, y)
+			for i, v := range l {
+				sum += v
+				if e.withGrad {
+					ls.clsGrad[k*nc+c0+i] = g[i] * gScale
+				}
 			}
 		}
 	}
-	return lbox, sum * inv
+	e.mpartial[j][1] = sum
 }
 
 // writeTobj writes the objectness targets of the matched cells in YOLOv5's
@@ -423,33 +488,66 @@ func (e *Engine[T]) writeTobj(ls *layerState, sh [5]int) {
 	}
 }
 
+// scratch is one goroutine's work arrays for the batched criteria.
+type scratch struct {
+	x, y, loss, grad [bce.Block]float64
+}
+
+// staging is one goroutine's gradient chunk: zero everywhere but in the
+// objectness channel, which each chunk overwrites.
+type staging[T Float] struct{ g []T }
+
 // objChunk runs the objectness criterion over one chunk of cells, storing
 // the chunk's loss sum in e.partial[j] and, with a gradient, writing the
 // chunk's gradient: the objectness derivative, and zeros in every other
-// channel (the box and class terms are added afterwards).
-func (e *Engine[T]) objChunk(j int) {
+// channel (the box and class terms are added afterwards). It runs on the
+// goroutine of the given worker slot.
+func (e *Engine[T]) objChunk(slot, j int) {
 	ch := e.chunks[j]
 	ls := &e.layers[ch.layer]
 	no := 5 + e.m.NC
 	pd := e.curP[ch.layer].Data[ch.c0*no : ch.c1*no]
 	to := ls.tobj[ch.c0:ch.c1]
-	obj := e.obj
-	var sum float64
-	if e.curG == nil {
-		for c, y := range to {
-			l, _ := obj.Elem(float64(pd[c*no+4]), y)
-			sum += l
+	// The gradient of a chunk is zeros with the objectness derivatives
+	// among them. Writing it in place (clear, then the strided derivatives)
+	// costs a read of every cache line before its write; writing it into
+	// a staging chunk that stays in cache, and copying that out, lets the
+	// runtime's copy stream it to memory with non-temporal stores. That
+	// halves the memory traffic of the gradient, the bulk of a backward
+	// pass.
+	var sg []T
+	if e.curG != nil {
+		st := &e.staging[slot]
+		if len(st.g) < chunkCells*no {
+			st.g = make([]T, chunkCells*no)
 		}
-		e.partial[j] = sum
-		return
+		sg = st.g[:len(pd)]
 	}
-	gd := e.curG[ch.layer].Data[ch.c0*no : ch.c1*no]
-	clear(gd)
+	sc := &e.scratch[slot]
 	scale := ls.objGain
-	for c, y := range to {
-		l, g := obj.Elem(float64(pd[c*no+4]), y)
-		sum += l
-		gd[c*no+4] = T(g * scale)
+	var sum float64
+	for b0 := 0; b0 < len(to); b0 += bce.Block {
+		n := min(bce.Block, len(to)-b0)
+		x, y, l := sc.x[:n], sc.y[:n], sc.loss[:n]
+		for i := range x {
+			x[i] = float64(pd[(b0+i)*no+4])
+		}
+		copy(y, to[b0:])
+		if sg == nil {
+			e.obj.Elems(l, nil, x, y)
+		} else {
+			g := sc.grad[:n]
+			e.obj.Elems(l, g, x, y)
+			for i, v := range g {
+				sg[(b0+i)*no+4] = T(v * scale)
+			}
+		}
+		for _, v := range l {
+			sum += v
+		}
+	}
+	if sg != nil {
+		copy(e.curG[ch.layer].Data[ch.c0*no:ch.c1*no], sg)
 	}
 	e.partial[j] = sum
 }

@@ -104,7 +104,7 @@ type reference struct {
 func sig(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 func (r *reference) freeze(p [][]float64) {
-	r.cls, r.obj = computeloss.Criteria(r.h)
+	r.cls, r.obj = computeloss.Criteria(r.h, false)
 	r.alpha, r.tobj = nil, nil
 	for i, sh := range r.pr.shapes {
 		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: r.pr.model.Anchors[i]}

@@ -137,9 +137,10 @@ func Balance(nl int) []float64 {
 // Criteria returns the class and objectness criteria that a hyp selects, as
 // YOLOv5's ComputeLoss builds them: BCE with logits and the positive weights
 // cls_pw and obj_pw, both wrapped in the fl_type criterion with fl_gamma and
-// fl_alpha when fl_gamma > 0.
-func Criteria(h *hyp.Hyp) (cls, obj bce.Criterion) {
-	bc, bo := bce.BCE{PosWeight: h.ClsPw}, bce.BCE{PosWeight: h.ObjPw}
+// fl_alpha when fl_gamma > 0. With fast, they use the float32-grade
+// exponential and logarithm (bce.BCE.Fast), as engines for float32 do.
+func Criteria(h *hyp.Hyp, fast bool) (cls, obj bce.Criterion) {
+	bc, bo := bce.BCE{PosWeight: h.ClsPw, Fast: fast}, bce.BCE{PosWeight: h.ObjPw, Fast: fast}
 	g, a := h.FlGamma, h.FlAlpha
 	if !(g > 0) {
 		return bc, bo

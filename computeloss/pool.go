@@ -14,11 +14,16 @@ var workerPool struct {
 	jobs    chan job
 }
 
-// job asks a worker to take chunks from next until none are left.
+// maxWorkers caps the goroutines of one call.
+const maxWorkers = 64
+
+// job asks a worker to take chunks from next until none are left, as
+// worker slot slot.
 type job struct {
-	run  func(int)
+	run  func(slot, k int)
 	next *atomic.Int64
 	n    int
+	slot int
 	wg   *sync.WaitGroup
 }
 
@@ -28,7 +33,7 @@ func (j job) do() {
 		if k >= j.n {
 			return
 		}
-		j.run(k)
+		j.run(j.slot, k)
 	}
 }
 
@@ -55,17 +60,18 @@ type parallelState struct {
 	wg   sync.WaitGroup
 }
 
-// parallel calls run(k) for k in [0, n) on up to workers goroutines, the
-// caller's included, and returns when all are done. Idle pool workers join
-// in; when they are busy with other engines' calls, the caller does the
-// rest itself rather than wait.
-func parallel(st *parallelState, workers, n int, run func(int)) {
+// parallel calls run(slot, k) for k in [0, n) on up to workers goroutines,
+// the caller's (slot 0) included, and returns when all are done; slot
+// tells each goroutine's calls apart, in [0, workers). Idle pool workers
+// join in; when they are busy with other engines' calls, the caller does
+// the rest itself rather than wait.
+func parallel(st *parallelState, workers, n int, run func(slot, k int)) {
 	if workers > n {
 		workers = n
 	}
 	if workers <= 1 {
 		for k := 0; k < n; k++ {
-			run(k)
+			run(0, k)
 		}
 		return
 	}
@@ -74,12 +80,14 @@ func parallel(st *parallelState, workers, n int, run func(int)) {
 	j := job{run: run, next: &st.next, n: n, wg: &st.wg}
 	for w := 1; w < workers; w++ {
 		st.wg.Add(1)
+		j.slot = w
 		select {
 		case workerPool.jobs <- j:
 		default:
 			st.wg.Done()
 		}
 	}
+	j.slot = 0
 	j.do()
 	st.wg.Wait()
 }

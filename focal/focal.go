@@ -20,7 +20,14 @@ type Focal struct {
 
 // Elem returns ℓ and ∂ℓ/∂x (see the package documentation).
 func (f Focal) Elem(x, y float64) (loss, grad float64) {
-	s, sc, sp := bce.Logistic(x)
+	s, sc, sp := f.BCE.Logistic(x)
+	return f.elem(x, y, s, sc, sp)
+}
+
+// Elems is Elem over slices (see bce.Criterion).
+func (f Focal) Elems(loss, grad, x, y []float64) { bce.Elems(loss, grad, x, y, f.BCE.Fast, f.elem) }
+
+func (f Focal) elem(x, y, s, sc, sp float64) (loss, grad float64) {
 	b, db := f.BCE.ElemLogistic(x, y, s, sc, sp)
 	a := y*f.Alpha + (1-y)*(1-f.Alpha)
 	// q = 1 − p_t = y·σ(−x) + (1−y)·σ(x), without cancellation.
@@ -52,7 +59,14 @@ type Quality struct {
 
 // Elem returns ℓ and ∂ℓ/∂x (see the package documentation).
 func (f Quality) Elem(x, y float64) (loss, grad float64) {
-	s, sc, sp := bce.Logistic(x)
+	s, sc, sp := f.BCE.Logistic(x)
+	return f.elem(x, y, s, sc, sp)
+}
+
+// Elems is Elem over slices (see bce.Criterion).
+func (f Quality) Elems(loss, grad, x, y []float64) { bce.Elems(loss, grad, x, y, f.BCE.Fast, f.elem) }
+
+func (f Quality) elem(x, y, s, sc, sp float64) (loss, grad float64) {
 	b, db := f.BCE.ElemLogistic(x, y, s, sc, sp)
 	a := y*f.Alpha + (1-y)*(1-f.Alpha)
 	// u = y − σ(x) = y·σ(−x) − (1−y)·σ(x), without cancellation.

@@ -17,7 +17,14 @@ type Varifocal struct {
 
 // Elem returns ℓ and ∂ℓ/∂x (see the package documentation).
 func (v Varifocal) Elem(x, q float64) (loss, grad float64) {
-	s, sc, sp := bce.Logistic(x)
+	s, sc, sp := v.BCE.Logistic(x)
+	return v.elem(x, q, s, sc, sp)
+}
+
+// Elems is Elem over slices (see bce.Criterion).
+func (v Varifocal) Elems(loss, grad, x, q []float64) { bce.Elems(loss, grad, x, q, v.BCE.Fast, v.elem) }
+
+func (v Varifocal) elem(x, q, s, sc, sp float64) (loss, grad float64) {
 	b, db := v.BCE.ElemLogistic(x, q, s, sc, sp)
 	if q > 0 {
 		// w = q, a constant.

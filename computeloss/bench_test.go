@@ -1,0 +1,107 @@
+package computeloss_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/target"
+)
+
+// workload is a YOLOv5 training batch: 3 layers of 3 anchors over strides
+// 8, 16, 32 with YOLOv5's P5 anchors, 80 classes, float32, predictions like
+// a partly trained model's.
+type workload struct {
+	model  computeloss.Model
+	p, g   []computeloss.Tensor[float32]
+	labels []target.Label
+}
+
+func newWorkload(bs, imgsz, perImage int) *workload {
+	rng := rand.New(rand.NewPCG(16, 640))
+	w := &workload{model: computeloss.P5Model(80)}
+	for _, s := range w.model.Strides {
+		g := imgsz / int(s)
+		sh := [5]int{bs, 3, g, g, 85}
+		p := computeloss.NewTensor[float32](sh)
+		for c := range len(p.Data) / 85 {
+			x := p.Data[c*85 : (c+1)*85]
+			for k := range 4 {
+				x[k] = float32(rng.NormFloat64())
+			}
+			x[4] = float32(-5 + rng.NormFloat64())
+			for k := 5; k < 85; k++ {
+				x[k] = float32(-4.5 + rng.NormFloat64())
+			}
+		}
+		w.p = append(w.p, p)
+		w.g = append(w.g, computeloss.NewTensor[float32](sh))
+	}
+	for b := range bs {
+		for range perImage {
+			w.labels = append(w.labels, target.Label{float64(b), float64(rng.IntN(80)),
+				0.05 + 0.9*rng.Float64(), 0.05 + 0.9*rng.Float64(),
+				0.02 + 0.5*rng.Float64()*rng.Float64(), 0.02 + 0.5*rng.Float64()*rng.Float64()})
+		}
+	}
+	return w
+}
+
+var benchSizes = []struct {
+	name           string
+	bs, imgsz, per int
+}{
+	{"Small", 2, 320, 8},
+	{"COCO", 16, 640, 8}, // the headline: bs 16, 640×640, ~8 labels per image
+}
+
+var benchCriteria = []struct{ name, yaml string }{
+	{"Focal", "fl_gamma: 1.5\n"},
+	{"BCE", ""},
+	{"Varifocal", "fl_gamma: 1.5\nfl_type: varifocal\n"},
+}
+
+func benchLoss(b *testing.B, withGrad bool) {
+	for _, sz := range benchSizes {
+		w := newWorkload(sz.bs, sz.imgsz, sz.per)
+		for _, c := range benchCriteria {
+			b.Run(fmt.Sprintf("%s/%s", sz.name, c.name), func(b *testing.B) {
+				e, err := computeloss.New[float32](testHyp(b, c.yaml), w.model, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				g := w.g
+				if !withGrad {
+					g = nil
+				}
+				for b.Loop() {
+					if _, err := e.Loss(w.p, w.labels, g); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkLoss is forward and backward.
+func BenchmarkLoss(b *testing.B) { benchLoss(b, true) }
+
+// BenchmarkForward is the loss alone.
+func BenchmarkForward(b *testing.B) { benchLoss(b, false) }
+
+// BenchmarkClearGradient is the floor of any backward pass: writing the
+// gradient buffer once, with clear().
+func BenchmarkClearGradient(b *testing.B) {
+	for _, sz := range benchSizes {
+		w := newWorkload(sz.bs, sz.imgsz, 0)
+		b.Run(sz.name, func(b *testing.B) {
+			for b.Loop() {
+				for _, g := range w.g {
+					clear(g.Data)
+				}
+			}
+		})
+	}
+}
