@@ -5,9 +5,16 @@
 // # Conventions
 //
 // A criterion is an elementwise loss ℓ(x, y) of a raw logit x and a target
-// y ∈ [0, 1]. Elem returns the loss and its derivative ∂ℓ/∂x; Mean applies
-// PyTorch's "mean" reduction over a slice, as YOLOv5's BCEWithLogitsLoss,
-// FocalLoss and QFocalLoss do. Every sum is accumulated in float64.
+// y ∈ [0, 1]. Elem returns the loss and its derivative ∂ℓ/∂x; Elems does
+// the same over slices, a Block at a time, which is how the engine calls
+// it; Mean applies PyTorch's "mean" reduction over a slice, as YOLOv5's
+// BCEWithLogitsLoss, FocalLoss and QFocalLoss do. Every sum is accumulated
+// in float64.
+//
+// BCE.Fast swaps package math's exponential and logarithm for short
+// polynomials around table points, accurate to about 1e-13 relative (see
+// LogisticFast): the engine uses them for float32 data, whose own ε is
+// 6e-8.
 //
 // σ(x) = 1/(1+e^{−x}) is the logistic function. Both σ(x) and 1−σ(x) = σ(−x)
 // are computed from the single exponential e^{−|x|}, so neither loses

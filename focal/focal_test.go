@@ -163,3 +163,26 @@ func TestString(t *testing.T) {
 		}
 	}
 }
+
+func TestElems(t *testing.T) {
+	var xs []float64
+	for x := -90.0; x <= 90; x += 0.7 {
+		xs = append(xs, x)
+	}
+	for _, fast := range []bool{false, true} {
+		for _, c := range criteria(1.5, 0.25, 1) {
+			switch c := c.(type) {
+			case focal.Focal:
+				c.BCE.Fast = fast
+				if err := gradcheck.Batch(c, xs, ys); err != nil {
+					t.Error(err)
+				}
+			case focal.Quality:
+				c.BCE.Fast = fast
+				if err := gradcheck.Batch(c, xs, ys); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}
+}

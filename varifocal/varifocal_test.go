@@ -91,3 +91,16 @@ func TestString(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+func TestElems(t *testing.T) {
+	var xs []float64
+	for x := -90.0; x <= 90; x += 0.7 {
+		xs = append(xs, x)
+	}
+	for _, fast := range []bool{false, true} {
+		v := varifocal.Varifocal{BCE: bce.BCE{Fast: fast}, Gamma: 2, Alpha: 0.75}
+		if err := gradcheck.Batch(v, xs, []float64{0, 0.4, 1}); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -43,3 +43,24 @@ func Gradient(f func([]float64) float64, x, analytic []float64, rel, abs float64
 	}
 	return nil
 }
+
+// Batch checks that c.Elems gives what c.Elem gives, element by element,
+// over every (x, y) pair of xs × ys, with and without the gradient.
+func Batch(c bce.Criterion, xs, ys []float64) error {
+	var x, y []float64
+	for _, xv := range xs {
+		for _, yv := range ys {
+			x, y = append(x, xv), append(y, yv)
+		}
+	}
+	loss, grad, loss2 := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(x))
+	c.Elems(loss, grad, x, y)
+	c.Elems(loss2, nil, x, y)
+	for i := range x {
+		l, g := c.Elem(x[i], y[i])
+		if l != loss[i] || g != grad[i] || l != loss2[i] {
+			return fmt.Errorf("%v at x=%g y=%g: Elem (%g, %g), Elems (%g, %g), Elems without gradient %g", c, x[i], y[i], l, g, loss[i], grad[i], loss2[i])
+		}
+	}
+	return nil
+}
