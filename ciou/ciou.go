@@ -24,36 +24,45 @@ func IoU(a, b Box) float64 {
 
 // CIoU returns the complete IoU of the prediction p and the target t.
 func CIoU(p, t Box) float64 {
-	c, _, _ := eval(p, t, math.NaN(), false)
+	c, _, _ := eval(p, logSize(p), t, math.NaN(), false)
 	return c
 }
 
 // Grad returns CIoU(p, t) and its gradient with respect to p, with α held
 // constant, and α itself.
 func Grad(p, t Box) (ciou float64, d Box, alpha float64) {
-	return eval(p, t, math.NaN(), true)
+	c, d, a := eval(p, logSize(p), t, math.NaN(), true)
+	d[2] /= p[2] // ∂/∂w = (∂/∂log w)/w
+	d[3] /= p[3]
+	return c, d, a
 }
 
-// GradWithAlpha is Grad with the aspect weight fixed at alpha: the value is
-// WithAlpha(p, t, alpha) and the gradient its exact derivative in p.
-func GradWithAlpha(p, t Box, alpha float64) (ciou float64, d Box) {
-	c, d, _ := eval(p, t, alpha, true)
-	return c, d
+// GradLog is Grad for a prediction whose size is also known as logarithms
+// lwh = (log w, log h), and it returns the gradient with respect to
+// (x, y, log w, log h). Sizes that underflow to 0 keep a finite aspect
+// ratio w/h = e^{log w − log h} and a finite gradient, where w/h would be
+// 0/0; the loss's box sizes, (2σ(t))²·anchor, have log w = log(4·anchor) −
+// 2·log(1 + e^{−t}) at every finite logit t. alpha fixes the aspect weight,
+// or is NaN to compute it.
+func GradLog(p Box, lwh [2]float64, t Box, alpha float64) (ciou float64, d Box, a float64) {
+	return eval(p, lwh, t, alpha, true)
 }
 
 // WithAlpha returns CIoU(p, t) with the aspect weight fixed at alpha instead
 // of computed from p and t. Its derivative in p is what Grad returns when
 // alpha is α(p, t): tests use it for finite differences.
 func WithAlpha(p, t Box, alpha float64) float64 {
-	c, _, _ := eval(p, t, alpha, false)
+	c, _, _ := eval(p, logSize(p), t, alpha, false)
 	return c
 }
 
 // Alpha returns the aspect weight α(p, t) = v/(v − IoU + 1 + ε).
 func Alpha(p, t Box) float64 {
-	_, _, a := eval(p, t, math.NaN(), false)
+	_, _, a := eval(p, logSize(p), t, math.NaN(), false)
 	return a
 }
+
+func logSize(p Box) [2]float64 { return [2]float64{math.Log(p[2]), math.Log(p[3])} }
 
 // hi is ∂max(a, b)/∂a under PyTorch's rule: 1, ½ on a tie, else 0.
 func hi(a, b float64) float64 {
@@ -70,8 +79,9 @@ func hi(a, b float64) float64 {
 func lo(a, b float64) float64 { return hi(b, a) }
 
 // eval computes CIoU(p, t), with the aspect weight alpha or, when alpha is
-// NaN, α(p, t); when grad is set, also ∂CIoU/∂p with α constant.
-func eval(p, t Box, alpha float64, grad bool) (ciou float64, d Box, a float64) {
+// NaN, α(p, t); when grad is set, also ∂CIoU/∂(x, y, log w, log h) of p with
+// α constant. lwh is p's (log w, log h), which gives the aspect ratio.
+func eval(p Box, lwh [2]float64, t Box, alpha float64, grad bool) (ciou float64, d Box, a float64) {
 	w1, h1, w2, h2 := p[2], p[3], t[2], t[3]
 	x11, x12, y11, y12 := p[0]-w1/2, p[0]+w1/2, p[1]-h1/2, p[1]+h1/2
 	x21, x22, y21, y22 := t[0]-w2/2, t[0]+w2/2, t[1]-h2/2, t[1]+h2/2
@@ -89,7 +99,8 @@ func eval(p, t Box, alpha float64, grad bool) (ciou float64, d Box, a float64) {
 	dx := x21 + x22 - x11 - x12
 	dy := y21 + y22 - y11 - y12
 	rho2 := (dx*dx + dy*dy) / 4
-	da := math.Atan(w2/h2) - math.Atan(w1/h1)
+	r := math.Exp(lwh[0] - lwh[1]) // w₁/h₁, finite where both underflow
+	da := math.Atan(w2/h2) - math.Atan(r)
 	v := k * da * da
 	if math.IsNaN(alpha) {
 		alpha = v / (v - iou + (1 + Eps))
@@ -107,7 +118,7 @@ func eval(p, t Box, alpha float64, grad bool) (ciou float64, d Box, a float64) {
 	gC2 := G * rho2 / (c2 * c2)
 	gV := -G * alpha
 
-	var gx11, gx12, gy11, gy12, gw1, gh1 float64
+	var gx11, gx12, gy11, gy12, glw, glh float64 // glw, glh: ∂/∂log w₁, ∂/∂log h₁
 	// I = iwc·ihc, clamp passes where the argument is ≥ 0.
 	if iw >= 0 {
 		g := gInter * ihc
@@ -131,18 +142,18 @@ func eval(p, t Box, alpha float64, grad bool) (ciou float64, d Box, a float64) {
 	gx12 -= gdx
 	gy11 -= gdy
 	gy12 -= gdy
-	// v = k·(atan(w₂/h₂) − atan(r))², r = w₁/h₁
-	r := w1 / h1
-	gr := gV * k * 2 * da * (-1 / (1 + r*r))
-	gw1 += gr / h1
-	gh1 -= gr * w1 / (h1 * h1)
-	// w₁h₁ in U
-	gw1 += gArea1 * h1
-	gh1 += gArea1 * w1
-	// corners: x₁₁ = x − w/2, x₁₂ = x + w/2
+	// v = k·(atan(w₂/h₂) − atan(r))², r = w₁/h₁: ∂r/∂log w₁ = r = −∂r/∂log h₁
+	// r·∂atan(r)/∂r = r/(1+r²) = 1/(r + 1/r), finite for r = 0 and r = +Inf
+	grr := gV * k * 2 * da * (-1 / (r + 1/r))
+	glw += grr
+	glh -= grr
+	// w₁h₁ in U: ∂(w₁h₁)/∂log w₁ = w₁h₁
+	glw += gArea1 * w1 * h1
+	glh += gArea1 * w1 * h1
+	// corners: x₁₁ = x − w/2, x₁₂ = x + w/2, and ∂w/∂log w = w
 	d[0] = gx11 + gx12
 	d[1] = gy11 + gy12
-	d[2] = gw1 + (gx12-gx11)/2
-	d[3] = gh1 + (gy12-gy11)/2
+	d[2] = glw + (gx12-gx11)*w1/2
+	d[3] = glh + (gy12-gy11)*h1/2
 	return ciou, d, alpha
 }

@@ -74,15 +74,19 @@ func TestFiniteDifferences(t *testing.T) {
 		if err := gradcheck.Gradient(f, tc.p[:], d[:], 1e-6, 1e-8); err != nil {
 			t.Errorf("p=%v t=%v: %v", tc.p, tc.t, err)
 		}
-		// With α fixed elsewhere, the value and gradient are WithAlpha's.
+		// GradLog with α fixed elsewhere: the value is WithAlpha's and the
+		// gradient its derivative in (x, y, log w, log h).
 		fixed := a * 0.7
-		c, d2 := ciou.GradWithAlpha(tc.p, tc.t, fixed)
+		lwh := [2]float64{math.Log(tc.p[2]), math.Log(tc.p[3])}
+		c, d2, _ := ciou.GradLog(tc.p, lwh, tc.t, fixed)
 		if w := ciou.WithAlpha(tc.p, tc.t, fixed); math.Abs(c-w) > 1e-15 {
-			t.Errorf("GradWithAlpha value %v, WithAlpha %v", c, w)
+			t.Errorf("GradLog value %v, WithAlpha %v", c, w)
 		}
-		g := func(x []float64) float64 { return ciou.WithAlpha(ciou.Box(x), tc.t, fixed) }
-		if err := gradcheck.Gradient(g, tc.p[:], d2[:], 1e-6, 1e-8); err != nil {
-			t.Errorf("fixed α, p=%v t=%v: %v", tc.p, tc.t, err)
+		g := func(x []float64) float64 {
+			return ciou.WithAlpha(ciou.Box{x[0], x[1], math.Exp(x[2]), math.Exp(x[3])}, tc.t, fixed)
+		}
+		if err := gradcheck.Gradient(g, []float64{tc.p[0], tc.p[1], lwh[0], lwh[1]}, d2[:], 1e-6, 1e-8); err != nil {
+			t.Errorf("fixed α, log sizes, p=%v t=%v: %v", tc.p, tc.t, err)
 		}
 	}
 }
@@ -103,6 +107,24 @@ func TestTies(t *testing.T) {
 		left := (c - ciou.WithAlpha(dn, q, a)) / h
 		if mid := (left + right) / 2; math.Abs(d[i]-mid) > 1e-5 {
 			t.Errorf("∂/∂p[%d] at a tie = %v, want the mean of one-sided %v and %v", i, d[i], left, right)
+		}
+	}
+}
+
+// TestUnderflowedSize: a predicted box whose width and height underflow to
+// 0 (logits far below 0 in the loss) still has a finite CIoU and gradient,
+// because the aspect ratio comes from the log sizes; the derivative in
+// log w tends to 0 and the one in log h to 0 as well (the box vanishes).
+func TestUnderflowedSize(t *testing.T) {
+	tgt := ciou.Box{0.5, 0.5, 2, 1}
+	for _, lwh := range [][2]float64{{-800, -790}, {-1000, -1000}, {-750, 3}, {2, -900}} {
+		p := ciou.Box{0.3, 0.6, math.Exp(lwh[0]), math.Exp(lwh[1])}
+		c, d, a := ciou.GradLog(p, lwh, tgt, math.NaN())
+		for _, v := range []float64{c, d[0], d[1], d[2], d[3], a} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Errorf("log sizes %v: CIoU %v, gradient %v, α %v; want finite", lwh, c, d, a)
+				break
+			}
 		}
 	}
 }

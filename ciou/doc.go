@@ -27,6 +27,11 @@
 //	∂/∂ρ²   = −G/c²,   ∂/∂c² = G·ρ²/c⁴
 //	∂/∂v    = −G·α,    ∂v/∂(w₁/h₁) = −(8/π²)·(atan(w₂/h₂) − atan(w₁/h₁)) / (1 + (w₁/h₁)²)
 //
+// The gradient is taken with respect to (x, y, log w₁, log h₁) in the loss
+// (GradLog), where ∂w₁/∂log w₁ = w₁, and the aspect ratio is
+// w₁/h₁ = e^{log w₁ − log h₁}: a predicted size that underflows to 0 then
+// leaves every term finite, where w₁/h₁ would be 0/0 and ∂/∂w₁ infinite.
+//
 // min, max and the clamp at 0 follow PyTorch's rules: the larger (smaller)
 // argument takes the gradient, ties split it in halves, and clamp(v, 0)
 // passes it where v ≥ 0.

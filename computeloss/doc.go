@@ -28,6 +28,10 @@
 //
 //	balance_i ← 0.9999·balance_i + 0.0001/mean_cells ℓ_obj,i,   then balance ← balance / balance_{stride 16}.
 //
+// The divisor is floored at 1e-12: a layer whose objectness loss has
+// underflowed to 0 would make YOLOv5's balance infinite, and every balance
+// NaN after the normalisation.
+//
 // # Backward
 //
 // With n matches in layer i and N = bs·na·ny·nx cells:

@@ -18,6 +18,10 @@ import (
 const (
 	abKeep = 0.9999
 	abStep = 0.0001
+	// abFloor bounds the update's divisor: a mean objectness loss below
+	// it, far below any a model produces, counts as abFloor. The balance
+	// then stays under abStep/abFloor/(1 − abKeep) = 1e12.
+	abFloor = 1e-12
 )
 
 // chunkCells is how many cells one objectness work item covers. The split
@@ -301,8 +305,11 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 		lr.LBox *= h.Box
 		lr.LCls *= h.Cls
 		lr.LObj = h.Obj * obji * e.balance[i]
+		// YOLOv5 divides by the layer's mean objectness loss; where every
+		// cell's loss has underflowed that makes the balance infinite and
+		// then NaN, so the divisor is floored at abFloor.
 		if e.opt.Autobalance {
-			e.balance[i] = e.balance[i]*abKeep + abStep/obji
+			e.balance[i] = e.balance[i]*abKeep + abStep/max(obji, abFloor)
 		}
 
 		// The box and class gradients go on top of what the objectness
@@ -403,27 +410,33 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 	for k := ch.c0; k < ch.c1; k++ {
 		mt := &ls.matches[k]
 		off := cell(mt, p.Shape) * no
-		// pxy = 2σ(t) − 0.5,  pwh = (2σ(t))²·anchor
-		sx, sy := sigmoid(float64(pd[off])), sigmoid(float64(pd[off+1]))
-		sw, sh := sigmoid(float64(pd[off+2])), sigmoid(float64(pd[off+3]))
+		// pxy = 2σ(t) − 0.5,  pwh = (2σ(t))²·anchor, and
+		// log pwh = log(4·anchor) + 2·log σ(t), log σ(t) = −log(1 + e^{−t})
+		sx, scx, _ := bce.Logistic(float64(pd[off]))
+		sy, scy, _ := bce.Logistic(float64(pd[off+1]))
+		tw, th := float64(pd[off+2]), float64(pd[off+3])
+		sw, scw, spw := bce.Logistic(tw)
+		sh, sch, sph := bce.Logistic(th)
 		pbox := ciou.Box{2*sx - 0.5, 2*sy - 0.5, 4 * sw * sw * mt.AW, 4 * sh * sh * mt.AH}
-		var c float64
-		var d ciou.Box
+		lwh := [2]float64{math.Log(4*mt.AW) - 2*(spw+max(-tw, 0)), math.Log(4*mt.AH) - 2*(sph+max(-th, 0))}
+		alpha := math.NaN()
 		if e.frozen {
-			c, d = ciou.GradWithAlpha(pbox, mt.Box, ls.alpha[k])
-		} else {
-			c, d, ls.alpha[k] = ciou.Grad(pbox, mt.Box)
+			alpha = ls.alpha[k]
+		}
+		c, d, a := ciou.GradLog(pbox, lwh, mt.Box, alpha)
+		if !e.frozen {
+			ls.alpha[k] = a
 			// The objectness target is the IoU, detached and clamped at 0.
 			ls.iou[k] = max(c, 0)
 		}
 		sumBox += 1 - c
 		if e.withGrad {
-			// ∂pxy/∂t = 2σ(1−σ),  ∂pwh/∂t = 8σ²(1−σ)·anchor
+			// ∂pxy/∂t = 2σ(t)σ(−t),  ∂log pwh/∂t = 2σ(−t)
 			ls.boxGrad[k] = [4]float64{
-				gCIoU * d[0] * 2 * sx * (1 - sx),
-				gCIoU * d[1] * 2 * sy * (1 - sy),
-				gCIoU * d[2] * 8 * sw * sw * (1 - sw) * mt.AW,
-				gCIoU * d[3] * 8 * sh * sh * (1 - sh) * mt.AH,
+				gCIoU * d[0] * 2 * sx * scx,
+				gCIoU * d[1] * 2 * sy * scy,
+				gCIoU * d[2] * 2 * scw,
+				gCIoU * d[3] * 2 * sch,
 			}
 		}
 	}
@@ -616,11 +629,6 @@ func CheckLabels(labels []target.Label, bs, nc int) error {
 }
 
 var labelCols = [6]string{"image", "class", "x", "y", "w", "h"}
-
-func sigmoid(x float64) float64 {
-	s, _, _ := bce.Logistic(x)
-	return s
-}
 
 // grow returns s with length n, reallocating only when its capacity is
 // short.

@@ -30,16 +30,15 @@
 // prediction saturates (q = σ(−x) or σ(x)).
 //
 // The factor q^{γ−1} is infinite at q = 0 when γ < 1, where PyTorch meets
-// ∞·0 and returns NaN. We use q^{γ−1} = q^γ/q and only form the product
-//
-//	γ·(1−2y)·s·s̄·(q^γ/q)
-//
-// when q > 0; for y ∈ {0, 1} it equals ∓γ·σ(±x)·q^γ, which tends to 0 as
-// q → 0 for every γ > 0. At q = 0 (or γ = 0) the term is its limit, 0. The
-// same holds for |u|: the term is −γ·s·s̄·(|u|^γ/u), and 0 at u = 0. For
-// γ < 1 and a soft target, |u|^γ has a cusp at u = 0 (σ(x) = y) where no
-// derivative exists; there we return 0, the value autograd's sign(0) = 0
-// gives for γ ≥ 1.
+// ∞·0 and returns NaN. For the hard targets the product simplifies without
+// it: with y = 0, q = s and ∂q^γ/∂x = γ·s̄·q^γ; with y = 1, q = s̄ and
+// ∂q^γ/∂x = −γ·s·q^γ. Both tend to 0 as q → 0 for every γ > 0, and need no
+// division that could overflow where q is subnormal. For a soft target
+// q ≥ min(y, 1−y) > 0, and the term is γ·(1−2y)·(s·s̄/q)·q^γ. The same holds
+// for |u|: γ·s̄·|u|^γ for y = 0, −γ·s·|u|^γ for y = 1, and
+// −γ·(s·s̄/u)·|u|^γ otherwise, 0 at u = 0. For γ < 1 and a soft target,
+// |u|^γ has a cusp at u = 0 (σ(x) = y) where no derivative exists; there we
+// return 0, the value autograd's sign(0) = 0 gives for γ ≥ 1.
 //
 // All of these are finite for every finite x and γ ∈ [0, 10].
 package focal

@@ -33,11 +33,19 @@ func (f Focal) elem(x, y, s, sc, sp float64) (loss, grad float64) {
 	// q = 1 − p_t = y·σ(−x) + (1−y)·σ(x), without cancellation.
 	q := y*sc + (1-y)*s
 	m := bce.Pow(q, f.Gamma)
-	// ∂q^γ/∂x = γ·(1−2y)·s·s̄·q^{γ−1}, with q^{γ−1} = q^γ/q; its limit is 0
-	// at q = 0.
+	// ∂q^γ/∂x = γ·(1−2y)·s·s̄·q^{γ−1}. For y = 0, q = s and this is
+	// γ·s̄·q^γ; for y = 1, q = s̄ and it is −γ·s·q^γ: no division, so no
+	// overflow where q is tiny. For soft y, q ≥ min(y, 1−y) and
+	// s·s̄/q is bounded. Its limit at q = 0 is 0.
 	var dm float64
-	if q > 0 && f.Gamma != 0 {
-		dm = f.Gamma * (1 - 2*y) * s * sc * (m / q)
+	switch {
+	case f.Gamma == 0:
+	case y == 0:
+		dm = f.Gamma * sc * m
+	case y == 1:
+		dm = -f.Gamma * s * m
+	case q > 0:
+		dm = f.Gamma * (1 - 2*y) * (s * sc / q) * m
 	}
 	// ℓ = a·b·q^γ;  ∂ℓ/∂x = a·(b'·q^γ + b·∂q^γ/∂x)
 	return a * b * m, a * (db*m + b*dm)
@@ -76,10 +84,17 @@ func (f Quality) elem(x, y, s, sc, sp float64) (loss, grad float64) {
 		au = -au
 	}
 	m := bce.Pow(au, f.Gamma)
-	// ∂|u|^γ/∂x = −γ·s·s̄·|u|^γ/u; 0 at u = 0.
+	// ∂|u|^γ/∂x = −γ·s·s̄·|u|^γ/u: γ·s̄·|u|^γ for y = 0 (u = −s) and
+	// −γ·s·|u|^γ for y = 1 (u = s̄), without a division; 0 at u = 0.
 	var dm float64
-	if u != 0 && f.Gamma != 0 {
-		dm = -f.Gamma * s * sc * (m / u)
+	switch {
+	case f.Gamma == 0:
+	case y == 0:
+		dm = f.Gamma * sc * m
+	case y == 1:
+		dm = -f.Gamma * s * m
+	case u != 0:
+		dm = -f.Gamma * (s * sc / u) * m
 	}
 	return a * b * m, a * (db*m + b*dm)
 }

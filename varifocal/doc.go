@@ -20,7 +20,8 @@
 //
 // # Stable form
 //
-// For q = 0, |s−q| = s and ∂w/∂x = α·γ·s̄·s^γ, computed as α·γ·s·s̄·(s^γ/s)
-// only where s > 0 and taken as its limit 0 at s = 0, so it is finite for
-// every finite x and γ ∈ [0, 10] (PyTorch gives NaN for γ < 1 at x ≪ 0).
+// For q = 0, |s−q| = s and ∂w/∂x = α·γ·s̄·s^γ, which needs no division
+// and tends to its limit 0 as s → 0, so it is finite for every finite x and
+// γ ∈ [0, 10] (PyTorch gives NaN for γ < 1 at x ≪ 0). For q < 0,
+// d = s − q ≥ −q > 0 and the term is α·γ·(s·s̄/d)·d^γ.
 package varifocal

@@ -34,10 +34,15 @@ func (v Varifocal) elem(x, q, s, sc, sp float64) (loss, grad float64) {
 	d := s - q
 	m := bce.Pow(d, v.Gamma)
 	w := v.Alpha * m
-	// ∂w/∂x = α·γ·s·s̄·|d|^γ/d; 0 at d = 0.
+	// ∂w/∂x = α·γ·s·s̄·d^γ/d: α·γ·s̄·s^γ for q = 0 (d = s), without a
+	// division; 0 at d = 0.
 	var dw float64
-	if d > 0 && v.Gamma != 0 {
-		dw = v.Alpha * v.Gamma * s * sc * (m / d)
+	switch {
+	case v.Gamma == 0:
+	case q == 0:
+		dw = v.Alpha * v.Gamma * sc * m
+	case d > 0:
+		dw = v.Alpha * v.Gamma * (s * sc / d) * m
 	}
 	return b * w, db*w + b*dw
 }

@@ -1,0 +1,91 @@
+package computeloss_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/target"
+)
+
+// FuzzLoss runs the engine on random shapes, labels and logits (of any
+// finite size, up to ±1e30) under every criterion and γ in [0, 10]: it must
+// not panic, and the loss, the items and every gradient element must be
+// finite.
+func FuzzLoss(f *testing.F) {
+	f.Add(uint64(1), uint8(3), uint8(3), uint8(3), uint8(2), uint8(8), uint8(5), 1.0, 1.5, uint8(0), 0.25, 0.0, 1.0, uint8(0), false)
+	f.Add(uint64(2), uint8(4), uint8(2), uint8(1), uint8(1), uint8(3), uint8(0), 80.0, 0.5, uint8(1), 0.95, 0.1, 0.5, uint8(7), true)
+	f.Add(uint64(3), uint8(1), uint8(1), uint8(6), uint8(3), uint8(1), uint8(9), 1e4, 0.25, uint8(2), 0.0, 0.0, 0.0, uint8(3), false)
+	f.Add(uint64(4), uint8(2), uint8(3), uint8(2), uint8(2), uint8(5), uint8(12), 1e30, 10.0, uint8(2), 1.0, 0.99, 1.0, uint8(5), true)
+	f.Fuzz(func(t *testing.T, seed uint64, nl, na, nc, bs, grid, nlabels uint8, scale, gamma float64, typ uint8, alpha, smooth, gr float64, flags uint8, f64 bool) {
+		if math.IsNaN(scale) || math.IsInf(scale, 0) || math.Abs(scale) > 1e30 ||
+			!(gamma >= 0 && gamma <= 10) || !(alpha >= 0 && alpha <= 1) ||
+			!(smooth >= 0 && smooth < 1) || !(gr >= 0 && gr <= 1) {
+			t.Skip()
+		}
+		rng := rand.New(rand.NewPCG(seed, 7))
+		nl, na, nc, bs, grid = 1+nl%5, 1+na%3, 1+nc%6, 1+bs%3, 1+grid%9
+		h := hyp.Default()
+		h.FlGamma, h.FlAlpha, h.LabelSmoothing = gamma, alpha, smooth
+		h.FlType = []hyp.FlType{hyp.Focal, hyp.QFocal, hyp.Varifocal}[typ%3]
+		m := computeloss.Model{NC: int(nc)}
+		var shapes [][5]int
+		for i := range int(nl) {
+			m.Strides = append(m.Strides, float64(int(8)<<i))
+			var anc [][2]float64
+			for range na {
+				anc = append(anc, [2]float64{0.1 + 5*rng.Float64(), 0.1 + 5*rng.Float64()})
+			}
+			m.Anchors = append(m.Anchors, anc)
+			g := max(1, int(grid)>>i)
+			shapes = append(shapes, [5]int{int(bs), int(na), g, g + rng.IntN(3), 5 + int(nc)})
+		}
+		opt := &computeloss.Options{GR: gr, SortObjIoU: flags&1 != 0, Autobalance: flags&2 != 0 && nl >= 2}
+		var labels []target.Label
+		for range nlabels % 16 {
+			labels = append(labels, target.Label{float64(rng.IntN(int(bs))), float64(rng.IntN(int(nc))),
+				rng.Float64(), rng.Float64(), 1e-3 + 0.999*rng.Float64(), 1e-3 + 0.999*rng.Float64()})
+		}
+		if f64 {
+			check[float64](t, h, m, opt, shapes, labels, rng, scale)
+		} else {
+			check[float32](t, h, m, opt, shapes, labels, rng, scale)
+		}
+	})
+}
+
+func check[T computeloss.Float](t *testing.T, h *hyp.Hyp, m computeloss.Model, opt *computeloss.Options, shapes [][5]int, labels []target.Label, rng *rand.Rand, scale float64) {
+	e, err := computeloss.New[T](h, m, opt)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	var p, g []computeloss.Tensor[T]
+	for _, sh := range shapes {
+		x := computeloss.NewTensor[T](sh)
+		for k := range x.Data {
+			x.Data[k] = T(scale * rng.NormFloat64())
+		}
+		p = append(p, x)
+		g = append(g, computeloss.NewTensor[T](sh))
+	}
+	for range 2 {
+		r, err := e.Loss(p, labels, g)
+		if err != nil {
+			t.Fatalf("Loss: %v", err)
+		}
+		for _, v := range []float64{r.Loss, r.LBox, r.LObj, r.LCls} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("non-finite result %+v", r)
+			}
+		}
+		for i, x := range g {
+			for k, v := range x.Data {
+				if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+					t.Fatalf("gradient p%d[%d] = %v (logit %v)", i, k, v, p[i].Data[k])
+				}
+			}
+		}
+	}
+}
