@@ -39,7 +39,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.pred, "pred", "", "predictions and targets, `file.npz` (default: the built-in sample)")
 	fs.StringVar(&o.sample, "sample", "p5", "built-in sample when -pred is absent: p5 or p6")
 	fs.StringVar(&o.out, "out", "", "write the fitted predictions to `file.npz` (required; never overwrites)")
-	fs.IntVar(&o.iters, "iters", 500, "at most `N` LBFGS iterations")
+	fs.IntVar(&o.iters, "iters", 5000, "at most `N` LBFGS iterations")
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "stop after this long")
 	fs.BoolVar(&o.engine.Autobalance, "autobalance", false, "autobalance the objectness balance")
 	fs.BoolVar(&o.engine.SortObjIoU, "sort-obj-iou", false, "write objectness targets in increasing IoU order")
@@ -63,151 +63,274 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return fit(&o, in, stdout)
+	_, err = fit(&o, in, stdout)
+	return err
 }
 
-// fitter evaluates the loss and its gradient at a parameter vector: the
-// concatenated prediction layers, in float64.
+// fitSummary is what a fit achieved.
+type fitSummary struct {
+	start, end    computeloss.Result
+	before, after []iouStats
+	elapsed       time.Duration
+}
+
+// fitter evaluates the loss and its gradient over the free parameters.
+//
+// The parameters are the prediction elements whose gradient is not
+// structurally zero: the objectness logit of every cell, and every channel
+// of the cells that some label is assigned to. The box and class logits of
+// the other cells take no part in the loss, so they stay as they are, and
+// the optimiser's vectors are about 40 times shorter.
 type fitter struct {
 	e      *computeloss.Engine[float64]
-	p, g   []computeloss.Tensor[float64]
 	labels []target.Label
-	last   []float64 // the x of the cached evaluation
+	x, gx  []float64 // every prediction element of every layer, and its gradient
+	p, g   []computeloss.Tensor[float64]
+	idx    []int     // free parameters: positions in x
+	groups [3][]int  // free parameters (indices into idx) of box, objectness and class logits
+	base   []float64 // z = 0 is x[idx] = base
+	scale  []float64 // x[idx] = base + scale⊙z (see precondition)
+	last   []float64 // the z of the cached evaluation
+	cached bool
 	res    computeloss.Result
-	evals  int
 	total  int // engine calls, for the summary
 }
 
-// eval loads x into the predictions and runs the engine, unless x is the
-// point evaluated last: gonum asks for the value and the gradient at the
-// same x separately, and one engine call gives both.
-func (f *fitter) eval(x []float64) error {
-	if f.evals > 0 && floats.Equal(x, f.last) {
+func newFitter(e *computeloss.Engine[float64], in *inputs) *fitter {
+	f := &fitter{e: e, labels: in.batch.Targets}
+	for _, t := range in.batch.Preds {
+		for k := range t.Len() {
+			if t.F32 != nil {
+				f.x = append(f.x, float64(t.F32[k]))
+			} else {
+				f.x = append(f.x, t.F64[k])
+			}
+		}
+	}
+	f.gx = make([]float64, len(f.x))
+	off := 0
+	for i, t := range in.batch.Preds {
+		var sh [5]int
+		copy(sh[:], t.Shape)
+		n := t.Len()
+		f.p = append(f.p, computeloss.Tensor[float64]{Data: f.x[off : off+n], Shape: sh})
+		f.g = append(f.g, computeloss.Tensor[float64]{Data: f.gx[off : off+n], Shape: sh})
+		no := sh[4]
+		free := make([]bool, n/no) // matched cells
+		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.Anchors[i]}
+		for _, m := range target.Build(nil, geo, in.batch.Targets, in.hyp.AnchorT) {
+			free[((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3]+m.GI] = true
+		}
+		for c, all := range free {
+			for ch := range no {
+				if all || ch == 4 {
+					g := 2 // class
+					if ch < 4 {
+						g = 0
+					} else if ch == 4 {
+						g = 1
+					}
+					f.groups[g] = append(f.groups[g], len(f.idx))
+					f.idx = append(f.idx, off+c*no+ch)
+				}
+			}
+		}
+		off += n
+	}
+	f.base = make([]float64, len(f.idx))
+	f.scale = make([]float64, len(f.idx))
+	f.last = make([]float64, len(f.idx))
+	for k := range f.scale {
+		f.scale[k] = 1
+	}
+	f.rebase()
+	return f
+}
+
+// rebase makes the current x the origin z = 0.
+func (f *fitter) rebase() {
+	for k, i := range f.idx {
+		f.base[k] = f.x[i]
+	}
+	f.cached = false
+}
+
+// eval sets x from z and runs the engine, unless z is the point evaluated
+// last: gonum asks for the value and the gradient at the same z
+// separately, and one engine call gives both.
+func (f *fitter) eval(z []float64) error {
+	if f.cached && floats.Equal(z, f.last) {
 		return nil
 	}
-	off := 0
-	for _, t := range f.p {
-		off += copy(t.Data, x[off:])
+	for k, i := range f.idx {
+		f.x[i] = f.base[k] + f.scale[k]*z[k]
 	}
 	r, err := f.e.Loss(f.p, f.labels, f.g)
 	if err != nil {
 		return err
 	}
 	f.res = r
-	copy(f.last, x)
-	f.evals++
+	copy(f.last, z)
+	f.cached = true
 	f.total++
 	return nil
 }
 
-func fit(o *fitOpts, in *inputs, stdout io.Writer) error {
-	e, err := computeloss.New[float64](in.hyp, in.model, &o.engine)
-	if err != nil {
-		return asInput(err)
+// grad stores ∂loss/∂z in dst.
+func (f *fitter) grad(dst []float64) {
+	for k, i := range f.idx {
+		dst[k] = f.gx[i] * f.scale[k]
 	}
-	f := &fitter{e: e, labels: in.batch.Targets}
-	var x0 []float64
-	for _, t := range in.batch.Preds {
-		var sh [5]int
-		copy(sh[:], t.Shape)
-		f.p = append(f.p, computeloss.NewTensor[float64](sh))
-		f.g = append(f.g, computeloss.NewTensor[float64](sh))
-		for k := range t.Len() {
-			if t.F32 != nil {
-				x0 = append(x0, float64(t.F32[k]))
-			} else {
-				x0 = append(x0, t.F64[k])
+}
+
+// precondition sets scale to 1/√h for the free parameters at the current
+// x, where h estimates the diagonal of the Hessian from two gradient
+// differences along random ±1 directions (Hutchinson's estimator,
+// diag H ≈ E[v⊙Hv]), and makes x the origin. The loss's curvature spans
+// orders of magnitude between the objectness logits of background cells
+// and the box logits of matched ones; LBFGS alone, with one scalar initial
+// Hessian, crawls on such a problem. The engine's gradient is all it uses.
+func (f *fitter) precondition(rng *rand.Rand) error {
+	const eps, probes = 1e-4, 2
+	for k := range f.scale {
+		f.scale[k] = 1
+	}
+	f.rebase()
+	n := len(f.idx)
+	diag := make([]float64, n)
+	v := make([]float64, n)
+	z := make([]float64, n)
+	gp := make([]float64, n)
+	for range probes {
+		for k := range v {
+			v[k] = float64(2*rng.IntN(2) - 1)
+		}
+		for _, sign := range []float64{1, -1} {
+			floats.ScaleTo(z, sign*eps, v)
+			f.cached = false
+			if err := f.eval(z); err != nil {
+				return err
+			}
+			f.grad(gp)
+			// v⊙(g(x+εv) − g(x−εv))/(2ε), averaged over the probes
+			for k := range diag {
+				diag[k] += sign * v[k] * gp[k] / (2 * eps * probes)
 			}
 		}
 	}
-	f.last = make([]float64, len(x0))
-	// LBFGS runs on z with x = base + scale⊙z (see precondition).
-	base := make([]float64, len(x0))
-	scale := make([]float64, len(x0))
-	xs := make([]float64, len(x0))
-	toX := func(z []float64) []float64 {
-		for k := range xs {
-			xs[k] = base[k] + scale[k]*z[k]
+	// Floor each group's curvature (box, objectness and class logits) at
+	// three times the group's median. The box loss is not convex: a box
+	// logit whose estimate is near 0 would otherwise take a step that
+	// throws its box far from its target, where CIoU's gradient fades and
+	// the box stays lost. With the floor, most of a group moves with one
+	// scale and only its stiffest parameters are scaled down further.
+	for g := range f.groups {
+		var abs []float64
+		for _, k := range f.groups[g] {
+			abs = append(abs, math.Abs(diag[k]))
 		}
-		return xs
+		if len(abs) == 0 {
+			continue
+		}
+		slices.Sort(abs)
+		floor := 3.0 * abs[len(abs)/2]
+		for _, k := range f.groups[g] {
+			f.scale[k] = 1 / math.Sqrt(max(math.Abs(diag[k]), floor, 1e-300))
+		}
 	}
+	f.cached = false
+	return nil
+}
+
+// refresh evaluates the current x unconditionally: after a thaw the same x
+// gives new targets.
+func (f *fitter) refresh() error {
+	f.rebase()
+	return f.eval(make([]float64, len(f.idx)))
+}
+
+func fit(o *fitOpts, in *inputs, stdout io.Writer) (*fitSummary, error) {
+	e, err := computeloss.New[float64](in.hyp, in.model, &o.engine)
+	if err != nil {
+		return nil, asInput(err)
+	}
+	f := newFitter(e, in)
 	var evalErr error
 	problem := optimize.Problem{
 		Func: func(z []float64) float64 {
-			if err := f.eval(toX(z)); err != nil {
+			if err := f.eval(z); err != nil {
 				evalErr = err
 				return math.NaN()
 			}
 			return f.res.Loss
 		},
 		Grad: func(grad, z []float64) {
-			if err := f.eval(toX(z)); err != nil {
+			if err := f.eval(z); err != nil {
 				evalErr = err
 				return
 			}
-			off := 0
-			for _, t := range f.g {
-				off += copy(grad[off:], t.Data)
-			}
-			floats.Mul(grad, scale)
+			f.grad(grad)
 		},
 	}
-	if err := f.eval(x0); err != nil {
-		return asInput(err)
+	if err := f.refresh(); err != nil {
+		return nil, asInput(err)
 	}
 	start := f.res
 	before := labelIoUs(in, f.p)
-	fmt.Fprintf(stdout, "fit: %d parameters (%s), %s, criteria %s\n", len(x0), in.source, in.hypName, criteriaText(e))
+	fmt.Fprintf(stdout, "fit: %d free parameters of %d (%s), %s, criteria %s\n",
+		len(f.idx), len(f.x), in.source, in.hypName, criteriaText(e))
 	fmt.Fprintf(stdout, "start: loss %.6f  lbox %.6f  lobj %.6f  lcls %.6f\n", start.Loss, start.LBox, start.LObj, start.LCls)
 
 	t0 := time.Now()
 	rec := &progress{w: stdout, f: f, t0: t0, quiet: o.quiet, every: time.Second}
+	rng := rand.New(rand.NewPCG(1, 1))
 	// The engine's gradient is YOLOv5's: the objectness targets (IoUs) and
 	// the CIoU aspect weights are constants to it, but they move with the
 	// predictions, so it is not the derivative of the loss that a line
 	// search sees. Fit in rounds instead: freeze those terms, minimise the
 	// then smooth loss with LBFGS, thaw, refresh them from the improved
 	// boxes, and go again.
-	x := x0
 	var status optimize.Status
 	left := o.iters
 	for round := 1; left > 0 && time.Since(t0) < o.timeout; round++ {
 		e.SetFrozen(false)
-		if err := f.refresh(x); err != nil {
-			return err
+		if err := f.refresh(); err != nil {
+			return nil, err
 		}
 		e.SetFrozen(true)
-		copy(base, x)
-		if err := f.precondition(scale, x); err != nil {
-			return err
+		if err := f.precondition(rng); err != nil {
+			return nil, err
 		}
 		settings := &optimize.Settings{
-			MajorIterations: min(left, 100),
+			MajorIterations: min(left, 200),
 			Runtime:         o.timeout - time.Since(t0),
 			Recorder:        rec,
-			Converger:       &optimize.FunctionConverge{Relative: 1e-6, Iterations: 10},
+			Converger:       &optimize.FunctionConverge{Relative: 1e-9, Iterations: 20},
 		}
-		res, err := optimize.Minimize(problem, make([]float64, len(x)), settings, &optimize.LBFGS{})
+		res, err := optimize.Minimize(problem, make([]float64, len(f.idx)), settings, &optimize.LBFGS{Store: 10})
 		if evalErr != nil {
-			return evalErr
+			return nil, evalErr
 		}
 		if res == nil {
-			return fmt.Errorf("fit: %v", err)
+			return nil, fmt.Errorf("fit: %v", err)
 		}
 		left -= res.MajorIterations
 		status = res.Status
-		moved := floats.Norm(res.X, math.Inf(1)) > 0
-		x = slices.Clone(toX(res.X))
-		if !o.quiet {
-			fmt.Fprintf(stdout, "  round %d: %d iterations, %v, loss %.6f with frozen targets\n", round, res.MajorIterations, res.Status, res.F)
+		// Keep the best point LBFGS found.
+		f.cached = false
+		if err := f.eval(res.X); err != nil {
+			return nil, err
 		}
-		if !moved {
+		if !o.quiet {
+			fmt.Fprintf(stdout, "  round %d: %d iterations, %v, loss %.6g with the targets frozen\n", round, res.MajorIterations, res.Status, res.F)
+		}
+		if floats.Norm(res.X, math.Inf(1)) == 0 {
 			break
 		}
 	}
 	e.SetFrozen(false)
-	if err := f.refresh(x); err != nil {
-		return err
+	if err := f.refresh(); err != nil {
+		return nil, err
 	}
 	end := f.res
 	after := labelIoUs(in, f.p)
@@ -230,74 +353,23 @@ func fit(o *fitOpts, in *inputs, stdout io.Writer) error {
 	outB := *in.batch
 	outB.Preds = nil
 	outB.Anchors, outB.Strides = in.model.Anchors, in.model.Strides
-	off := 0
 	for i, t := range in.batch.Preds {
 		nt := batchfile.Tensor{Name: t.Name, Shape: t.Shape}
-		n := t.Len()
 		if t.F32 != nil {
-			nt.F32 = make([]float32, n)
-			for k := range nt.F32 {
-				nt.F32[k] = float32(x[off+k])
+			nt.F32 = make([]float32, t.Len())
+			for k, v := range f.p[i].Data {
+				nt.F32[k] = float32(v)
 			}
 		} else {
-			nt.F64 = append([]float64(nil), x[off:off+n]...)
+			nt.F64 = slices.Clone(f.p[i].Data)
 		}
-		off += n
 		outB.Preds = append(outB.Preds, nt)
-		_ = i
 	}
 	if err := batchfile.WriteFile(o.out, outB.Tensors()); err != nil {
-		return asInput(err)
+		return nil, asInput(err)
 	}
 	fmt.Fprintf(stdout, "\nfitted predictions written to %s\n", o.out)
-	return nil
-}
-
-// precondition sets scale to 1/√h, where h estimates the diagonal of the
-// Hessian at x from two gradient differences along random ±1 directions
-// (Hutchinson's estimator, diag H ≈ E[v⊙Hv]). The loss's curvature spans
-// orders of magnitude between the objectness logits of background cells
-// and the box logits of matched ones; LBFGS alone, with one scalar initial
-// Hessian, crawls on such a problem. The engine's gradient is all it uses.
-func (f *fitter) precondition(scale, x []float64) error {
-	const eps = 1e-4
-	rng := rand.New(rand.NewPCG(1, 1))
-	diag := make([]float64, len(x))
-	v := make([]float64, len(x))
-	xp := make([]float64, len(x))
-	gp := make([]float64, len(x))
-	const probes = 2
-	for range probes {
-		for k := range v {
-			v[k] = float64(2*rng.IntN(2) - 1)
-		}
-		for sign := 1.0; sign >= -1; sign -= 2 {
-			floats.AddScaledTo(xp, x, sign*eps, v)
-			if err := f.refresh(xp); err != nil {
-				return err
-			}
-			off := 0
-			for _, t := range f.g {
-				off += copy(gp[off:], t.Data)
-			}
-			// v⊙(g(x+εv) − g(x−εv))/(2ε)
-			for k := range diag {
-				diag[k] += sign * v[k] * gp[k] / (2 * eps * probes)
-			}
-		}
-	}
-	top := floats.Norm(diag, math.Inf(1))
-	for k, d := range diag {
-		scale[k] = 1 / math.Sqrt(max(math.Abs(d), 1e-6*top))
-	}
-	return nil
-}
-
-// refresh evaluates x unconditionally: after a thaw the same x gives new
-// targets.
-func (f *fitter) refresh(x []float64) error {
-	f.evals = 0
-	return f.eval(x)
+	return &fitSummary{start: start, end: end, before: before, after: after, elapsed: time.Since(t0)}, nil
 }
 
 // iouStats summarises the IoUs of one label's assigned cells.

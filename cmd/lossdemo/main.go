@@ -8,6 +8,7 @@
 //	lossdemo curves -hyp FILE -o OUT.png      loss and gradient curves of the criteria
 //	lossdemo fit -hyp FILE -pred IN.npz -out OUT.npz [-iters N]
 //	                                          minimise the loss over the predictions (LBFGS)
+//	lossdemo sample [-sample p5|p6] -o OUT.npz   write a built-in sample to a file
 //
 // Flags of the loss breakdown:
 //
@@ -58,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			err = runCurves(args[1:], stdout, stderr)
 		case "fit":
 			err = runFit(args[1:], stdout, stderr)
+		case "sample":
+			err = runSample(args[1:], stdout, stderr)
 		default:
 			err = runLoss(args, stdout, stderr)
 		}

@@ -255,6 +255,25 @@ func TestInputErrors(t *testing.T) {
 	}
 }
 
+// TestSample: the written sample reads back as the built-in one.
+func TestSample(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.npz")
+	if code, _, errOut := lossdemo(t, "sample", "-sample", "p6", "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	code, a, _ := lossdemo(t, "-json", "-pred", out)
+	_, b, _ := lossdemo(t, "-json", "-sample", "p6")
+	var ra, rb report
+	json.Unmarshal([]byte(a), &ra)
+	json.Unmarshal([]byte(b), &rb)
+	if code != 0 || ra.Loss != rb.Loss || ra.Loss == 0 {
+		t.Errorf("loss from the written sample %v, built-in %v (exit %d)", ra.Loss, rb.Loss, code)
+	}
+	if code, _, errOut := lossdemo(t, "sample", "-o", out); code != 2 || !strings.Contains(errOut, "already exists") {
+		t.Errorf("sample over an existing file: exit %d, %q", code, errOut)
+	}
+}
+
 func TestHelp(t *testing.T) {
 	code, _, errOut := lossdemo(t, "-h")
 	if code != 0 || !strings.Contains(errOut, "-compare") {
