@@ -183,7 +183,9 @@ func (e *Engine[T]) ensureSlots(w int) {
 		e.scratch = append(e.scratch, scratch{})
 	}
 	for len(e.staging) < w {
-		e.staging = append(e.staging, staging[T]{})
+		// Allocated here, not on a worker's first chunk: a pool worker
+		// may first join in long after the warm-up calls.
+		e.staging = append(e.staging, staging[T]{g: make([]T, chunkCells*(5+e.m.NC))})
 	}
 }
 
@@ -530,11 +532,7 @@ func (e *Engine[T]) objChunk(slot, j int) {
 	// pass.
 	var sg []T
 	if e.curG != nil {
-		st := &e.staging[slot]
-		if len(st.g) < chunkCells*no {
-			st.g = make([]T, chunkCells*no)
-		}
-		sg = st.g[:len(pd)]
+		sg = e.staging[slot].g[:len(pd)]
 	}
 	sc := &e.scratch[slot]
 	scale := ls.objGain

@@ -1,6 +1,7 @@
 package computeloss
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -18,13 +19,13 @@ var workerPool struct {
 const maxWorkers = 64
 
 // job asks a worker to take chunks from next until none are left, as
-// worker slot slot.
+// worker slot slot, and then to count itself out of busy.
 type job struct {
 	run  func(slot, k int)
 	next *atomic.Int64
+	busy *atomic.Int64
 	n    int
 	slot int
-	wg   *sync.WaitGroup
 }
 
 func (j job) do() {
@@ -47,7 +48,7 @@ func ensureWorkers(n int) {
 		go func() {
 			for j := range workerPool.jobs {
 				j.do()
-				j.wg.Done()
+				j.busy.Add(-1)
 			}
 		}()
 	}
@@ -57,7 +58,7 @@ func ensureWorkers(n int) {
 // its own so that calls allocate nothing.
 type parallelState struct {
 	next atomic.Int64
-	wg   sync.WaitGroup
+	busy atomic.Int64 // pool workers still on this call
 }
 
 // parallel calls run(slot, k) for k in [0, n) on up to workers goroutines,
@@ -65,6 +66,12 @@ type parallelState struct {
 // tells each goroutine's calls apart, in [0, workers). Idle pool workers
 // join in; when they are busy with other engines' calls, the caller does
 // the rest itself rather than wait.
+//
+// The caller waits for the workers' last chunks by yielding, not by
+// parking on a WaitGroup: parking takes a runtime wait record that the
+// garbage collector's cache clearing makes the runtime allocate again now
+// and then, which would break the engine's allocation-free calls. The wait
+// is at most one chunk long.
 func parallel(st *parallelState, workers, n int, run func(slot, k int)) {
 	if workers > n {
 		workers = n
@@ -77,17 +84,19 @@ func parallel(st *parallelState, workers, n int, run func(slot, k int)) {
 	}
 	ensureWorkers(workers - 1)
 	st.next.Store(0)
-	j := job{run: run, next: &st.next, n: n, wg: &st.wg}
+	j := job{run: run, next: &st.next, busy: &st.busy, n: n}
 	for w := 1; w < workers; w++ {
-		st.wg.Add(1)
+		st.busy.Add(1)
 		j.slot = w
 		select {
 		case workerPool.jobs <- j:
 		default:
-			st.wg.Done()
+			st.busy.Add(-1)
 		}
 	}
 	j.slot = 0
 	j.do()
-	st.wg.Wait()
+	for st.busy.Load() > 0 {
+		runtime.Gosched()
+	}
 }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Side-by-side timing of YOLOv5's loss under PyTorch (tools/bench_torch.py:
+# our PyTorch implementation and YOLOv5's own ComputeLoss) and the Go engine
+# (lossdemo -bench), on the same saved workload, one after the other on this
+# machine. Optional tooling: needs Debian's python3-torch (see README.md
+# here); never run by CI.
+#
+#   tools/bench_compare.sh [repeats]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+reps=${1:-30}
+work=tools/work
+mkdir -p "$work"
+wl=$work/coco_bs16.npz
+if [ ! -f "$wl" ]; then
+	/usr/bin/python3 tools/bench_torch.py --save "$wl" --threads 1 --repeats 1 >/dev/null
+fi
+# hyp files for the three criteria, from YOLOv5's scratch-low values
+base=data/hyps/hyp.scratch-low.yaml
+cp -f "$base" "$work/hyp.bce.yaml"
+sed 's/^fl_gamma: .*/fl_gamma: 1.5/' "$base" >"$work/hyp.focal.yaml"
+{ sed 's/^fl_gamma: .*/fl_gamma: 1.5/' "$base"; echo "fl_type: varifocal"; } >"$work/hyp.varifocal.yaml"
+go build -o "$work/lossdemo" ./cmd/lossdemo
+
+echo "== machine"
+uname -m; nproc; grep -m1 'model name' /proc/cpuinfo || true; go version; uptime
+echo "== PyTorch, 1 and 2 threads ($reps repeats)"
+/usr/bin/python3 tools/bench_torch.py --load "$wl" --threads 1,2 --repeats "$reps"
+echo "== Go (lossdemo -bench $reps), float32"
+for procs in 1 2; do
+	for c in bce focal varifocal; do
+		printf 'GOMAXPROCS=%s %-9s ' "$procs" "$c"
+		GOMAXPROCS=$procs "$work/lossdemo" -pred "$wl" -hyp "$work/hyp.$c.yaml" -bench "$reps" -json |
+			/usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print("median %.2f ms  allocs/call %.1f  loss %.9g" % (r["median_ms"], r["allocs_per_call"], r["loss"]))'
+	done
+done
+uptime
