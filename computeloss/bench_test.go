@@ -75,6 +75,10 @@ func benchLoss(b *testing.B, withGrad bool) {
 				if !withGrad {
 					g = nil
 				}
+				// Warm-up, untimed: the first call sizes the engine's buffers.
+				if _, err := e.Loss(w.p, w.labels, g); err != nil {
+					b.Fatal(err)
+				}
 				for b.Loop() {
 					if _, err := e.Loss(w.p, w.labels, g); err != nil {
 						b.Fatal(err)
