@@ -31,12 +31,7 @@ func Logistics(s, sc, sp, x []float64, fast bool) {
 		}
 	}
 	for i, e := range sc {
-		r := 1 / (1 + e)
-		if x[i] >= 0 {
-			s[i], sc[i] = r, e*r
-		} else {
-			s[i], sc[i] = e*r, r
-		}
+		s[i], sc[i] = fromExp(x[i], e)
 	}
 }
 

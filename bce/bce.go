@@ -30,15 +30,17 @@ type Criterion interface {
 // log(1+e^{−x}) = sp for x ≥ 0 and sp − x for x < 0.
 func Logistic(x float64) (s, sc, sp float64) {
 	e := math.Exp(-math.Abs(x))
-	sp = math.Log1p(e)
+	s, sc = fromExp(x, e)
+	return s, sc, math.Log1p(e)
+}
+
+// fromExp returns σ(x) and σ(−x) from e = e^{−|x|}.
+func fromExp(x, e float64) (s, sc float64) {
+	r := 1 / (1 + e)
 	if x >= 0 {
-		s = 1 / (1 + e)
-		sc = e * s
-		return s, sc, sp
+		return r, e * r
 	}
-	sc = 1 / (1 + e)
-	s = e * sc
-	return s, sc, sp
+	return e * r, r
 }
 
 // BCE is binary cross-entropy with logits (PyTorch's BCEWithLogitsLoss) with

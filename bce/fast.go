@@ -72,13 +72,6 @@ func init() {
 // LogisticFast is Logistic with the fast exponential and logarithm.
 func LogisticFast(x float64) (s, sc, sp float64) {
 	e := expNeg(-math.Abs(x))
-	sp = log1pUnit(e)
-	if x >= 0 {
-		s = 1 / (1 + e)
-		sc = e * s
-		return s, sc, sp
-	}
-	sc = 1 / (1 + e)
-	s = e * sc
-	return s, sc, sp
+	s, sc = fromExp(x, e)
+	return s, sc, log1pUnit(e)
 }

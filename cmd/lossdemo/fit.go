@@ -35,15 +35,11 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	var o fitOpts
 	fs := flag.NewFlagSet("lossdemo fit", flag.ContinueOnError)
 	usage(fs, stderr, "usage: lossdemo fit [-hyp FILE] [-pred IN.npz] -out OUT.npz [-iters N]")
-	fs.StringVar(&o.hyp, "hyp", "", "hyp YAML `file` (default: the embedded hyp.scratch-low.yaml)")
-	fs.StringVar(&o.pred, "pred", "", "predictions and targets, `file.npz` (default: the built-in sample)")
-	fs.StringVar(&o.sample, "sample", "p5", "built-in sample when -pred is absent: p5 or p6")
+	inputFlags(fs, &o.hyp, &o.pred, &o.sample)
+	engineFlags(fs, &o.engine)
 	fs.StringVar(&o.out, "out", "", "write the fitted predictions to `file.npz` (required; never overwrites)")
 	fs.IntVar(&o.iters, "iters", 5000, "at most `N` LBFGS iterations")
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "stop after this long")
-	fs.BoolVar(&o.engine.Autobalance, "autobalance", false, "autobalance the objectness balance")
-	fs.BoolVar(&o.engine.SortObjIoU, "sort-obj-iou", false, "write objectness targets in increasing IoU order")
-	fs.Float64Var(&o.engine.GR, "gr", 1, "objectness target mix (1−gr) + gr·IoU")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
 	if err := parseFlags(fs, args); err != nil {
 		return err

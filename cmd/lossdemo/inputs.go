@@ -33,6 +33,21 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// inputFlags adds -hyp, -pred and -sample, which choose what loadInputs
+// reads.
+func inputFlags(fs *flag.FlagSet, hyp, pred, sample *string) {
+	fs.StringVar(hyp, "hyp", "", "hyp YAML `file` (default: the embedded data/hyps/hyp.scratch-low.yaml)")
+	fs.StringVar(pred, "pred", "", "predictions and targets, `file.npz` (default: the built-in sample)")
+	fs.StringVar(sample, "sample", "p5", "built-in sample when -pred is absent: p5 (3 layers) or p6 (4 layers)")
+}
+
+// engineFlags adds YOLOv5's switches: -autobalance, -sort-obj-iou, -gr.
+func engineFlags(fs *flag.FlagSet, o *computeloss.Options) {
+	fs.BoolVar(&o.Autobalance, "autobalance", false, "autobalance the objectness balance (needs a stride-16 layer)")
+	fs.BoolVar(&o.SortObjIoU, "sort-obj-iou", false, "write objectness targets in increasing IoU order")
+	fs.Float64Var(&o.GR, "gr", 1, "objectness target mix: (1−gr) + gr·IoU, in [0, 1]")
+}
+
 // inputs is what every subcommand computes on.
 type inputs struct {
 	hyp     *hyp.Hyp
