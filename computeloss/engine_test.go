@@ -262,7 +262,7 @@ func TestZeroAllocs(t *testing.T) {
 			// this package's.
 			limit := uint64(0)
 			if workers > 1 {
-				limit = calls / 20
+				limit = calls / 10
 			}
 			if n := after.Mallocs - before.Mallocs; n > limit {
 				t.Errorf("workers %d, gradient %v: %d allocations in %d calls, want ≤ %d", workers, grad != nil, n, calls, limit)
