@@ -350,7 +350,7 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 
 // cell returns the flat cell index of a match, ((b·na + a)·ny + gj)·nx + gi.
 func cell(m *target.Match, sh [5]int) int {
-	return ((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3] + m.GI
+	return m.Cell(sh[1], sh[2], sh[3])
 }
 
 // prepare sizes the per-layer buffers and the chunk list for the shapes of p.

@@ -119,7 +119,7 @@ func (r *reference) freeze(p [][]float64) {
 		for _, m := range ms {
 			pb := r.pbox(p[i], sh, m)
 			al = append(al, ciou.Alpha(pb, m.Box))
-			ws = append(ws, write{((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3] + m.GI, math.Max(ciou.CIoU(pb, m.Box), 0)})
+			ws = append(ws, write{m.Cell(sh[1], sh[2], sh[3]), math.Max(ciou.CIoU(pb, m.Box), 0)})
 		}
 		if r.opt.SortObjIoU {
 			sort.SliceStable(ws, func(a, b int) bool { return ws[a].iou < ws[b].iou })
@@ -136,7 +136,7 @@ func (r *reference) freeze(p [][]float64) {
 }
 
 func (r *reference) pbox(p []float64, sh [5]int, m target.Match) ciou.Box {
-	o := (((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3] + m.GI) * sh[4]
+	o := m.Cell(sh[1], sh[2], sh[3]) * sh[4]
 	return ciou.Box{
 		2*sig(p[o]) - 0.5, 2*sig(p[o+1]) - 0.5,
 		math.Pow(2*sig(p[o+2]), 2) * m.AW, math.Pow(2*sig(p[o+3]), 2) * m.AH,
@@ -154,7 +154,7 @@ func (r *reference) total(p [][]float64) float64 {
 			var b, c float64
 			for k, m := range ms {
 				b += 1 - ciou.WithAlpha(r.pbox(p[i], sh, m), m.Box, r.alpha[i][k])
-				o := (((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3] + m.GI) * sh[4]
+				o := m.Cell(sh[1], sh[2], sh[3]) * sh[4]
 				for j := 0; j < nc; j++ {
 					y := 0.5 * r.h.LabelSmoothing
 					if j == m.Class {

@@ -26,6 +26,13 @@ type Match struct {
 	AW, AH float64    // the anchor, grid units
 }
 
+// Cell returns the flat index ((image·na + anchor)·ny + gj)·nx + gi of the
+// match's cell in a layer of na anchors and ny×nx cells; the cell's
+// predictions start at Cell·(5+nc).
+func (m *Match) Cell(na, ny, nx int) int {
+	return ((m.Image*na+m.Anchor)*ny+m.GJ)*nx + m.GI
+}
+
 // offsets are YOLOv5's off tensor times g: own cell, left, up, right, down.
 var offsets = [5][2]float64{{0, 0}, {G, 0}, {0, G}, {-G, 0}, {0, -G}}
 

@@ -113,9 +113,8 @@ func newFitter(e *computeloss.Engine[float64], in *inputs) *fitter {
 		f.g = append(f.g, computeloss.Tensor[float64]{Data: f.gx[off : off+n], Shape: sh})
 		no := sh[4]
 		free := make([]bool, n/no) // matched cells
-		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.Anchors[i]}
-		for _, m := range target.Build(nil, geo, in.batch.Targets, in.hyp.AnchorT) {
-			free[((m.Image*sh[1]+m.Anchor)*sh[2]+m.GJ)*sh[3]+m.GI] = true
+		for _, m := range in.layerMatches(i) {
+			free[m.Cell(sh[1], sh[2], sh[3])] = true
 		}
 		for c, all := range free {
 			for ch := range no {
@@ -387,11 +386,10 @@ func labelIoUs(in *inputs, p []computeloss.Tensor[float64]) []iouStats {
 	for i, t := range p {
 		sh := t.Shape
 		stride := in.model.Strides[i]
-		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.Anchors[i]}
-		for _, m := range target.Build(nil, geo, in.batch.Targets, in.hyp.AnchorT) {
+		W, H := float64(sh[3])*stride, float64(sh[2])*stride // image size in pixels
+		for _, m := range in.layerMatches(i) {
 			d := decode.Cell(t, m.Image, m.Anchor, m.GJ, m.GI, in.model.Anchors[i][m.Anchor], stride)
 			l := in.batch.Targets[m.Label]
-			W, H := float64(sh[3])*stride, float64(sh[2])*stride
 			iou := ciou.IoU(d.Box.XYWH(), ciou.Box{l[2] * W, l[3] * H, l[4] * W, l[5] * H})
 			s := &out[m.Label]
 			s.n++

@@ -12,6 +12,7 @@ import (
 	"github.com/yolo-loss/yololoss/data/hyps"
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/sample"
+	"github.com/yolo-loss/yololoss/target"
 )
 
 // errHelp reports that -h was asked for and the usage printed.
@@ -55,7 +56,22 @@ type inputs struct {
 	batch   *batchfile.Batch
 	source  string // where the batch came from, for people
 	model   computeloss.Model
-	f32     bool // the predictions are float32
+	f32     bool             // the predictions are float32
+	matches [][]target.Match // per layer, built on first use (layerMatches)
+}
+
+// layerMatches returns the assigner's matches of the labels in layer i,
+// the ones the engine computes the loss over.
+func (in *inputs) layerMatches(i int) []target.Match {
+	if in.matches == nil {
+		in.matches = make([][]target.Match, in.batch.NL())
+	}
+	if in.matches[i] == nil {
+		sh := in.batch.Preds[i].Shape
+		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.Anchors[i]}
+		in.matches[i] = target.Build([]target.Match{}, geo, in.batch.Targets, in.hyp.AnchorT)
+	}
+	return in.matches[i]
 }
 
 // loadInputs reads the hyp and the predictions, or takes the embedded hyp

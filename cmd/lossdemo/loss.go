@@ -133,7 +133,7 @@ func lossRun[T computeloss.Float](o *lossOpts, in *inputs, stdout io.Writer) err
 		sh := p[i].Shape
 		rep.Layers = append(rep.Layers, layerReport{
 			Grid: [2]int{sh[2], sh[3]}, Stride: in.model.Strides[i],
-			Matches: l.Matches, Labels: labelsMatched(in, i, sh),
+			Matches: l.Matches, Labels: labelsMatched(in, i),
 			LBox: l.LBox, LObj: l.LObj, LCls: l.LCls, Balance: l.Balance,
 		})
 	}
@@ -179,10 +179,9 @@ func criteriaText[T computeloss.Float](e *computeloss.Engine[T]) string {
 }
 
 // labelsMatched counts the labels with at least one match in layer i.
-func labelsMatched(in *inputs, i int, sh [5]int) int {
-	geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.Anchors[i]}
+func labelsMatched(in *inputs, i int) int {
 	seen := map[int]bool{}
-	for _, m := range target.Build(nil, geo, in.batch.Targets, in.hyp.AnchorT) {
+	for _, m := range in.layerMatches(i) {
 		seen[m.Label] = true
 	}
 	return len(seen)
@@ -319,9 +318,8 @@ func positiveCells[T computeloss.Float](in *inputs, p []computeloss.Tensor[T]) [
 	for i, t := range p {
 		sh := t.Shape
 		m := make([]bool, sh[0]*sh[1]*sh[2]*sh[3])
-		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.Anchors[i]}
-		for _, mt := range target.Build(nil, geo, in.batch.Targets, in.hyp.AnchorT) {
-			m[((mt.Image*sh[1]+mt.Anchor)*sh[2]+mt.GJ)*sh[3]+mt.GI] = true
+		for _, mt := range in.layerMatches(i) {
+			m[mt.Cell(sh[1], sh[2], sh[3])] = true
 		}
 		pos = append(pos, m)
 	}
