@@ -6,24 +6,17 @@ import (
 	"math/rand/v2"
 
 	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/computeloss"
 )
 
-// Anchors in pixels, from YOLOv5's model files.
-var (
-	// P5 is yolov5s.yaml's: strides 8, 16, 32.
-	P5 = [][][2]float64{
-		{{10, 13}, {16, 30}, {33, 23}},
-		{{30, 61}, {62, 45}, {59, 119}},
-		{{116, 90}, {156, 198}, {373, 326}},
-	}
-	// P6 is yolov5s6.yaml's: strides 8, 16, 32, 64.
-	P6 = [][][2]float64{
-		{{19, 27}, {44, 40}, {38, 94}},
-		{{96, 68}, {86, 152}, {180, 137}},
-		{{140, 301}, {303, 264}, {238, 542}},
-		{{436, 615}, {739, 380}, {925, 792}},
-	}
-)
+// P6 are yolov5s6.yaml's anchors in pixels, over strides 8, 16, 32, 64.
+// (The P5 ones come from computeloss.P5Model.)
+var P6 = [][][2]float64{
+	{{19, 27}, {44, 40}, {38, 94}},
+	{{96, 68}, {86, 152}, {180, 137}},
+	{{140, 301}, {303, 264}, {238, 542}},
+	{{436, 615}, {739, 380}, {925, 792}},
+}
 
 // Config says what to generate.
 type Config struct {
@@ -62,12 +55,19 @@ func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 // Generate returns the sample batch for c: float32 predictions [2, 3, ny,
 // nx, 85] per layer, the labels, the anchors in grid units and the strides.
 func Generate(c Config) (*batchfile.Batch, error) {
-	var anchorsPx [][][2]float64
+	var anchors [][][2]float64 // grid units
 	switch c.Layers {
 	case 3:
-		anchorsPx = P5
+		anchors = computeloss.P5Model(NC).Anchors
 	case 4:
-		anchorsPx = P6
+		for i, layer := range P6 {
+			stride := float64(int(8) << i)
+			var a [][2]float64
+			for _, wh := range layer {
+				a = append(a, [2]float64{wh[0] / stride, wh[1] / stride})
+			}
+			anchors = append(anchors, a)
+		}
 	default:
 		return nil, fmt.Errorf("sample: %d layers; want 3 or 4", c.Layers)
 	}
@@ -82,10 +82,7 @@ func Generate(c Config) (*batchfile.Batch, error) {
 		stride := float64(int(8) << i)
 		g := c.ImgSize / int(stride)
 		b.Strides = append(b.Strides, stride)
-		anc := make([][2]float64, na)
-		for a, wh := range anchorsPx[i] {
-			anc[a] = [2]float64{wh[0] / stride, wh[1] / stride}
-		}
+		anc := anchors[i]
 		b.Anchors = append(b.Anchors, anc)
 		data := make([]float32, bs*na*g*g*no)
 		for img := range bs {
