@@ -1,0 +1,15 @@
+//go:build !amd64 || purego
+
+package vec
+
+import "unsafe"
+
+func zeroTarget(loss, grad, x []float64, a, gamma float64) { zeroTargetGo(loss, grad, x, a, gamma) }
+
+func stream(dst, src unsafe.Pointer, n int) {
+	copy(unsafe.Slice((*byte)(dst), n), unsafe.Slice((*byte)(src), n))
+}
+
+func fence() {}
+
+func prefetch(p unsafe.Pointer, stride uintptr, n int) {}

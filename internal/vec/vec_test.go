@@ -1,0 +1,155 @@
+package vec
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// logits covers the range a model produces and the extremes.
+func logits() []float64 {
+	x := []float64{0, math.Copysign(0, -1), 1e-300, -1e-300, 1e-9, -1e-9, 0.5, -0.5, 5, -5,
+		20, -20, 36, -36, 80, -80, 700, -700, 745, -745, 1e4, -1e4, math.MaxFloat64, -math.MaxFloat64}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		x = append(x, 12*rng.NormFloat64())
+	}
+	for v := -40.0; v <= 40; v += 0.0625 {
+		x = append(x, v)
+	}
+	return x
+}
+
+// relErr is |got − want| relative to |want|, or absolute below tiny.
+func relErr(got, want, tiny float64) float64 {
+	if got == want {
+		return 0
+	}
+	return math.Abs(got-want) / max(math.Abs(want), tiny)
+}
+
+func TestZeroTargetAgainstGo(t *testing.T) {
+	x := logits()
+	for _, tc := range []struct{ a, gamma float64 }{
+		{1, 0}, {0.75, 1.5}, {0.25, 2}, {0.75, 0.5}, {1, 3}, {0.4, 1.2345},
+	} {
+		t.Run(fmt.Sprintf("a=%g,γ=%g", tc.a, tc.gamma), func(t *testing.T) {
+			l, g := make([]float64, len(x)), make([]float64, len(x))
+			wl, wg := make([]float64, len(x)), make([]float64, len(x))
+			ZeroTarget(l, g, x, tc.a, tc.gamma)
+			zeroTargetGo(wl, wg, x, tc.a, tc.gamma)
+			var worst float64
+			for i, v := range x {
+				// Below e^{−700} the kernel's clamp differs from an
+				// underflow; such values are zero to any sum.
+				el, eg := relErr(l[i], wl[i], 1e-290), relErr(g[i], wg[i], 1e-290)
+				if !(el <= 1e-12 && eg <= 1e-12) || math.IsNaN(l[i]) || math.IsNaN(g[i]) {
+					t.Errorf("x=%v: loss %v, want %v (rel %.2g); grad %v, want %v (rel %.2g)", v, l[i], wl[i], el, g[i], wg[i], eg)
+				}
+				worst = max(worst, el, eg)
+			}
+			t.Logf("worst relative difference %.3g over %d logits", worst, len(x))
+		})
+	}
+}
+
+func TestZeroTargetLengths(t *testing.T) {
+	// Every tail length, against the element-by-element result.
+	x := logits()[:40]
+	for n := range 13 {
+		l, g := make([]float64, n), make([]float64, n)
+		ZeroTarget(l, g, x[:n], 0.75, 1.5)
+		for i := range n {
+			var wl, wg [1]float64
+			ZeroTarget(wl[:], wg[:], x[i:i+1], 0.75, 1.5)
+			if l[i] != wl[0] || g[i] != wg[0] {
+				t.Errorf("n=%d, i=%d: (%v, %v), alone (%v, %v)", n, i, l[i], g[i], wl[0], wg[0])
+			}
+		}
+	}
+}
+
+func TestZeroTargetNaN(t *testing.T) {
+	x := []float64{1, math.NaN(), -3, math.NaN(), 2}
+	l, g := make([]float64, len(x)), make([]float64, len(x))
+	ZeroTarget(l, g, x, 1, 1.5)
+	for i, v := range x {
+		if math.IsNaN(v) != math.IsNaN(l[i]) || math.IsNaN(v) != math.IsNaN(g[i]) {
+			t.Errorf("x[%d] = %v: loss %v, grad %v", i, v, l[i], g[i])
+		}
+	}
+}
+
+func TestZeroTargetPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for mismatched lengths")
+		}
+	}()
+	ZeroTarget(make([]float64, 3), make([]float64, 2), make([]float64, 3), 1, 0)
+}
+
+func TestStream(t *testing.T) {
+	const pad = 40
+	buf := make([]float32, 4096+2*pad)
+	src := make([]float32, 4096)
+	for i := range src {
+		src[i] = float32(i + 1)
+	}
+	// Every start offset modulo 32 bytes and lengths around the 32-byte
+	// boundaries; the elements around dst must stay as they were.
+	for off := range 9 {
+		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4096} {
+			for i := range buf {
+				buf[i] = -1
+			}
+			dst := buf[pad+off : pad+off+n]
+			Stream(dst, src[:n])
+			Fence()
+			for i, v := range buf {
+				want := float32(-1)
+				if k := i - pad - off; k >= 0 && k < n {
+					want = src[k]
+				}
+				if v != want {
+					t.Fatalf("offset %d, n %d: element %d is %v, want %v", off, n, i-pad-off, v, want)
+				}
+			}
+		}
+	}
+	d64 := make([]float64, 100)
+	s64 := make([]float64, 100)
+	for i := range s64 {
+		s64[i] = float64(i) / 3
+	}
+	Stream(d64[3:], s64[3:])
+	Fence()
+	for i := 3; i < 100; i++ {
+		if d64[i] != s64[i] {
+			t.Fatalf("float64: element %d is %v, want %v", i, d64[i], s64[i])
+		}
+	}
+}
+
+func BenchmarkZeroTarget(b *testing.B) {
+	x := make([]float64, 64)
+	for i := range x {
+		x[i] = -5 + float64(i)/16
+	}
+	l, g := make([]float64, 64), make([]float64, 64)
+	for _, gamma := range []float64{0, 1.5} {
+		b.Run(fmt.Sprintf("asm/γ=%g", gamma), func(b *testing.B) {
+			for b.Loop() {
+				ZeroTarget(l, g, x, 0.75, gamma)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/elem")
+		})
+		b.Run(fmt.Sprintf("go/γ=%g", gamma), func(b *testing.B) {
+			for b.Loop() {
+				zeroTargetGo(l, g, x, 0.75, gamma)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/elem")
+		})
+	}
+}
