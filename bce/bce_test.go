@@ -136,3 +136,15 @@ func TestElems(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroTarget(t *testing.T) {
+	xs := []float64{-1e4, -745, -700, -300, 0, 300, 700, 1e4}
+	for x := -90.0; x <= 90; x += 0.3 {
+		xs = append(xs, x)
+	}
+	for _, c := range []bce.BCE{{}, {PosWeight: 3}, {Fast: true}, {PosWeight: 0.5, Fast: true}} {
+		if err := gradcheck.ZeroTarget(c, xs); err != nil {
+			t.Error(err)
+		}
+	}
+}

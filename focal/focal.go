@@ -110,3 +110,11 @@ func pw(b bce.BCE) string {
 	}
 	return fmt.Sprintf(" pos_weight=%g", b.PosWeight)
 }
+
+// ZeroTarget returns the focal loss's form at target 0 (see
+// bce.ZeroTarget): a = 1 − α and q = σ(x), so A = 1 − α.
+func (f Focal) ZeroTarget() bce.ZeroTarget { return bce.ZeroTarget{A: 1 - f.Alpha, Gamma: f.Gamma} }
+
+// ZeroTarget returns the quality focal loss's form at target 0 (see
+// bce.ZeroTarget): a = 1 − α and |u| = σ(x), so A = 1 − α.
+func (f Quality) ZeroTarget() bce.ZeroTarget { return bce.ZeroTarget{A: 1 - f.Alpha, Gamma: f.Gamma} }

@@ -186,3 +186,22 @@ func TestElems(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroTarget(t *testing.T) {
+	xs := []float64{-1e4, -700, -300, 300, 700, 1e4}
+	for x := -90.0; x <= 90; x += 0.7 {
+		xs = append(xs, x)
+	}
+	for _, g := range gammas {
+		for _, a := range alphas {
+			for _, fast := range []bool{false, true} {
+				b := bce.BCE{PosWeight: 2.5, Fast: fast}
+				for _, c := range []bce.ZeroTargeter{focal.Focal{BCE: b, Gamma: g, Alpha: a}, focal.Quality{BCE: b, Gamma: g, Alpha: a}} {
+					if err := gradcheck.ZeroTarget(c, xs); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}
+	}
+}

@@ -55,3 +55,7 @@ func (v Varifocal) String() string {
 	}
 	return s
 }
+
+// ZeroTarget returns the varifocal loss's form at target 0 (see
+// bce.ZeroTarget): the weight is α·σ(x)^γ, so A = α.
+func (v Varifocal) ZeroTarget() bce.ZeroTarget { return bce.ZeroTarget{A: v.Alpha, Gamma: v.Gamma} }

@@ -104,3 +104,20 @@ func TestElems(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroTarget(t *testing.T) {
+	xs := []float64{-1e4, -700, -300, 300, 700, 1e4}
+	for x := -90.0; x <= 90; x += 0.7 {
+		xs = append(xs, x)
+	}
+	for _, g := range []float64{0, 0.5, 1.5, 2, 3} {
+		for _, a := range []float64{0.25, 0.75} {
+			for _, fast := range []bool{false, true} {
+				c := varifocal.Varifocal{BCE: bce.BCE{PosWeight: 2.5, Fast: fast}, Gamma: g, Alpha: a}
+				if err := gradcheck.ZeroTarget(c, xs); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}
+}

@@ -64,3 +64,18 @@ func Batch(c bce.Criterion, xs, ys []float64) error {
 	}
 	return nil
 }
+
+// ZeroTarget checks c's form at target 0 (bce.ZeroTarget) against c.Elem
+// at y = 0 on xs: loss and derivative within 1e-12 relative (absolute
+// below 1e-290, where the kernel flushes to 0 what Elem leaves subnormal).
+func ZeroTarget(c bce.ZeroTargeter, xs []float64) error {
+	loss, grad := make([]float64, len(xs)), make([]float64, len(xs))
+	c.ZeroTarget().Elems(loss, grad, xs)
+	for i, x := range xs {
+		l, g := c.Elem(x, 0)
+		if !Close(loss[i], l, 1e-12, 1e-290) || !Close(grad[i], g, 1e-12, 1e-290) {
+			return fmt.Errorf("%v at x=%g, y=0: Elem (%g, %g), ZeroTarget (%g, %g)", c, x, l, g, loss[i], grad[i])
+		}
+	}
+	return nil
+}
