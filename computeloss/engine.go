@@ -10,6 +10,7 @@ import (
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/ciou"
 	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/vec"
 	"github.com/yolo-loss/yololoss/target"
 )
 
@@ -27,9 +28,7 @@ const (
 // chunkCells is how many cells one objectness work item covers. The split
 // depends only on the shapes, never on the number of workers, so sums are
 // combined in the same order, and results are bit-identical, at any
-// GOMAXPROCS. It is large enough that a chunk of float32 gradient (4096 ×
-// 85 × 4 bytes = 1.4 MB) is over the 1 MiB from which the runtime's copy
-// uses non-temporal stores (see objChunk).
+// GOMAXPROCS.
 const chunkCells = 4096
 
 // chunkMatches is how many matches one box-and-class work item covers.
@@ -86,11 +85,15 @@ type Engine[T Float] struct {
 	m        Model
 	opt      Options
 	cls, obj bce.Criterion
-	cp, cn   float64 // class targets of smooth_BCE
-	balance  []float64
-	ssi      int // index of the stride-16 layer
-	workers  int
-	frozen   bool // reuse the detached terms of the last unfrozen call
+	// The criteria's forms at target 0, where almost every objectness
+	// and class element is: evaluated in bulk by the vector kernel.
+	clsZero, objZero       bce.ZeroTarget
+	hasClsZero, hasObjZero bool
+	cp, cn                 float64 // class targets of smooth_BCE
+	balance                []float64
+	ssi                    int // index of the stride-16 layer
+	workers                int
+	frozen                 bool // reuse the detached terms of the last unfrozen call
 
 	layers   []layerState
 	order    []int
@@ -137,6 +140,12 @@ func New[T Float](h *hyp.Hyp, m Model, opt *Options) (*Engine[T], error) {
 	var zero T
 	_, f32 := any(zero).(float32)
 	e.cls, e.obj = Criteria(h, f32)
+	if z, ok := e.cls.(bce.ZeroTargeter); ok {
+		e.clsZero, e.hasClsZero = z.ZeroTarget(), true
+	}
+	if z, ok := e.obj.(bce.ZeroTargeter); ok {
+		e.objZero, e.hasObjZero = z.ZeroTarget(), true
+	}
 	// smooth_BCE(eps): positive and negative class targets 1 − eps/2, eps/2.
 	e.cp, e.cn = 1-0.5*h.LabelSmoothing, 0.5*h.LabelSmoothing
 	nl := m.NL()
@@ -185,7 +194,7 @@ func (e *Engine[T]) ensureSlots(w int) {
 	for len(e.staging) < w {
 		// Allocated here, not on a worker's first chunk: a pool worker
 		// may first join in long after the warm-up calls.
-		e.staging = append(e.staging, staging[T]{g: make([]T, chunkCells*(5+e.m.NC))})
+		e.staging = append(e.staging, staging[T]{g: make([]T, bce.Block*(5+e.m.NC))})
 	}
 }
 
@@ -451,28 +460,38 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 	gScale := e.h.Cls * e.fbs / float64(n*nc)
 	sc := &e.scratch[slot]
 	var sum float64
+	zero := e.hasClsZero && e.cn == 0
 	for k := ch.c0; k < ch.c1; k++ {
 		mt := &ls.matches[k]
 		logits := pd[cell(mt, p.Shape)*no+5:][:nc]
 		for c0 := 0; c0 < nc; c0 += bce.Block {
 			m := min(bce.Block, nc-c0)
-			x, y, l := sc.x[:m], sc.y[:m], sc.loss[:m]
+			x, y, l, g := sc.x[:m], sc.y[:m], sc.loss[:m], sc.grad[:m]
 			for i := range x {
 				x[i] = float64(logits[c0+i])
-				y[i] = e.cn
 			}
-			if c := mt.Class - c0; c >= 0 && c < m {
-				y[c] = e.cp
+			c := mt.Class - c0
+			if zero {
+				// Every target is 0 but the label's class.
+				e.clsZero.Elems(l, g, x)
+				if c >= 0 && c < m {
+					l[c], g[c] = e.cls.Elem(x[c], e.cp)
+				}
+			} else {
+				for i := range y {
+					y[i] = e.cn
+				}
+				if c >= 0 && c < m {
+					y[c] = e.cp
+				}
+				e.cls.Elems(l, g, x, y)
 			}
-			var g []float64
-			if e.withGrad {
-				g = sc.grad[:m]
-			}
-			e.cls.Elems(l, g, x, y)
-			for i, v := range l {
+			for _, v := range l {
 				sum += v
-				if e.withGrad {
-					ls.clsGrad[k*nc+c0+i] = g[i] * gScale
+			}
+			if e.withGrad {
+				for i, v := range g {
+					ls.clsGrad[k*nc+c0+i] = v * gScale
 				}
 			}
 		}
@@ -508,8 +527,8 @@ type scratch struct {
 	x, y, loss, grad [bce.Block]float64
 }
 
-// staging is one goroutine's gradient chunk: zero everywhere but in the
-// objectness channel, which each chunk overwrites.
+// staging is one goroutine's gradient block of bce.Block cells: zero
+// everywhere but in the objectness channel, which each block overwrites.
 type staging[T Float] struct{ g []T }
 
 // objChunk runs the objectness criterion over one chunk of cells, storing
@@ -517,48 +536,64 @@ type staging[T Float] struct{ g []T }
 // chunk's gradient: the objectness derivative, and zeros in every other
 // channel (the box and class terms are added afterwards). It runs on the
 // goroutine of the given worker slot.
+//
+// The gradient is the bulk of a backward pass's memory traffic: 85 values
+// per cell, all but one of them 0 before the matched cells' terms. Each
+// block of cells is assembled in a staging block that stays in the L1/L2
+// cache and streamed out with non-temporal stores (vec.Stream), so memory
+// sees one write of every cache line and no read of it; writing in place
+// would first read every line into the cache.
 func (e *Engine[T]) objChunk(slot, j int) {
 	ch := e.chunks[j]
 	ls := &e.layers[ch.layer]
 	no := 5 + e.m.NC
 	pd := e.curP[ch.layer].Data[ch.c0*no : ch.c1*no]
 	to := ls.tobj[ch.c0:ch.c1]
-	// The gradient of a chunk is zeros with the objectness derivatives
-	// among them. Writing it in place (clear, then the strided derivatives)
-	// costs a read of every cache line before its write; writing it into
-	// a staging chunk that stays in cache, and copying that out, lets the
-	// runtime's copy stream it to memory with non-temporal stores. That
-	// halves the memory traffic of the gradient, the bulk of a backward
-	// pass.
-	var sg []T
+	var gd, sg []T
 	if e.curG != nil {
-		sg = e.staging[slot].g[:len(pd)]
+		gd = e.curG[ch.layer].Data[ch.c0*no : ch.c1*no]
+		sg = e.staging[slot].g
 	}
 	sc := &e.scratch[slot]
 	scale := ls.objGain
 	var sum float64
+	// The objectness logits are one per 85 values, a cache line and a
+	// twelfth of a page apart: the next block's are prefetched while this
+	// one's are evaluated and streamed out.
+	vec.Prefetch(pd[4:], no, bce.Block)
 	for b0 := 0; b0 < len(to); b0 += bce.Block {
 		n := min(bce.Block, len(to)-b0)
-		x, y, l := sc.x[:n], sc.y[:n], sc.loss[:n]
+		if b0+bce.Block < len(to) {
+			vec.Prefetch(pd[(b0+bce.Block)*no+4:], no, bce.Block)
+		}
+		x, y, l, g := sc.x[:n], to[b0:b0+n], sc.loss[:n], sc.grad[:n]
 		for i := range x {
 			x[i] = float64(pd[(b0+i)*no+4])
 		}
-		copy(y, to[b0:])
-		if sg == nil {
-			e.obj.Elems(l, nil, x, y)
-		} else {
-			g := sc.grad[:n]
-			e.obj.Elems(l, g, x, y)
-			for i, v := range g {
-				sg[(b0+i)*no+4] = T(v * scale)
+		if e.hasObjZero {
+			// The bulk at target 0, then the few matched cells.
+			e.objZero.Elems(l, g, x)
+			for i, v := range y {
+				if v != 0 {
+					l[i], g[i] = e.obj.Elem(x[i], v)
+				}
 			}
+		} else {
+			e.obj.Elems(l, g, x, y)
 		}
 		for _, v := range l {
 			sum += v
 		}
+		if sg != nil {
+			s := sg[:n*no]
+			for i, v := range g {
+				s[i*no+4] = T(v * scale)
+			}
+			vec.Stream(gd[b0*no:(b0+n)*no], s)
+		}
 	}
 	if sg != nil {
-		copy(e.curG[ch.layer].Data[ch.c0*no:ch.c1*no], sg)
+		vec.Fence() // the streamed stores before the pool's hand-back
 	}
 	e.partial[j] = sum
 }

@@ -118,6 +118,10 @@ func items(r computeloss.Result) goldenItems {
 // loss items and balance, and the gradient of the last call, within 1e-9
 // relative.
 func TestGoldenFloat64(t *testing.T) {
+	var worstItems, worstGrad float64
+	defer func() {
+		t.Logf("worst relative difference: items %.2g, gradient elements %.2g", worstItems, worstGrad)
+	}()
 	for _, gc := range loadGolden(t) {
 		t.Run(gc.name, func(t *testing.T) {
 			e, err := computeloss.New[float64](gc.hyp, gc.model(), gc.options())
@@ -136,14 +140,28 @@ func TestGoldenFloat64(t *testing.T) {
 				if d := cmp.Diff(want, items(r), cmpopts.EquateApprox(1e-9, 0)); d != "" {
 					t.Errorf("call %d: items mismatch (-want +got):\n%s", it+1, d)
 				}
+				got := items(r)
+				worstItems = max(worstItems, relDiff(want.Loss, got.Loss), relDiff(want.LBox, got.LBox),
+					relDiff(want.LObj, got.LObj), relDiff(want.LCls, got.LCls))
 			}
 			for i, want := range gc.grads {
 				if d := cmp.Diff(want.F64, g[i].Data, cmpopts.EquateApprox(1e-9, 0)); d != "" {
 					t.Errorf("gradient p%d mismatch (-want +got):\n%s", i, d)
 				}
+				for k, v := range want.F64 {
+					worstGrad = max(worstGrad, relDiff(v, g[i].Data[k]))
+				}
 			}
 		})
 	}
+}
+
+// relDiff is |got − want|/|want|, 0 when both are 0.
+func relDiff(want, got float64) float64 {
+	if want == got {
+		return 0
+	}
+	return math.Abs(got-want) / math.Abs(want)
 }
 
 // TestGoldenFloat32 runs every case on float32 predictions and compares
