@@ -31,3 +31,9 @@ func (z ZeroTarget) Elems(loss, grad, x []float64) { vec.ZeroTarget(loss, grad, 
 
 // ZeroTarget returns BCE's form at target 0: A = 1, γ = 0.
 func (c BCE) ZeroTarget() ZeroTarget { return ZeroTarget{A: 1} }
+
+// Elems32 is Elems for float32 data, in float32 arithmetic (vec.ZeroTarget32):
+// accurate to a few float32 ulps, about twice as fast again.
+func (z ZeroTarget) Elems32(loss, grad, x []float32) {
+	vec.ZeroTarget32(loss, grad, x, float32(z.A), float32(z.Gamma))
+}

@@ -66,15 +66,26 @@ func Batch(c bce.Criterion, xs, ys []float64) error {
 }
 
 // ZeroTarget checks c's form at target 0 (bce.ZeroTarget) against c.Elem
-// at y = 0 on xs: loss and derivative within 1e-12 relative (absolute
-// below 1e-290, where the kernel flushes to 0 what Elem leaves subnormal).
+// at y = 0 on xs: Elems within 1e-12 relative (absolute below 1e-290,
+// where the kernel flushes to 0 what Elem leaves subnormal), and Elems32
+// on xs rounded to float32 within 5e-6 relative (absolute below 1e-36).
 func ZeroTarget(c bce.ZeroTargeter, xs []float64) error {
-	loss, grad := make([]float64, len(xs)), make([]float64, len(xs))
+	n := len(xs)
+	loss, grad := make([]float64, n), make([]float64, n)
+	x32, loss32, grad32 := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i, x := range xs {
+		x32[i] = float32(x)
+	}
 	c.ZeroTarget().Elems(loss, grad, xs)
+	c.ZeroTarget().Elems32(loss32, grad32, x32)
 	for i, x := range xs {
 		l, g := c.Elem(x, 0)
 		if !Close(loss[i], l, 1e-12, 1e-290) || !Close(grad[i], g, 1e-12, 1e-290) {
 			return fmt.Errorf("%v at x=%g, y=0: Elem (%g, %g), ZeroTarget (%g, %g)", c, x, l, g, loss[i], grad[i])
+		}
+		l, g = c.Elem(float64(x32[i]), 0)
+		if !Close(float64(loss32[i]), l, 5e-6, 1e-36) || !Close(float64(grad32[i]), g, 5e-6, 1e-36) {
+			return fmt.Errorf("%v at x=%g, y=0: Elem (%g, %g), float32 ZeroTarget (%g, %g)", c, x32[i], l, g, loss32[i], grad32[i])
 		}
 	}
 	return nil

@@ -21,7 +21,7 @@ var (
 const block = 128
 
 // nk is the number of entries in the kernels' constant table.
-const nk = 31
+const nk = 32
 
 // kconst is the constant table of zeroTargetAVX2, each value repeated over
 // the four lanes of a YMM register; kernel_amd64.s names the offsets.
@@ -45,6 +45,7 @@ var kconst = func() (k [nk][4]float64) {
 	for j := 12; j >= 1; j-- {
 		set(19+12-j, 1/float64(2*j+1))
 	}
+	set(31, math.MaxFloat64)
 	return k
 }()
 

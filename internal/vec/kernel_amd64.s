@@ -16,6 +16,7 @@
 // 1/(2j+1) of the atanh series, j = 12 first.
 #define EXPC    256
 #define LOGC    608
+#define MAXF    992(R8)
 
 // EXPNEG(t, out, k, n, m): out = e^t lane by lane for t ≤ 0; 0 below TMIN
 // (−700), above the subnormals, and NaN for a NaN t. Clobbers t, k, n, m.
@@ -134,7 +135,8 @@ pass2:
 	VMAXPD Y12, Y0, Y10
 	VADDPD Y5, Y10, Y10           // sp⁺ = max(x, 0) + sp
 	VMULPD Y15, Y10, Y11          // loss = a·sp⁺
-	VMULPD Y9, Y10, Y1
+	VMINPD MAXF, Y10, Y1          // sp⁺ = ∞ only where s̄ = 0: ∞·0 → 0
+	VMULPD Y9, Y1, Y1
 	VFMADD213PD Y8, Y14, Y1       // s + γ·sp⁺·s̄
 	VMULPD Y15, Y1, Y1            // grad = a·(s + γ·sp⁺·s̄)
 	VCMPPD $3, Y0, Y0, Y3         // x is NaN: NaN out

@@ -132,6 +132,22 @@ func TestStream(t *testing.T) {
 	}
 }
 
+func BenchmarkZeroTarget32(b *testing.B) {
+	x := make([]float32, 64)
+	for i := range x {
+		x[i] = -5 + float32(i)/16
+	}
+	l, g := make([]float32, 64), make([]float32, 64)
+	for _, gamma := range []float32{0, 1.5} {
+		b.Run(fmt.Sprintf("γ=%g", gamma), func(b *testing.B) {
+			for b.Loop() {
+				ZeroTarget32(l, g, x, 0.75, gamma)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/elem")
+		})
+	}
+}
+
 func BenchmarkZeroTarget(b *testing.B) {
 	x := make([]float64, 64)
 	for i := range x {
@@ -151,5 +167,73 @@ func BenchmarkZeroTarget(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/elem")
 		})
+	}
+}
+
+func TestZeroTarget32AgainstGo(t *testing.T) {
+	var x []float32
+	for _, v := range logits() {
+		x = append(x, float32(v)) // ±MaxFloat64 become ±Inf, and stay in
+	}
+	for _, tc := range []struct{ a, gamma float32 }{
+		{1, 0}, {0.75, 1.5}, {0.25, 2}, {0.75, 0.5}, {1, 3}, {0.4, 1.2345},
+	} {
+		t.Run(fmt.Sprintf("a=%g,γ=%g", tc.a, tc.gamma), func(t *testing.T) {
+			l, g := make([]float32, len(x)), make([]float32, len(x))
+			ZeroTarget32(l, g, x, tc.a, tc.gamma)
+			var worst float64
+			for i, v := range x {
+				var wl, wg [1]float64
+				zeroTargetGo(wl[:], wg[:], []float64{float64(v)}, float64(tc.a), float64(tc.gamma))
+				if math.IsInf(float64(v), 0) {
+					continue // checked by TestZeroTarget32Inf
+				}
+				// Below about 1e-36 float32 turns subnormal and the kernel
+				// flushes to 0.
+				el, eg := relErr(float64(l[i]), wl[0], 1e-36), relErr(float64(g[i]), wg[0], 1e-36)
+				if !(el <= 4e-6 && eg <= 4e-6) {
+					t.Errorf("x=%v: loss %v, want %v (rel %.2g); grad %v, want %v (rel %.2g)", v, l[i], wl[0], el, g[i], wg[0], eg)
+				}
+				worst = max(worst, el, eg)
+			}
+			t.Logf("worst relative difference %.3g over %d logits", worst, len(x))
+		})
+	}
+}
+
+func TestZeroTarget32Special(t *testing.T) {
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(1))
+	x := []float32{nan, 1, -inf, inf, 0, nan, -3, 2, 5}
+	l, g := make([]float32, len(x)), make([]float32, len(x))
+	ZeroTarget32(l, g, x, 0.75, 1.5)
+	for i, v := range x {
+		if isNaN32(v) != isNaN32(l[i]) || isNaN32(v) != isNaN32(g[i]) {
+			t.Errorf("x[%d] = %v: loss %v, grad %v", i, v, l[i], g[i])
+		}
+	}
+	// −∞: no loss, no gradient; +∞: infinite loss, gradient a.
+	if l[2] != 0 || g[2] != 0 || !math.IsInf(float64(l[3]), 1) || g[3] != 0.75 {
+		t.Errorf("x = ∓∞: loss %v, %v; grad %v, %v", l[2], l[3], g[2], g[3])
+	}
+}
+
+func isNaN32(v float32) bool { return v != v }
+
+func TestZeroTarget32Lengths(t *testing.T) {
+	var x []float32
+	for _, v := range logits()[:200] {
+		x = append(x, float32(v))
+	}
+	for n := range 140 {
+		l, g := make([]float32, n), make([]float32, n)
+		ZeroTarget32(l, g, x[:n], 0.75, 1.5)
+		for i := range n {
+			var wl, wg [1]float32
+			ZeroTarget32(wl[:], wg[:], x[i:i+1], 0.75, 1.5)
+			if l[i] != wl[0] || g[i] != wg[0] {
+				t.Fatalf("n=%d, i=%d: (%v, %v), alone (%v, %v)", n, i, l[i], g[i], wl[0], wg[0])
+			}
+		}
 	}
 }
