@@ -6,6 +6,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"unsafe"
 
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/ciou"
@@ -89,6 +90,7 @@ type Engine[T Float] struct {
 	// and class element is: evaluated in bulk by the vector kernel.
 	clsZero, objZero       bce.ZeroTarget
 	hasClsZero, hasObjZero bool
+	f32                    bool    // T is ~float32: the bulk runs in float32 (vec.ZeroTarget32)
 	cp, cn                 float64 // class targets of smooth_BCE
 	balance                []float64
 	ssi                    int // index of the stride-16 layer
@@ -138,7 +140,8 @@ func New[T Float](h *hyp.Hyp, m Model, opt *Options) (*Engine[T], error) {
 	e := &Engine[T]{h: *h, m: m, opt: o}
 	// float32 data gets the float32-grade exponential and logarithm.
 	var zero T
-	_, f32 := any(zero).(float32)
+	f32 := unsafe.Sizeof(zero) == 4 // T is ~float32
+	e.f32 = f32
 	e.cls, e.obj = Criteria(h, f32)
 	if z, ok := e.cls.(bce.ZeroTargeter); ok {
 		e.clsZero, e.hasClsZero = z.ZeroTarget(), true
@@ -467,24 +470,32 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 		for c0 := 0; c0 < nc; c0 += bce.Block {
 			m := min(bce.Block, nc-c0)
 			x, y, l, g := sc.x[:m], sc.y[:m], sc.loss[:m], sc.grad[:m]
-			for i := range x {
-				x[i] = float64(logits[c0+i])
-			}
 			c := mt.Class - c0
-			if zero {
-				// Every target is 0 but the label's class.
-				e.clsZero.Elems(l, g, x)
-				if c >= 0 && c < m {
-					l[c], g[c] = e.cls.Elem(x[c], e.cp)
+			switch {
+			case zero && e.f32:
+				// float32 logits in float32 arithmetic
+				l32, g32 := sc.l32[:m], sc.g32[:m]
+				e.clsZero.Elems32(l32, g32, f32s(logits[c0:c0+m]))
+				for i := range l {
+					l[i], g[i] = float64(l32[i]), float64(g32[i])
 				}
-			} else {
-				for i := range y {
-					y[i] = e.cn
+			case zero:
+				for i := range x {
+					x[i] = float64(logits[c0+i])
+				}
+				e.clsZero.Elems(l, g, x)
+			default:
+				for i := range x {
+					x[i], y[i] = float64(logits[c0+i]), e.cn
 				}
 				if c >= 0 && c < m {
 					y[c] = e.cp
 				}
 				e.cls.Elems(l, g, x, y)
+			}
+			if zero && c >= 0 && c < m {
+				// Every target is 0 but the label's class.
+				l[c], g[c] = e.cls.Elem(float64(logits[c0+c]), e.cp)
 			}
 			for _, v := range l {
 				sum += v
@@ -525,6 +536,13 @@ func (e *Engine[T]) writeTobj(ls *layerState, sh [5]int) {
 // scratch is one goroutine's work arrays for the batched criteria.
 type scratch struct {
 	x, y, loss, grad [bce.Block]float64
+	x32, l32, g32    [bce.Block]float32
+}
+
+// f32s views float32 data of the type parameter as []float32; only for T
+// of size 4, which is ~float32.
+func f32s[T Float](s []T) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // staging is one goroutine's gradient block of bce.Block cells: zero
@@ -567,11 +585,28 @@ func (e *Engine[T]) objChunk(slot, j int) {
 			vec.Prefetch(pd[(b0+bce.Block)*no+4:], no, bce.Block)
 		}
 		x, y, l, g := sc.x[:n], to[b0:b0+n], sc.loss[:n], sc.grad[:n]
-		for i := range x {
-			x[i] = float64(pd[(b0+i)*no+4])
-		}
-		if e.hasObjZero {
+		if e.hasObjZero && e.f32 {
+			// The bulk at target 0 in float32 arithmetic, then the few
+			// matched cells.
+			x32, l32, g32 := sc.x32[:n], sc.l32[:n], sc.g32[:n]
+			p32 := f32s(pd)
+			for i := range x32 {
+				x32[i] = p32[(b0+i)*no+4]
+			}
+			e.objZero.Elems32(l32, g32, x32)
+			for i := range l {
+				l[i], g[i] = float64(l32[i]), float64(g32[i])
+			}
+			for i, v := range y {
+				if v != 0 {
+					l[i], g[i] = e.obj.Elem(float64(x32[i]), v)
+				}
+			}
+		} else if e.hasObjZero {
 			// The bulk at target 0, then the few matched cells.
+			for i := range x {
+				x[i] = float64(pd[(b0+i)*no+4])
+			}
 			e.objZero.Elems(l, g, x)
 			for i, v := range y {
 				if v != 0 {
@@ -579,6 +614,9 @@ func (e *Engine[T]) objChunk(slot, j int) {
 				}
 			}
 		} else {
+			for i := range x {
+				x[i] = float64(pd[(b0+i)*no+4])
+			}
 			e.obj.Elems(l, g, x, y)
 		}
 		for _, v := range l {
