@@ -248,24 +248,31 @@ func TestZeroAllocs(t *testing.T) {
 			}); allocs != 0 {
 				t.Errorf("workers %d, gradient %v: %v allocations per call, want 0", workers, grad != nil, allocs)
 			}
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
+			// The Go runtime itself allocates now and then, when a
+			// goroutine is woken and it starts an OS thread for it
+			// (runtime.newm in a memory profile), more often with a pool
+			// worker: seen up to 6 in 200 calls, and once in about 17 runs
+			// with one worker. None of it is this package's: an allocation
+			// of the engine would recur in every window of calls, so the
+			// fewest over three windows is what must be 0 (≤ 1 in 10 calls
+			// with a pool worker).
 			const calls = 200
-			for range calls {
-				e.Loss(p, pr.labels, grad)
+			fewest := uint64(math.MaxUint64)
+			for range 3 {
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				for range calls {
+					e.Loss(p, pr.labels, grad)
+				}
+				runtime.ReadMemStats(&after)
+				fewest = min(fewest, after.Mallocs-before.Mallocs)
 			}
-			runtime.ReadMemStats(&after)
-			// With a pool worker, the Go runtime itself allocates now and
-			// then when it starts an OS thread for a woken goroutine or its
-			// garbage collector's workers (runtime.newm, gcBgMarkWorker in
-			// a memory profile): seen up to 6 in 200 calls. None of it is
-			// this package's.
 			limit := uint64(0)
 			if workers > 1 {
 				limit = calls / 10
 			}
-			if n := after.Mallocs - before.Mallocs; n > limit {
-				t.Errorf("workers %d, gradient %v: %d allocations in %d calls, want ≤ %d", workers, grad != nil, n, calls, limit)
+			if fewest > limit {
+				t.Errorf("workers %d, gradient %v: at least %d allocations in every window of %d calls, want ≤ %d", workers, grad != nil, fewest, calls, limit)
 			}
 		}
 	}
