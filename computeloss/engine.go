@@ -469,40 +469,49 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 		logits := pd[cell(mt, p.Shape)*no+5:][:nc]
 		for c0 := 0; c0 < nc; c0 += bce.Block {
 			m := min(bce.Block, nc-c0)
-			x, y, l, g := sc.x[:m], sc.y[:m], sc.loss[:m], sc.grad[:m]
 			c := mt.Class - c0
-			switch {
-			case zero && e.f32:
-				// float32 logits in float32 arithmetic
-				l32, g32 := sc.l32[:m], sc.g32[:m]
-				e.clsZero.Elems32(l32, g32, f32s(logits[c0:c0+m]))
-				for i := range l {
-					l[i], g[i] = float64(l32[i]), float64(g32[i])
+			if zero && e.f32 {
+				// float32 logits in float32 arithmetic; every target is
+				// 0 but the label's class
+				l, g := sc.l32[:m], sc.g32[:m]
+				e.clsZero.Elems32(l, g, f32s(logits[c0:c0+m]))
+				if c >= 0 && c < m {
+					lv, gv := e.cls.Elem(float64(logits[c0+c]), e.cp)
+					l[c], g[c] = float32(lv), float32(gv)
 				}
-			case zero:
-				for i := range x {
-					x[i] = float64(logits[c0+i])
+				sum += sum32(l)
+				if e.withGrad {
+					cg := ls.clsGrad[k*nc+c0:][:m]
+					for i, v := range g {
+						cg[i] = float64(v) * gScale
+					}
 				}
+				continue
+			}
+			x, y, l, g := sc.x[:m], sc.y[:m], sc.loss[:m], sc.grad[:m]
+			for i := range x {
+				x[i] = float64(logits[c0+i])
+			}
+			if zero {
+				// every target is 0 but the label's class
 				e.clsZero.Elems(l, g, x)
-			default:
-				for i := range x {
-					x[i], y[i] = float64(logits[c0+i]), e.cn
+				if c >= 0 && c < m {
+					l[c], g[c] = e.cls.Elem(x[c], e.cp)
+				}
+			} else {
+				for i := range y {
+					y[i] = e.cn
 				}
 				if c >= 0 && c < m {
 					y[c] = e.cp
 				}
 				e.cls.Elems(l, g, x, y)
 			}
-			if zero && c >= 0 && c < m {
-				// Every target is 0 but the label's class.
-				l[c], g[c] = e.cls.Elem(float64(logits[c0+c]), e.cp)
-			}
-			for _, v := range l {
-				sum += v
-			}
+			sum += sum64(l)
 			if e.withGrad {
+				cg := ls.clsGrad[k*nc+c0:][:m]
 				for i, v := range g {
-					ls.clsGrad[k*nc+c0+i] = v * gScale
+					cg[i] = v * gScale
 				}
 			}
 		}
@@ -576,57 +585,25 @@ func (e *Engine[T]) objChunk(slot, j int) {
 	scale := ls.objGain
 	var sum float64
 	// The objectness logits are one per 85 values, a cache line and a
-	// twelfth of a page apart: the next block's are prefetched while this
-	// one's are evaluated and streamed out.
+	// twelfth of a page apart: each block prefetches the next one's after
+	// reading its own, and evaluates and streams out its cells meanwhile.
 	vec.Prefetch(pd[4:], no, bce.Block)
 	for b0 := 0; b0 < len(to); b0 += bce.Block {
 		n := min(bce.Block, len(to)-b0)
+		var next []T
 		if b0+bce.Block < len(to) {
-			vec.Prefetch(pd[(b0+bce.Block)*no+4:], no, bce.Block)
+			next = pd[(b0+bce.Block)*no+4:]
 		}
-		x, y, l, g := sc.x[:n], to[b0:b0+n], sc.loss[:n], sc.grad[:n]
-		if e.hasObjZero && e.f32 {
-			// The bulk at target 0 in float32 arithmetic, then the few
-			// matched cells.
-			x32, l32, g32 := sc.x32[:n], sc.l32[:n], sc.g32[:n]
-			p32 := f32s(pd)
-			for i := range x32 {
-				x32[i] = p32[(b0+i)*no+4]
-			}
-			e.objZero.Elems32(l32, g32, x32)
-			for i := range l {
-				l[i], g[i] = float64(l32[i]), float64(g32[i])
-			}
-			for i, v := range y {
-				if v != 0 {
-					l[i], g[i] = e.obj.Elem(float64(x32[i]), v)
-				}
-			}
-		} else if e.hasObjZero {
-			// The bulk at target 0, then the few matched cells.
-			for i := range x {
-				x[i] = float64(pd[(b0+i)*no+4])
-			}
-			e.objZero.Elems(l, g, x)
-			for i, v := range y {
-				if v != 0 {
-					l[i], g[i] = e.obj.Elem(x[i], v)
-				}
-			}
-		} else {
-			for i := range x {
-				x[i] = float64(pd[(b0+i)*no+4])
-			}
-			e.obj.Elems(l, g, x, y)
-		}
-		for _, v := range l {
-			sum += v
-		}
+		var s []T
 		if sg != nil {
-			s := sg[:n*no]
-			for i, v := range g {
-				s[i*no+4] = T(v * scale)
-			}
+			s = sg[:n*no]
+		}
+		if e.hasObjZero && e.f32 {
+			sum += e.objBlock32(sc, f32s(pd[b0*no:]), to[b0:b0+n], next, s, scale)
+		} else {
+			sum += e.objBlock(sc, pd[b0*no:], to[b0:b0+n], next, s, scale)
+		}
+		if s != nil {
 			vec.Stream(gd[b0*no:(b0+n)*no], s)
 		}
 	}
@@ -634,6 +611,95 @@ func (e *Engine[T]) objChunk(slot, j int) {
 		vec.Fence() // the streamed stores before the pool's hand-back
 	}
 	e.partial[j] = sum
+}
+
+// objBlock32 evaluates the objectness criterion on the cells of one block
+// of float32 data, p from the block's first cell on, with targets y: the
+// target-0 bulk in float32 arithmetic (bce.ZeroTarget.Elems32), then the
+// matched cells with the criterion's Elem. It prefetches the objectness
+// logits of the next block (nil: none), writes ∂/∂logit·scale into the
+// objectness slots of the staging block s (nil: no gradient), and returns
+// the block's loss sum.
+func (e *Engine[T]) objBlock32(sc *scratch, p []float32, y []float64, next, s []T, scale float64) float64 {
+	n, no := len(y), 5+e.m.NC
+	x, l, g := sc.x32[:n], sc.l32[:n], sc.g32[:n]
+	for i := range x {
+		x[i] = p[i*no+4]
+	}
+	vec.Prefetch(next, no, bce.Block)
+	e.objZero.Elems32(l, g, x)
+	for i, v := range y {
+		if v != 0 {
+			lv, gv := e.obj.Elem(float64(x[i]), v)
+			l[i], g[i] = float32(lv), float32(gv)
+		}
+	}
+	if s != nil {
+		for i, v := range g {
+			s[i*no+4] = T(float64(v) * scale)
+		}
+	}
+	return sum32(l)
+}
+
+// objBlock is objBlock32 for any T, in float64 arithmetic.
+func (e *Engine[T]) objBlock(sc *scratch, p []T, y []float64, next, s []T, scale float64) float64 {
+	n, no := len(y), 5+e.m.NC
+	x, l, g := sc.x[:n], sc.loss[:n], sc.grad[:n]
+	for i := range x {
+		x[i] = float64(p[i*no+4])
+	}
+	vec.Prefetch(next, no, bce.Block)
+	if e.hasObjZero {
+		// The bulk at target 0, then the few matched cells.
+		e.objZero.Elems(l, g, x)
+		for i, v := range y {
+			if v != 0 {
+				l[i], g[i] = e.obj.Elem(x[i], v)
+			}
+		}
+	} else {
+		e.obj.Elems(l, g, x, y)
+	}
+	if s != nil {
+		for i, v := range g {
+			s[i*no+4] = T(v * scale)
+		}
+	}
+	return sum64(l)
+}
+
+// sum64 returns the sum of x in four interleaved partial sums, so that the
+// additions do not wait on each other; the order depends only on len(x).
+func sum64(x []float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// sum32 is sum64 of float32 values, added in float64.
+func sum32(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 func (e *Engine[T]) workersNow() int {
