@@ -29,8 +29,9 @@ const (
 // chunkCells is how many cells one objectness work item covers. The split
 // depends only on the shapes, never on the number of workers, so sums are
 // combined in the same order, and results are bit-identical, at any
-// GOMAXPROCS.
-const chunkCells = 4096
+// GOMAXPROCS. It is a multiple of bce.Block, so that chunks are made of
+// whole blocks.
+const chunkCells = 64 * bce.Block
 
 // chunkMatches is how many matches one box-and-class work item covers.
 const chunkMatches = 128
@@ -68,6 +69,7 @@ type layerState struct {
 	clsGrad []float64    // per match × nc: ∂total/∂(class logits)
 	tobj    []float64    // per cell: objectness target, 0 off the matches
 	objGain float64      // ∂total/∂(mean objectness loss of the layer)
+	block0  int          // index of the layer's first block in Engine.blockOff
 }
 
 // chunk is one objectness work item: cells [c0, c1) of a layer.
@@ -108,14 +110,18 @@ type Engine[T Float] struct {
 	run      func(slot, j int) // runs objectness chunk j on the current call's tensors
 	runMatch func(slot, j int) // runs match chunk j
 	mchunks  []chunk           // match chunks: matches [c0, c1) of a layer
-	mpartial [][2]float64      // per match chunk: Σ(1 − CIoU), Σ class loss
-	withGrad bool
-	fbs      float64      // batch size of the current call
-	scratch  []scratch    // per worker slot
-	staging  []staging[T] // per worker slot
-	curP     []Tensor[T]
-	curG     []Tensor[T]
-	par      parallelState
+	// The matches of each block of bce.Block cells, in match order:
+	// blockMatch[blockOff[b]:blockOff[b+1]] for block b (see bucketMatches).
+	blockOff   []int
+	blockMatch []int32
+	mpartial   [][2]float64 // per match chunk: Σ(1 − CIoU), Σ class loss
+	withGrad   bool
+	fbs        float64      // batch size of the current call
+	scratch    []scratch    // per worker slot
+	staging    []staging[T] // per worker slot
+	curP       []Tensor[T]
+	curG       []Tensor[T]
+	par        parallelState
 }
 
 // New returns an engine for the hyperparameters h, the model m and the
@@ -296,7 +302,12 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 		ls.objGain = h.Obj * fbs * e.balance[i] / float64(len(ls.tobj))
 	}
 
-	// Objectness over every cell of every layer, in parallel.
+	// Objectness over every cell of every layer, in parallel; each block
+	// of the gradient gets its matched cells' box and class terms before
+	// it is written out.
+	if grad != nil {
+		e.bucketMatches(p)
+	}
 	e.curG = grad
 	parallel(&e.par, w, len(e.chunks), e.run)
 	e.curP, e.curG = nil, nil
@@ -326,23 +337,9 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 			e.balance[i] = e.balance[i]*abKeep + abStep/max(obji, abFloor)
 		}
 
-		// The box and class gradients go on top of what the objectness
-		// pass wrote; then the matched cells' targets are reset to 0.
-		no := 5 + e.m.NC
+		// The matched cells' targets back to 0 for the next call.
 		for k := range ls.matches {
-			c := cell(&ls.matches[k], p[i].Shape)
-			if grad != nil {
-				g := grad[i].Data[c*no : (c+1)*no]
-				for d, v := range ls.boxGrad[k] {
-					g[d] += T(v)
-				}
-				if e.m.NC > 1 {
-					for d, v := range ls.clsGrad[k*e.m.NC : (k+1)*e.m.NC] {
-						g[5+d] += T(v)
-					}
-				}
-			}
-			ls.tobj[c] = 0
+			ls.tobj[cell(&ls.matches[k], p[i].Shape)] = 0
 		}
 	}
 	if e.opt.Autobalance {
@@ -376,6 +373,7 @@ func (e *Engine[T]) prepare(p []Tensor[T]) {
 	}
 	e.shapes = e.shapes[:0]
 	e.chunks = e.chunks[:0]
+	blocks := 0
 	for i := range p {
 		sh := p[i].Shape
 		e.shapes = append(e.shapes, sh)
@@ -386,8 +384,65 @@ func (e *Engine[T]) prepare(p []Tensor[T]) {
 		for c0 := 0; c0 < cells; c0 += chunkCells {
 			e.chunks = append(e.chunks, chunk{i, c0, min(c0+chunkCells, cells)})
 		}
+		ls.block0 = blocks
+		blocks += (cells + bce.Block - 1) / bce.Block
 	}
 	e.partial = make([]float64, len(e.chunks))
+	e.blockOff = make([]int, blocks+1)
+}
+
+// bucketMatches sorts the matches of every layer by block, keeping match
+// order within a block (a counting sort), into e.blockOff and
+// e.blockMatch.
+func (e *Engine[T]) bucketMatches(p []Tensor[T]) {
+	off := e.blockOff
+	clear(off)
+	total := 0
+	for i := range p {
+		ls := &e.layers[i]
+		for k := range ls.matches {
+			off[ls.block0+cell(&ls.matches[k], p[i].Shape)/bce.Block+1]++
+		}
+		total += len(ls.matches)
+	}
+	for b := 1; b < len(off); b++ {
+		off[b] += off[b-1]
+	}
+	e.blockMatch = grow(e.blockMatch, total)
+	for i := range p {
+		ls := &e.layers[i]
+		for k := range ls.matches {
+			b := ls.block0 + cell(&ls.matches[k], p[i].Shape)/bce.Block
+			e.blockMatch[off[b]] = int32(k)
+			off[b]++
+		}
+	}
+	// off[b] is now the end of block b, the start of block b+1.
+	copy(off[1:], off[:len(off)-1])
+	off[0] = 0
+}
+
+// addMatched adds the box and class gradients of the matches in block b
+// (cells from c0 on) to the staging block s, in match order, or, with
+// reset, sets those entries back to 0.
+func (e *Engine[T]) addMatched(ls *layerState, sh [5]int, b, c0 int, s []T, reset bool) {
+	no, nc := 5+e.m.NC, e.m.NC
+	for _, k := range e.blockMatch[e.blockOff[b]:e.blockOff[b+1]] {
+		g := s[(cell(&ls.matches[k], sh)-c0)*no:][:no]
+		if reset {
+			clear(g[:4])
+			clear(g[5:])
+			continue
+		}
+		for d, v := range ls.boxGrad[k] {
+			g[d] += T(v)
+		}
+		if nc > 1 {
+			for d, v := range ls.clsGrad[int(k)*nc : (int(k)+1)*nc] {
+				g[5+d] += T(v)
+			}
+		}
+	}
 }
 
 // sizeMatchBuffers sizes a layer's per-match buffers for its matches.
@@ -604,7 +659,11 @@ func (e *Engine[T]) objChunk(slot, j int) {
 			sum += e.objBlock(sc, pd[b0*no:], to[b0:b0+n], next, s, scale)
 		}
 		if s != nil {
+			b := ls.block0 + (ch.c0+b0)/bce.Block
+			sh := e.curP[ch.layer].Shape
+			e.addMatched(ls, sh, b, ch.c0+b0, s, false)
 			vec.Stream(gd[b0*no:(b0+n)*no], s)
+			e.addMatched(ls, sh, b, ch.c0+b0, s, true)
 		}
 	}
 	if sg != nil {
