@@ -16,6 +16,12 @@
 // LogisticFast): the engine uses them for float32 data, whose own ε is
 // 6e-8.
 //
+// At the target y = 0 every criterion here takes the form
+// A·log(1+e^x)·σ(x)^γ (ZeroTarget; each criterion's ZeroTarget method gives
+// A and γ). ZeroTarget.Elems and Elems32 evaluate it over a slice with the
+// vector kernels of internal/vec, several times faster than Elems: that is
+// how the engine evaluates the bulk of the objectness and class elements.
+//
 // σ(x) = 1/(1+e^{−x}) is the logistic function. Both σ(x) and 1−σ(x) = σ(−x)
 // are computed from the single exponential e^{−|x|}, so neither loses
 // precision to cancellation at large |x| (see Logistic).
