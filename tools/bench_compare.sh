@@ -31,7 +31,7 @@ for procs in 1 2; do
 	for c in bce focal varifocal; do
 		printf 'GOMAXPROCS=%s %-9s ' "$procs" "$c"
 		GOMAXPROCS=$procs "$work/lossdemo" -pred "$wl" -hyp "$work/hyp.$c.yaml" -bench "$reps" -json |
-			/usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print("median %.2f ms  allocs/call %.1f  loss %.9g" % (r["median_ms"], r["allocs_per_call"], r["loss"]))'
+			/usr/bin/python3 -c 'import json,sys; r=json.load(sys.stdin); print("median %.2f ms  forward %.2f ms  clear() %.2f ms (%.1fx)  allocs/call %.1f  loss %.9g" % (r["median_ms"], r["forward_median_ms"], r["clear_median_ms"], r["median_ms"]/r["clear_median_ms"], r["allocs_per_call"], r["loss"]))'
 	done
 done
 uptime

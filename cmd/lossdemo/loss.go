@@ -79,6 +79,8 @@ type report struct {
 	Grad          string         `json:"grad,omitempty"`
 	MedianMs      *float64       `json:"median_ms,omitempty"`
 	AllocsPerCall *float64       `json:"allocs_per_call,omitempty"`
+	ForwardMs     *float64       `json:"forward_median_ms,omitempty"` // the loss alone
+	ClearMs       *float64       `json:"clear_median_ms,omitempty"`   // clear() of the gradient buffers
 	Calls         int            `json:"bench_calls,omitempty"`
 	Workers       int            `json:"workers,omitempty"`
 	Compare       []compareEntry `json:"compare,omitempty"`
@@ -149,11 +151,12 @@ func lossRun[T computeloss.Float](o *lossOpts, in *inputs, stdout io.Writer) err
 		}
 	}
 	if o.bench > 0 {
-		med, allocs, err := bench(e, p, in.batch.Targets, g, o.bench)
+		b, err := bench(e, p, in.batch.Targets, g, o.bench)
 		if err != nil {
 			return err
 		}
-		rep.MedianMs, rep.AllocsPerCall, rep.Calls = &med, &allocs, o.bench
+		rep.MedianMs, rep.AllocsPerCall, rep.Calls = &b.fwdBwd, &b.allocsPerCall, o.bench
+		rep.ForwardMs, rep.ClearMs = &b.fwd, &b.clear
 		rep.Workers = o.workers
 		if rep.Workers <= 0 {
 			rep.Workers = runtime.GOMAXPROCS(0)
@@ -187,31 +190,63 @@ func labelsMatched(in *inputs, i int) int {
 	return len(seen)
 }
 
-// bench times n forward+backward calls after a warm-up and returns the
-// median in milliseconds and the heap allocations per call.
-func bench[T computeloss.Float](e *computeloss.Engine[T], p []computeloss.Tensor[T], labels []target.Label, g []computeloss.Tensor[T], n int) (medianMs, allocsPerCall float64, err error) {
+// benchResult is what -bench measures: medians in milliseconds.
+type benchResult struct {
+	fwdBwd, fwd, clear float64
+	allocsPerCall      float64 // heap allocations per forward+backward call
+}
+
+// bench times n forward+backward calls after a warm-up, then n forward-only
+// calls, then n clear() of the gradient buffers: the least any backward
+// pass must do, writing its output once.
+func bench[T computeloss.Float](e *computeloss.Engine[T], p []computeloss.Tensor[T], labels []target.Label, g []computeloss.Tensor[T], n int) (benchResult, error) {
 	for range 3 {
 		if _, err := e.Loss(p, labels, g); err != nil {
-			return 0, 0, asInput(err)
+			return benchResult{}, asInput(err)
 		}
 	}
 	times := make([]time.Duration, n)
+	var r benchResult
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for k := range times {
 		t0 := time.Now()
 		if _, err := e.Loss(p, labels, g); err != nil {
-			return 0, 0, asInput(err)
+			return benchResult{}, asInput(err)
 		}
 		times[k] = time.Since(t0)
 	}
 	runtime.ReadMemStats(&after)
-	slices.Sort(times)
-	med := times[n/2]
-	if n%2 == 0 {
-		med = (times[n/2-1] + times[n/2]) / 2
+	r.fwdBwd = median(times)
+	r.allocsPerCall = float64(after.Mallocs-before.Mallocs) / float64(n)
+	for k := range times {
+		t0 := time.Now()
+		if _, err := e.Loss(p, labels, nil); err != nil {
+			return benchResult{}, asInput(err)
+		}
+		times[k] = time.Since(t0)
 	}
-	return float64(med) / 1e6, float64(after.Mallocs-before.Mallocs) / float64(n), nil
+	r.fwd = median(times)
+	for k := range times {
+		t0 := time.Now()
+		for _, t := range g {
+			clear(t.Data)
+		}
+		times[k] = time.Since(t0)
+	}
+	r.clear = median(times)
+	return r, nil
+}
+
+// median sorts t and returns its median in milliseconds.
+func median(t []time.Duration) float64 {
+	slices.Sort(t)
+	n := len(t)
+	m := t[n/2]
+	if n%2 == 0 {
+		m = (t[n/2-1] + t[n/2]) / 2
+	}
+	return float64(m) / 1e6
 }
 
 func printReport(w io.Writer, r *report, in *inputs) {
@@ -248,6 +283,8 @@ func printReport(w io.Writer, r *report, in *inputs) {
 	if r.MedianMs != nil {
 		fmt.Fprintf(w, "\nbench: %d forward+backward calls, median %.3f ms, %.1f allocations per call, %d workers\n",
 			r.Calls, *r.MedianMs, *r.AllocsPerCall, r.Workers)
+		fmt.Fprintf(w, "       forward only %.3f ms; clear() of the gradient %.3f ms, so forward+backward = %.1f × clear()\n",
+			*r.ForwardMs, *r.ClearMs, *r.MedianMs / *r.ClearMs)
 	}
 }
 

@@ -155,7 +155,8 @@ func TestBenchAndCompare(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.MedianMs == nil || !(*r.MedianMs > 0) || r.AllocsPerCall == nil {
+	if r.MedianMs == nil || !(*r.MedianMs > 0) || r.AllocsPerCall == nil ||
+		r.ForwardMs == nil || !(*r.ForwardMs > 0) || r.ClearMs == nil || !(*r.ClearMs > 0) {
 		t.Fatalf("bench fields missing: %s", out)
 	}
 	if *r.AllocsPerCall != 0 {
