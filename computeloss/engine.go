@@ -475,17 +475,35 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 	pd := p.Data
 	// total = box·bs·(1/n)·Σ(1 − CIoU) + …, so ∂total/∂CIoU = −box·bs/n.
 	gCIoU := -e.h.Box * e.fbs / float64(n)
+	// The matched cells' rows are scattered over the tensor: each is
+	// prefetched, all its cache lines, a few matches ahead, and is still
+	// in the cache for the class loop below.
+	var z T
+	line := 64 / int(unsafe.Sizeof(z))
+	lines := (no+line-1)/line + 1
+	const ahead = 8
+	for k := ch.c0; k < min(ch.c0+ahead, ch.c1); k++ {
+		vec.Prefetch(pd[cell(&ls.matches[k], p.Shape)*no:], line, lines)
+	}
+	// float32 data get the float32-grade exponential and logarithm.
+	logistic := bce.Logistic
+	if e.f32 {
+		logistic = bce.LogisticFast
+	}
 	var sumBox float64
 	for k := ch.c0; k < ch.c1; k++ {
 		mt := &ls.matches[k]
 		off := cell(mt, p.Shape) * no
+		if k+ahead < ch.c1 {
+			vec.Prefetch(pd[cell(&ls.matches[k+ahead], p.Shape)*no:], line, lines)
+		}
 		// pxy = 2σ(t) − 0.5,  pwh = (2σ(t))²·anchor, and
 		// log pwh = log(4·anchor) + 2·log σ(t), log σ(t) = −log(1 + e^{−t})
-		sx, scx, _ := bce.Logistic(float64(pd[off]))
-		sy, scy, _ := bce.Logistic(float64(pd[off+1]))
+		sx, scx, _ := logistic(float64(pd[off]))
+		sy, scy, _ := logistic(float64(pd[off+1]))
 		tw, th := float64(pd[off+2]), float64(pd[off+3])
-		sw, scw, spw := bce.Logistic(tw)
-		sh, sch, sph := bce.Logistic(th)
+		sw, scw, spw := logistic(tw)
+		sh, sch, sph := logistic(th)
 		pbox := ciou.Box{2*sx - 0.5, 2*sy - 0.5, 4 * sw * sw * mt.AW, 4 * sh * sh * mt.AH}
 		lwh := [2]float64{math.Log(4*mt.AW) - 2*(spw+max(-tw, 0)), math.Log(4*mt.AH) - 2*(sph+max(-th, 0))}
 		alpha := math.NaN()
