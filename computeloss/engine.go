@@ -542,54 +542,64 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 		logits := pd[cell(mt, p.Shape)*no+5:][:nc]
 		for c0 := 0; c0 < nc; c0 += bce.Block {
 			m := min(bce.Block, nc-c0)
-			c := mt.Class - c0
-			if zero && e.f32 {
-				// float32 logits in float32 arithmetic; every target is
-				// 0 but the label's class
-				l, g := sc.l32[:m], sc.g32[:m]
-				e.clsZero.Elems32(l, g, f32s(logits[c0:c0+m]))
-				if c >= 0 && c < m {
-					lv, gv := e.cls.Elem(float64(logits[c0+c]), e.cp)
-					l[c], g[c] = float32(lv), float32(gv)
-				}
-				sum += sum32(l)
-				if e.withGrad {
-					cg := ls.clsGrad[k*nc+c0:][:m]
-					for i, v := range g {
-						cg[i] = float64(v) * gScale
-					}
-				}
-				continue
-			}
-			x, y, l, g := sc.x[:m], sc.y[:m], sc.loss[:m], sc.grad[:m]
-			for i := range x {
-				x[i] = float64(logits[c0+i])
-			}
-			if zero {
-				// every target is 0 but the label's class
-				e.clsZero.Elems(l, g, x)
-				if c >= 0 && c < m {
-					l[c], g[c] = e.cls.Elem(x[c], e.cp)
-				}
-			} else {
-				for i := range y {
-					y[i] = e.cn
-				}
-				if c >= 0 && c < m {
-					y[c] = e.cp
-				}
-				e.cls.Elems(l, g, x, y)
-			}
-			sum += sum64(l)
+			var cg []float64
 			if e.withGrad {
-				cg := ls.clsGrad[k*nc+c0:][:m]
-				for i, v := range g {
-					cg[i] = v * gScale
-				}
+				cg = ls.clsGrad[k*nc+c0:][:m]
+			}
+			if zero && e.f32 {
+				sum += e.clsBlock32(sc, f32s(logits[c0:c0+m]), mt.Class-c0, cg, gScale)
+			} else {
+				sum += e.clsBlock(sc, logits[c0:c0+m], mt.Class-c0, zero, cg, gScale)
 			}
 		}
 	}
 	e.mpartial[j][1] = sum
+}
+
+// clsBlock32 evaluates the class criterion on up to bce.Block float32
+// logits x of one match, whose targets are all 0 but at index c (the
+// label's class, when it is in range), in float32 arithmetic
+// (bce.ZeroTarget.Elems32). It stores ∂/∂x·scale in cg (nil: no gradient)
+// and returns the loss sum.
+func (e *Engine[T]) clsBlock32(sc *scratch, x []float32, c int, cg []float64, scale float64) float64 {
+	l, g := sc.l32[:len(x)], sc.g32[:len(x)]
+	e.clsZero.Elems32(l, g, x)
+	if c >= 0 && c < len(x) {
+		lv, gv := e.cls.Elem(float64(x[c]), e.cp)
+		l[c], g[c] = float32(lv), float32(gv)
+	}
+	for i := range cg {
+		cg[i] = float64(g[i]) * scale
+	}
+	return sum32(l)
+}
+
+// clsBlock is clsBlock32 for any T, in float64 arithmetic: targets cn but
+// cp at index c, through the criterion's target-0 form when zero (cn = 0).
+func (e *Engine[T]) clsBlock(sc *scratch, logits []T, c int, zero bool, cg []float64, scale float64) float64 {
+	m := len(logits)
+	x, y, l, g := sc.x[:m], sc.y[:m], sc.loss[:m], sc.grad[:m]
+	for i, v := range logits {
+		x[i] = float64(v)
+	}
+	if zero {
+		e.clsZero.Elems(l, g, x)
+		if c >= 0 && c < m {
+			l[c], g[c] = e.cls.Elem(x[c], e.cp)
+		}
+	} else {
+		for i := range y {
+			y[i] = e.cn
+		}
+		if c >= 0 && c < m {
+			y[c] = e.cp
+		}
+		e.cls.Elems(l, g, x, y)
+	}
+	for i := range cg {
+		cg[i] = g[i] * scale
+	}
+	return sum64(l)
 }
 
 // writeTobj writes the objectness targets of the matched cells in YOLOv5's
