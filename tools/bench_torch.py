@@ -222,7 +222,7 @@ def run_b(cl, preds, targets):
     return total, [float(x) for x in items]
 
 
-def bench(w, threads, warmup, repeats, yl):
+def bench(w, threads, warmup, repeats, yl, criteria=tuple(CRITERIA), ours=True):
     torch.set_num_threads(threads)
     preds, targets, anchors = make_runners(w, torch.float32)
     nc = w["nc"]
@@ -251,11 +251,12 @@ def bench(w, threads, warmup, repeats, yl):
         return fb, f
 
     jobs = {}
-    for name, extra in CRITERIA.items():
-        hyp = dict(BASE_HYP, **extra)
-        crit = (torch_loss.make_criterion(hyp, "cls", torch.float32),
-                torch_loss.make_criterion(hyp, "obj", torch.float32))
-        jobs[("a", name, "fwd_bwd")], jobs[("a", name, "fwd")] = a_jobs(hyp, crit)
+    for name in criteria:
+        hyp = dict(BASE_HYP, **CRITERIA[name])
+        if ours:
+            crit = (torch_loss.make_criterion(hyp, "cls", torch.float32),
+                    torch_loss.make_criterion(hyp, "obj", torch.float32))
+            jobs[("a", name, "fwd_bwd")], jobs[("a", name, "fwd")] = a_jobs(hyp, crit)
         if yl is not None and name in YOLOV5_CRITERIA:
             cl = yl.ComputeLoss(_StandInModel(dict(hyp), anchors.clone(), strides, nc))
             jobs[("b", name, "fwd_bwd")], jobs[("b", name, "fwd")] = b_jobs(cl)
@@ -319,7 +320,14 @@ def main():
     ap.add_argument("--yolov5-dir", default=os.path.join(tempfile.gettempdir(), "yolov5_" + YOLOV5_COMMIT[:7]),
                     help="where YOLOv5 is (or gets) extracted; must be outside the repository")
     ap.add_argument("--no-yolov5", action="store_true", help="skip (b)")
+    ap.add_argument("--no-ours", action="store_true", help="time only (b), YOLOv5's ComputeLoss")
+    ap.add_argument("--criteria", default=",".join(CRITERIA), help="comma-separated subset of " + ", ".join(CRITERIA))
+    ap.add_argument("--no-agreement", action="store_true", help="skip the loss-number cross-check")
     args = ap.parse_args()
+    criteria = args.criteria.split(",")
+    for c in criteria:
+        if c not in CRITERIA:
+            sys.exit("--criteria: unknown criterion %r" % c)
 
     w = load_workload(args.load) if args.load else make_workload(args.seed)
     if args.save:
@@ -337,8 +345,9 @@ def main():
         yl = import_yolov5(d)
         print("YOLOv5 ComputeLoss from %s (commit %s)" % (yl.__file__, YOLOV5_COMMIT[:12]))
 
-    agr = agreement(w, yl)
-    print("\nloss numbers on the workload [total, lbox, lobj, lcls]:")
+    agr = {} if args.no_agreement else agreement(w, yl)
+    if agr:
+        print("\nloss numbers on the workload [total, lbox, lobj, lcls]:")
     for (dt, name), row in agr.items():
         print("  %-7s %-9s a: %s" % (dt, name, ", ".join("%.10g" % x for x in row["a"])))
         if "b" in row:
@@ -348,7 +357,7 @@ def main():
 
     results = []
     for th in [int(x) for x in args.threads.split(",")]:
-        res = bench(w, th, args.warmup, args.repeats, yl)
+        res = bench(w, th, args.warmup, args.repeats, yl, criteria, not args.no_ours)
         for (impl, name), v in res.items():
             results.append(dict(impl="torch_loss" if impl == "a" else "yolov5", criterion=name, threads=th,
                                 fwd_bwd_ms=round(v["fwd_bwd"], 3), fwd_ms=round(v["fwd"], 3),
