@@ -643,16 +643,16 @@ type staging[T Float] struct{ g []T }
 
 // objChunk runs the objectness criterion over one chunk of cells, storing
 // the chunk's loss sum in e.partial[j] and, with a gradient, writing the
-// chunk's gradient: the objectness derivative, and zeros in every other
-// channel (the box and class terms are added afterwards). It runs on the
+// chunk's gradient: the objectness derivatives, the matched cells' box and
+// class terms (addMatched), and zeros everywhere else. It runs on the
 // goroutine of the given worker slot.
 //
 // The gradient is the bulk of a backward pass's memory traffic: 85 values
-// per cell, all but one of them 0 before the matched cells' terms. Each
-// block of cells is assembled in a staging block that stays in the L1/L2
-// cache and streamed out with non-temporal stores (vec.Stream), so memory
-// sees one write of every cache line and no read of it; writing in place
-// would first read every line into the cache.
+// per cell, all but one of them 0 outside the matched cells. Each block of
+// cells is assembled in a staging block that stays in the L1 cache and is
+// streamed out with non-temporal stores (vec.Stream), so memory sees one
+// write of every cache line and no read of it; writing in place would
+// first read every line into the cache.
 func (e *Engine[T]) objChunk(slot, j int) {
 	ch := e.chunks[j]
 	ls := &e.layers[ch.layer]

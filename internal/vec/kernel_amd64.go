@@ -50,7 +50,7 @@ var kconst = func() (k [nk][4]float64) {
 }()
 
 const (
-	ln2Hi = 6.93147180369123816490e-01 // ln 2 rounded to 32 bits, so n·ln2Hi is exact
+	ln2Hi = 6.93147180369123816490e-01 // ln 2 with its low 21 bits clear, so n·ln2Hi is exact
 	ln2Lo = 1.90821492927058770002e-10 // ln 2 − ln2Hi
 )
 

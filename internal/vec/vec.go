@@ -12,9 +12,10 @@ import (
 //
 // where sp⁺(x) = log(1 + e^x) is the BCE-with-logits loss at target 0: BCE
 // is a = 1, γ = 0; focal and quality focal are a = 1 − α; varifocal is
-// a = α. The assembly kernel is accurate to about 1e-13 relative; it
-// flushes e^{−|x|} and σ(x)^γ to 0 below e^{−700} instead of letting them
-// go subnormal, which changes no sum. A NaN x gives NaN. It panics if the lengths differ.
+// a = α. The assembly kernel is within about 2e-14 relative of package
+// math; it flushes e^{−|x|} and σ(x)^γ to 0 below e^{−700} instead of
+// letting them go subnormal, which changes no sum. A NaN x gives NaN. It
+// panics if the lengths differ.
 func ZeroTarget(loss, grad, x []float64, a, gamma float64) {
 	if len(loss) != len(x) || len(grad) != len(x) {
 		panic("vec: slice lengths do not match")
