@@ -35,7 +35,7 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 	engineFlags(fs, &o.engine)
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
 	fs.StringVar(&o.grad, "grad", "", "write d(loss)/d(p_i) to `file.npz` (never overwrites)")
-	fs.IntVar(&o.bench, "bench", 0, "time `N` forward+backward calls after a warm-up")
+	fs.IntVar(&o.bench, "bench", 0, "time `N` forward+backward calls after a warm-up, then N forward-only calls and N clear() of the gradient")
 	fs.BoolVar(&o.compare, "compare", false, "compare BCE, focal, qfocal and varifocal on the same input")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines per call (0: GOMAXPROCS)")
 	fs.IntVar(&o.iters, "iters", 1, "consecutive calls on one engine (autobalance moves between them); report each, the gradient of the last")

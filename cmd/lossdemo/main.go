@@ -18,7 +18,8 @@
 //	-json              print one JSON object
 //	-grad FILE.npz     write d(loss)/d(p_i) as p0, p1, … with the input's shapes and dtype
 //	-autobalance, -sort-obj-iou, -gr X      engine options
-//	-bench N           N forward+backward calls after a warm-up: median time and allocations per call
+//	-bench N           N forward+backward calls after a warm-up: median time and allocations per call;
+//	                   then N forward-only calls and N clear() of the gradient, for comparison
 //	-compare           BCE, focal, qfocal and varifocal side by side on the same input
 //	-workers N         goroutines per call (default GOMAXPROCS)
 //
