@@ -32,6 +32,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./hyp/
 	$(GO) test -run='^$$' -fuzz='^FuzzRead$$' -fuzztime=$(FUZZTIME) ./batchfile/
 	$(GO) test -run='^$$' -fuzz='^FuzzLoss$$' -fuzztime=$(FUZZTIME) ./computeloss/
+	$(GO) test -run='^$$' -fuzz='^FuzzZeroTarget$$' -fuzztime=$(FUZZTIME) ./internal/vec/
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -237,3 +237,50 @@ func TestZeroTarget32Lengths(t *testing.T) {
 		}
 	}
 }
+
+// FuzzZeroTarget compares the kernels with the Go version at one logit:
+// float64 within 1e-12 relative; float32, at the logit rounded to float32,
+// within 1e-6 plus 3e-7·γ·(|x|+1) relative (the float32 rounding of the
+// exponent of σ(x)^γ, which grows with it) or 1e-35 absolutely, where the
+// kernel flushes to 0 what float32 would hold as a subnormal.
+// near reports whether got is within rel of want relative, or abs
+// absolutely; NaN is never close.
+func near(got, want, rel, abs float64) bool {
+	d := math.Abs(got - want)
+	return d <= abs || d <= rel*math.Abs(want) || got == want
+}
+
+func FuzzZeroTarget(f *testing.F) {
+	f.Add(0.0, 1.0, 0.0)
+	f.Add(-5.0, 0.75, 1.5)
+	f.Add(30.0, 0.25, 3.0)
+	f.Add(-745.0, 0.5, 0.5)
+	f.Fuzz(func(t *testing.T, x, a, gamma float64) {
+		if !(a >= 0 && a <= 1) || !(gamma >= 0 && gamma <= 10) {
+			t.Skip()
+		}
+		var l, g, wl, wg [1]float64
+		ZeroTarget(l[:], g[:], []float64{x}, a, gamma)
+		zeroTargetGo(wl[:], wg[:], []float64{x}, a, gamma)
+		if math.IsNaN(x) {
+			if !math.IsNaN(l[0]) || !math.IsNaN(g[0]) {
+				t.Fatalf("x = NaN: (%v, %v)", l[0], g[0])
+			}
+			return
+		}
+		if !near(l[0], wl[0], 1e-12, 1e-290) || !near(g[0], wg[0], 1e-12, 1e-290) {
+			t.Fatalf("x=%v a=%v γ=%v: (%v, %v), Go (%v, %v)", x, a, gamma, l[0], g[0], wl[0], wg[0])
+		}
+		x32, a32, g32 := float32(x), float32(a), float32(gamma)
+		if math.IsInf(float64(x32), 0) {
+			return
+		}
+		var l32, gr32 [1]float32
+		ZeroTarget32(l32[:], gr32[:], []float32{x32}, a32, g32)
+		zeroTargetGo(wl[:], wg[:], []float64{float64(x32)}, float64(a32), float64(g32))
+		tol := 1e-6 + 3e-7*float64(g32)*(math.Abs(float64(x32))+1)
+		if !near(float64(l32[0]), wl[0], tol, 1e-35) || !near(float64(gr32[0]), wg[0], tol, 1e-35) {
+			t.Fatalf("float32 x=%v a=%v γ=%v: (%v, %v), Go (%v, %v), tolerance %.2g", x32, a32, g32, l32[0], gr32[0], wl[0], wg[0], tol)
+		}
+	})
+}
