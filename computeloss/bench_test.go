@@ -3,7 +3,10 @@ package computeloss_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/target"
@@ -106,6 +109,43 @@ func BenchmarkClearGradient(b *testing.B) {
 					clear(g.Data)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkScaling alternates calls on one and on two workers (SetWorkers)
+// on the COCO workload, so that both see the same state of a shared
+// machine, and reports the median of the per-pair time ratios as
+// "speedup-2/1"; ns/op is the time of a pair. It needs GOMAXPROCS ≥ 2.
+func BenchmarkScaling(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs GOMAXPROCS ≥ 2")
+	}
+	w := newWorkload(16, 640, 8)
+	for _, c := range benchCriteria {
+		b.Run(c.name, func(b *testing.B) {
+			e, err := computeloss.New[float32](testHyp(b, c.yaml), w.model, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			call := func(workers int) time.Duration {
+				e.SetWorkers(workers)
+				t0 := time.Now()
+				if _, err := e.Loss(w.p, w.labels, w.g); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t0)
+			}
+			call(2)
+			call(1)
+			var ratios []float64
+			for b.Loop() {
+				t1 := call(1)
+				t2 := call(2)
+				ratios = append(ratios, float64(t1)/float64(t2))
+			}
+			slices.Sort(ratios)
+			b.ReportMetric(ratios[len(ratios)/2], "speedup-2/1")
 		})
 	}
 }
