@@ -121,7 +121,7 @@ type Engine[T Float] struct {
 	staging    []staging[T] // per worker slot
 	curP       []Tensor[T]
 	curG       []Tensor[T]
-	par        parallelState
+	par        region
 }
 
 // New returns an engine for the hyperparameters h, the model m and the
@@ -262,6 +262,12 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 	h := &e.h
 	fbs := float64(p[0].Shape[0])
 	e.prepare(p)
+	w := min(e.workersNow(), maxWorkers)
+	e.ensureSlots(w)
+	// The pool's workers wake up while this goroutine builds the targets
+	// (see region).
+	e.par.begin(w)
+	defer e.par.end()
 
 	// Matches first; then their box and class terms, in parallel chunks.
 	e.mchunks = e.mchunks[:0]
@@ -279,9 +285,7 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 	}
 	e.mpartial = grow(e.mpartial, len(e.mchunks))
 	e.curP, e.withGrad, e.fbs = p, grad != nil, fbs
-	w := min(e.workersNow(), maxWorkers)
-	e.ensureSlots(w)
-	parallel(&e.par, w, len(e.mchunks), e.runMatch)
+	e.par.step(len(e.mchunks), e.runMatch)
 	j := 0
 	for i := range p {
 		ls := &e.layers[i]
@@ -309,7 +313,8 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 		e.bucketMatches(p)
 	}
 	e.curG = grad
-	parallel(&e.par, w, len(e.chunks), e.run)
+	e.par.step(len(e.chunks), e.run)
+	e.par.end() // the workers go back to the pool before the serial tail
 	e.curP, e.curG = nil, nil
 
 	var lbox, lobj, lcls float64
