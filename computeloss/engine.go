@@ -115,7 +115,6 @@ type Engine[T Float] struct {
 	blockOff   []int
 	blockMatch []int32
 	mpartial   [][2]float64 // per match chunk: Σ(1 − CIoU), Σ class loss
-	withGrad   bool
 	fbs        float64      // batch size of the current call
 	scratch    []scratch    // per worker slot
 	staging    []staging[T] // per worker slot
@@ -284,7 +283,7 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 		}
 	}
 	e.mpartial = grow(e.mpartial, len(e.mchunks))
-	e.curP, e.withGrad, e.fbs = p, grad != nil, fbs
+	e.curP, e.curG, e.fbs = p, grad, fbs
 	e.par.step(len(e.mchunks), e.runMatch)
 	j := 0
 	for i := range p {
@@ -312,7 +311,6 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 	if grad != nil {
 		e.bucketMatches(p)
 	}
-	e.curG = grad
 	e.par.step(len(e.chunks), e.run)
 	e.par.end() // the workers go back to the pool before the serial tail
 	e.curP, e.curG = nil, nil
@@ -522,7 +520,7 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 			ls.iou[k] = max(c, 0)
 		}
 		sumBox += 1 - c
-		if e.withGrad {
+		if e.curG != nil {
 			// ∂pxy/∂t = 2σ(t)σ(−t),  ∂log pwh/∂t = 2σ(−t)
 			ls.boxGrad[k] = [4]float64{
 				gCIoU * d[0] * 2 * sx * scx,
@@ -548,7 +546,7 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 		for c0 := 0; c0 < nc; c0 += bce.Block {
 			m := min(bce.Block, nc-c0)
 			var cg []float64
-			if e.withGrad {
+			if e.curG != nil {
 				cg = ls.clsGrad[k*nc+c0:][:m]
 			}
 			if zero && e.f32 {
@@ -576,7 +574,7 @@ func (e *Engine[T]) clsBlock32(sc *scratch, x []float32, c int, cg []float64, sc
 	for i := range cg {
 		cg[i] = float64(g[i]) * scale
 	}
-	return sum32(l)
+	return sumOf(l)
 }
 
 // clsBlock is clsBlock32 for any T, in float64 arithmetic: targets cn but
@@ -604,7 +602,7 @@ func (e *Engine[T]) clsBlock(sc *scratch, logits []T, c int, zero bool, cg []flo
 	for i := range cg {
 		cg[i] = g[i] * scale
 	}
-	return sum64(l)
+	return sumOf(l)
 }
 
 // writeTobj writes the objectness targets of the matched cells in YOLOv5's
@@ -734,7 +732,7 @@ func (e *Engine[T]) objBlock32(sc *scratch, p []float32, y []float64, next, s []
 		}
 	}
 	prefetchPart(next, no, 3)
-	return sum32(l)
+	return sumOf(l)
 }
 
 // objBlock is objBlock32 for any T, in float64 arithmetic.
@@ -765,7 +763,7 @@ func (e *Engine[T]) objBlock(sc *scratch, p []T, y []float64, next, s []T, scale
 		}
 	}
 	prefetchPart(next, no, 3)
-	return sum64(l)
+	return sumOf(l)
 }
 
 // prefetchPart prefetches the objectness logits of part k of 4 of the
@@ -782,25 +780,10 @@ func prefetchPart[T Float](next []T, no, k int) {
 	}
 }
 
-// sum64 returns the sum of x in four interleaved partial sums, so that the
-// additions do not wait on each other; the order depends only on len(x).
-func sum64(x []float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i]
-		s1 += x[i+1]
-		s2 += x[i+2]
-		s3 += x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// sum32 is sum64 of float32 values, added in float64.
-func sum32(x []float32) float64 {
+// sumOf returns the sum of x in float64, in four interleaved partial sums
+// so that the additions do not wait on each other; the order depends only
+// on len(x).
+func sumOf[F float32 | float64](x []F) float64 {
 	var s0, s1, s2, s3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
