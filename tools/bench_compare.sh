@@ -9,18 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-30}
-work=tools/work
-mkdir -p "$work"
-wl=$work/coco_bs16.npz
-if [ ! -f "$wl" ]; then
-	/usr/bin/python3 tools/bench_torch.py --save "$wl" --threads 1 --repeats 1 >/dev/null
-fi
-# hyp files for the three criteria, from YOLOv5's scratch-low values
-base=data/hyps/hyp.scratch-low.yaml
-cp -f "$base" "$work/hyp.bce.yaml"
-sed 's/^fl_gamma: .*/fl_gamma: 1.5/' "$base" >"$work/hyp.focal.yaml"
-{ sed 's/^fl_gamma: .*/fl_gamma: 1.5/' "$base"; echo "fl_type: varifocal"; } >"$work/hyp.varifocal.yaml"
-go build -o "$work/lossdemo" ./cmd/lossdemo
+. tools/bench_setup.sh
 
 echo "== machine"
 uname -m; nproc; grep -m1 'model name' /proc/cpuinfo || true; go version; uptime

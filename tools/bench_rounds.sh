@@ -11,16 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-6}
 reps=${2:-10}
-work=tools/work
-mkdir -p "$work"
-wl=$work/coco_bs16.npz
-if [ ! -f "$wl" ]; then
-	/usr/bin/python3 tools/bench_torch.py --save "$wl" --threads 1 --repeats 1 >/dev/null
-fi
-base=data/hyps/hyp.scratch-low.yaml
-cp -f "$base" "$work/hyp.bce.yaml"
-sed 's/^fl_gamma: .*/fl_gamma: 1.5/' "$base" >"$work/hyp.focal.yaml"
-go build -o "$work/lossdemo" ./cmd/lossdemo
+. tools/bench_setup.sh
 out=$work/rounds.jsonl
 : >"$out"
 echo "== machine: $(uname -m), $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(go version | cut -d' ' -f3)"
