@@ -1,11 +1,7 @@
 package computeloss_test
 
 import (
-	"encoding/json"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,86 +9,28 @@ import (
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
-	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/golden"
 )
 
 // goldenDir holds YOLOv5's own losses and autograd gradients, computed by
 // PyTorch in float64 (see its README).
 const goldenDir = "../testdata/golden"
 
-type goldenItems struct {
-	Loss    float64   `json:"loss"`
-	LBox    float64   `json:"lbox"`
-	LObj    float64   `json:"lobj"`
-	LCls    float64   `json:"lcls"`
-	Balance []float64 `json:"balance"`
-}
-
-type goldenExpect struct {
-	NC          int           `json:"nc"`
-	Autobalance bool          `json:"autobalance"`
-	SortObjIoU  bool          `json:"sort_obj_iou"`
-	GR          float64       `json:"gr"`
-	Iters       int           `json:"iters"`
-	History     []goldenItems `json:"history"`
-}
-
-type goldenCase struct {
-	name   string
-	hyp    *hyp.Hyp
-	batch  *batchfile.Batch
-	expect goldenExpect
-	grads  []batchfile.Tensor
-}
-
-func loadGolden(t testing.TB) []goldenCase {
+func loadGolden(t testing.TB) []golden.Case {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join(goldenDir, "*", "expect.json"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden cases under %s: %v", goldenDir, err)
-	}
-	var cases []goldenCase
-	for _, f := range dirs {
-		dir := filepath.Dir(f)
-		gc := goldenCase{name: filepath.Base(dir)}
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, &gc.expect); err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		if gc.hyp, err = hyp.Load(filepath.Join(dir, "hyp.yaml")); err != nil {
-			t.Fatal(err)
-		}
-		if gc.batch, err = batchfile.ReadFile(filepath.Join(dir, "input.npz")); err != nil {
-			t.Fatal(err)
-		}
-		names := make([]string, gc.batch.NL())
-		for i := range names {
-			names[i] = fmt.Sprintf("p%d", i)
-		}
-		gf, err := os.Open(filepath.Join(dir, "grad.npz"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, _ := gf.Stat()
-		gc.grads, err = batchfile.ReadTensors(gf, st.Size(), names...)
-		gf.Close()
-		if err != nil {
-			t.Fatalf("%s/grad.npz: %v", dir, err)
-		}
-		cases = append(cases, gc)
+	cases, err := golden.Load(goldenDir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return cases
 }
 
-func (gc *goldenCase) model() computeloss.Model {
-	return computeloss.Model{NC: gc.expect.NC, Anchors: gc.batch.Anchors, Strides: gc.batch.Strides}
+func model(gc *golden.Case) computeloss.Model {
+	return computeloss.Model{NC: gc.Expect.NC, Anchors: gc.Batch.Anchors, Strides: gc.Batch.Strides}
 }
 
-func (gc *goldenCase) options() *computeloss.Options {
-	return &computeloss.Options{Autobalance: gc.expect.Autobalance, SortObjIoU: gc.expect.SortObjIoU, GR: gc.expect.GR}
+func options(gc *golden.Case) *computeloss.Options {
+	return &computeloss.Options{Autobalance: gc.Expect.Autobalance, SortObjIoU: gc.Expect.SortObjIoU, GR: gc.Expect.GR}
 }
 
 // preds converts the case's float64 predictions to T.
@@ -110,8 +48,8 @@ func preds[T computeloss.Float](b *batchfile.Batch) (p, g []computeloss.Tensor[T
 	return p, g
 }
 
-func items(r computeloss.Result) goldenItems {
-	return goldenItems{Loss: r.Loss, LBox: r.LBox, LObj: r.LObj, LCls: r.LCls, Balance: append([]float64(nil), r.Balance...)}
+func items(r computeloss.Result) golden.Items {
+	return golden.Items{Loss: r.Loss, LBox: r.LBox, LObj: r.LObj, LCls: r.LCls, Balance: append([]float64(nil), r.Balance...)}
 }
 
 // TestGoldenFloat64 reproduces every golden case in float64: each call's
@@ -123,17 +61,14 @@ func TestGoldenFloat64(t *testing.T) {
 		t.Logf("worst relative difference: items %.2g, gradient elements %.2g", worstItems, worstGrad)
 	}()
 	for _, gc := range loadGolden(t) {
-		t.Run(gc.name, func(t *testing.T) {
-			e, err := computeloss.New[float64](gc.hyp, gc.model(), gc.options())
+		t.Run(gc.Name, func(t *testing.T) {
+			e, err := computeloss.New[float64](gc.Hyp, model(&gc), options(&gc))
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, g := preds[float64](gc.batch)
-			if len(gc.expect.History) != gc.expect.Iters {
-				t.Fatalf("expect.json has %d history entries for %d iters", len(gc.expect.History), gc.expect.Iters)
-			}
-			for it, want := range gc.expect.History {
-				r, err := e.Loss(p, gc.batch.Targets, g)
+			p, g := preds[float64](gc.Batch)
+			for it, want := range gc.Expect.History {
+				r, err := e.Loss(p, gc.Batch.Targets, g)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -144,7 +79,7 @@ func TestGoldenFloat64(t *testing.T) {
 				worstItems = max(worstItems, relDiff(want.Loss, got.Loss), relDiff(want.LBox, got.LBox),
 					relDiff(want.LObj, got.LObj), relDiff(want.LCls, got.LCls))
 			}
-			for i, want := range gc.grads {
+			for i, want := range gc.Grads {
 				if d := cmp.Diff(want.F64, g[i].Data, cmpopts.EquateApprox(1e-9, 0)); d != "" {
 					t.Errorf("gradient p%d mismatch (-want +got):\n%s", i, d)
 				}
@@ -169,14 +104,14 @@ func relDiff(want, got float64) float64 {
 // 1e-4 of the largest gradient element of the layer.
 func TestGoldenFloat32(t *testing.T) {
 	for _, gc := range loadGolden(t) {
-		t.Run(gc.name, func(t *testing.T) {
-			e, err := computeloss.New[float32](gc.hyp, gc.model(), gc.options())
+		t.Run(gc.Name, func(t *testing.T) {
+			e, err := computeloss.New[float32](gc.Hyp, model(&gc), options(&gc))
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, g := preds[float32](gc.batch)
-			for it, want := range gc.expect.History {
-				r, err := e.Loss(p, gc.batch.Targets, g)
+			p, g := preds[float32](gc.Batch)
+			for it, want := range gc.Expect.History {
+				r, err := e.Loss(p, gc.Batch.Targets, g)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -184,7 +119,7 @@ func TestGoldenFloat32(t *testing.T) {
 					t.Errorf("call %d: items mismatch (-want +got):\n%s", it+1, d)
 				}
 			}
-			for i, want := range gc.grads {
+			for i, want := range gc.Grads {
 				var big float64
 				for _, v := range want.F64 {
 					big = math.Max(big, math.Abs(v))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/data/hyps"
+	"github.com/yolo-loss/yololoss/internal/golden"
 	"github.com/yolo-loss/yololoss/internal/sample"
 )
 
@@ -42,35 +43,18 @@ func TestDefaultRun(t *testing.T) {
 	}
 }
 
-type goldenExpect struct {
-	NC          int     `json:"nc"`
-	Autobalance bool    `json:"autobalance"`
-	SortObjIoU  bool    `json:"sort_obj_iou"`
-	GR          float64 `json:"gr"`
-	Iters       int     `json:"iters"`
-	History     []items `json:"history"`
-}
-
 // TestGolden runs `lossdemo -json -grad` on every golden case and compares
 // the printed items and the written gradient with YOLOv5's, to 1e-9.
 func TestGolden(t *testing.T) {
-	dirs, _ := filepath.Glob(filepath.Join(goldenDir, "*", "expect.json"))
-	if len(dirs) == 0 {
-		t.Fatal("no golden cases")
+	cases, err := golden.Load(goldenDir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, f := range dirs {
-		dir := filepath.Dir(f)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			var want goldenExpect
-			raw, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(raw, &want); err != nil {
-				t.Fatal(err)
-			}
+	for _, gc := range cases {
+		t.Run(gc.Name, func(t *testing.T) {
+			want := gc.Expect
 			grad := filepath.Join(t.TempDir(), "grad.npz")
-			args := []string{"-json", "-pred", filepath.Join(dir, "input.npz"), "-hyp", filepath.Join(dir, "hyp.yaml"),
+			args := []string{"-json", "-pred", filepath.Join(gc.Dir, "input.npz"), "-hyp", filepath.Join(gc.Dir, "hyp.yaml"),
 				"-grad", grad, "-gr", fmt.Sprint(want.GR), "-iters", fmt.Sprint(want.Iters)}
 			if want.Autobalance {
 				args = append(args, "-autobalance")
@@ -86,47 +70,31 @@ func TestGolden(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &got); err != nil {
 				t.Fatalf("output is not JSON: %v\n%s", err, out)
 			}
-			last := items{got.Loss, got.LBox, got.LObj, got.LCls, got.Balance}
 			approx := cmpopts.EquateApprox(1e-9, 0)
+			last := golden.Items{Loss: got.Loss, LBox: got.LBox, LObj: got.LObj, LCls: got.LCls, Balance: got.Balance}
 			if d := cmp.Diff(want.History[len(want.History)-1], last, approx); d != "" {
 				t.Errorf("items mismatch (-want +got):\n%s", d)
 			}
 			if want.Iters > 1 {
-				if d := cmp.Diff(want.History, got.History, approx); d != "" {
+				var hist []golden.Items
+				for _, h := range got.History {
+					hist = append(hist, golden.Items{Loss: h.Loss, LBox: h.LBox, LObj: h.LObj, LCls: h.LCls, Balance: h.Balance})
+				}
+				if d := cmp.Diff(want.History, hist, approx); d != "" {
 					t.Errorf("history mismatch (-want +got):\n%s", d)
 				}
 			}
-			gotG := readTensors(t, grad, len(got.Layers))
-			wantG := readTensors(t, filepath.Join(dir, "grad.npz"), len(got.Layers))
-			for i := range wantG {
-				if d := cmp.Diff(wantG[i].F64, gotG[i].F64, approx); d != "" {
+			gotG, err := golden.ReadGrad(grad, len(got.Layers))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range gc.Grads {
+				if d := cmp.Diff(w.F64, gotG[i].F64, approx); d != "" {
 					t.Errorf("gradient p%d mismatch (-want +got):\n%s", i, d)
 				}
 			}
 		})
 	}
-}
-
-func readTensors(t *testing.T, path string, nl int) []batchfile.Tensor {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for i := range nl {
-		names = append(names, fmt.Sprintf("p%d", i))
-	}
-	ts, err := batchfile.ReadTensors(f, st.Size(), names...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ts
 }
 
 // TestShippedHyps: each of YOLOv5's hyp files runs through -hyp unchanged.
