@@ -34,6 +34,11 @@ func Logistic(x float64) (s, sc, sp float64) {
 	return s, sc, math.Log1p(e)
 }
 
+// Sigmoid returns σ(x) and σ(−x) as Logistic does, without the logarithm.
+func Sigmoid(x float64) (s, sc float64) {
+	return fromExp(x, math.Exp(-math.Abs(x)))
+}
+
 // fromExp returns σ(x) and σ(−x) from e = e^{−|x|}.
 func fromExp(x, e float64) (s, sc float64) {
 	r := 1 / (1 + e)
@@ -73,23 +78,16 @@ func (c BCE) Logistic(x float64) (s, sc, sp float64) {
 //	∂ℓ/∂x = (1−y) − w·σ(−x)
 func (c BCE) Elem(x, y float64) (loss, grad float64) {
 	s, sc, sp := c.Logistic(x)
-	return c.elem(x, y, s, sc, sp)
+	return c.ElemLogistic(x, y, s, sc, sp)
 }
 
 // Elems is Elem over slices (see Criterion).
-func (c BCE) Elems(loss, grad, x, y []float64) { Elems(loss, grad, x, y, c.Fast, c.elem) }
+func (c BCE) Elems(loss, grad, x, y []float64) { Elems(loss, grad, x, y, c.Fast, c.ElemLogistic) }
 
 // ElemLogistic is Elem with σ(x), σ(−x) and log(1+e^{−|x|}) already known
 // (see Logistic), for criteria that reuse them.
 func (c BCE) ElemLogistic(x, y, s, sc, sp float64) (loss, grad float64) {
-	return c.elem(x, y, s, sc, sp)
-}
-
-func (c BCE) elem(x, y, s, sc, sp float64) (loss, grad float64) {
-	p := c.PosWeight
-	if p == 0 {
-		p = 1
-	}
+	p := c.weight()
 	w := 1 + (p-1)*y
 	if x >= 0 {
 		// ℓ = (1−y)·x + w·log1p(e^{−x});  ∂ℓ/∂x = (1−y) − w·σ(−x)
@@ -99,12 +97,24 @@ func (c BCE) elem(x, y, s, sc, sp float64) (loss, grad float64) {
 	return -p*y*x + w*sp, w*s - p*y
 }
 
-// String returns "BCE" or "BCE pos_weight=p"; the precision is not shown.
-func (c BCE) String() string {
-	if c.PosWeight == 0 || c.PosWeight == 1 {
-		return "BCE"
+// weight is the positive weight in force: PosWeight, with 0 read as 1.
+func (c BCE) weight() float64 {
+	if c.PosWeight == 0 {
+		return 1
 	}
-	return fmt.Sprintf("BCE pos_weight=%g", c.PosWeight)
+	return c.PosWeight
+}
+
+// String returns "BCE" or "BCE pos_weight=p"; the precision is not shown.
+func (c BCE) String() string { return "BCE" + c.PosWeightNote() }
+
+// PosWeightNote returns " pos_weight=p" when the positive weight is not 1,
+// else "": the suffix every criterion built on c adds to its String.
+func (c BCE) PosWeightNote() string {
+	if c.weight() == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" pos_weight=%g", c.PosWeight)
 }
 
 // Mean returns the mean of c over the elements of x and y,

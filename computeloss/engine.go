@@ -489,10 +489,7 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 		vec.Prefetch(pd[cell(&ls.matches[k], p.Shape)*no:], line, lines)
 	}
 	// float32 data get the float32-grade exponential and logarithm.
-	logistic := bce.Logistic
-	if e.f32 {
-		logistic = bce.LogisticFast
-	}
+	lg := bce.BCE{Fast: e.f32}
 	var sumBox float64
 	for k := ch.c0; k < ch.c1; k++ {
 		mt := &ls.matches[k]
@@ -502,11 +499,11 @@ func (e *Engine[T]) matchChunk(slot, j int) {
 		}
 		// pxy = 2σ(t) − 0.5,  pwh = (2σ(t))²·anchor, and
 		// log pwh = log(4·anchor) + 2·log σ(t), log σ(t) = −log(1 + e^{−t})
-		sx, scx, _ := logistic(float64(pd[off]))
-		sy, scy, _ := logistic(float64(pd[off+1]))
+		sx, scx, _ := lg.Logistic(float64(pd[off]))
+		sy, scy, _ := lg.Logistic(float64(pd[off+1]))
 		tw, th := float64(pd[off+2]), float64(pd[off+3])
-		sw, scw, spw := logistic(tw)
-		sh, sch, sph := logistic(th)
+		sw, scw, spw := lg.Logistic(tw)
+		sh, sch, sph := lg.Logistic(th)
 		pbox := ciou.Box{2*sx - 0.5, 2*sy - 0.5, 4 * sw * sw * mt.AW, 4 * sh * sh * mt.AH}
 		lwh := [2]float64{math.Log(4*mt.AW) - 2*(spw+max(-tw, 0)), math.Log(4*mt.AH) - 2*(sph+max(-th, 0))}
 		alpha := math.NaN()

@@ -41,7 +41,7 @@ func (d Detection) Conf() float64 { return d.Obj * d.ClassScore }
 
 // sigmoid is σ(x), without overflow for any finite x.
 func sigmoid(x float64) float64 {
-	s, _, _ := bce.Logistic(x)
+	s, _ := bce.Sigmoid(x)
 	return s
 }
 

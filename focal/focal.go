@@ -53,7 +53,7 @@ func (f Focal) elem(x, y, s, sc, sp float64) (loss, grad float64) {
 
 // String describes the criterion, e.g. "focal γ=1.5 α=0.25".
 func (f Focal) String() string {
-	return fmt.Sprintf("focal γ=%g α=%g%s", f.Gamma, f.Alpha, pw(f.BCE))
+	return fmt.Sprintf("focal γ=%g α=%g%s", f.Gamma, f.Alpha, f.BCE.PosWeightNote())
 }
 
 // Quality is YOLOv5's QFocalLoss wrapped around bce.BCE:
@@ -101,14 +101,7 @@ func (f Quality) elem(x, y, s, sc, sp float64) (loss, grad float64) {
 
 // String describes the criterion, e.g. "qfocal γ=1.5 α=0.25".
 func (f Quality) String() string {
-	return fmt.Sprintf("qfocal γ=%g α=%g%s", f.Gamma, f.Alpha, pw(f.BCE))
-}
-
-func pw(b bce.BCE) string {
-	if b.PosWeight == 0 || b.PosWeight == 1 {
-		return ""
-	}
-	return fmt.Sprintf(" pos_weight=%g", b.PosWeight)
+	return fmt.Sprintf("qfocal γ=%g α=%g%s", f.Gamma, f.Alpha, f.BCE.PosWeightNote())
 }
 
 // ZeroTarget returns the focal loss's form at target 0 (see

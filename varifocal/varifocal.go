@@ -49,11 +49,7 @@ func (v Varifocal) elem(x, q, s, sc, sp float64) (loss, grad float64) {
 
 // String describes the criterion, e.g. "varifocal γ=2 α=0.75".
 func (v Varifocal) String() string {
-	s := fmt.Sprintf("varifocal γ=%g α=%g", v.Gamma, v.Alpha)
-	if v.BCE.PosWeight != 0 && v.BCE.PosWeight != 1 {
-		s += fmt.Sprintf(" pos_weight=%g", v.BCE.PosWeight)
-	}
-	return s
+	return fmt.Sprintf("varifocal γ=%g α=%g%s", v.Gamma, v.Alpha, v.BCE.PosWeightNote())
 }
 
 // ZeroTarget returns the varifocal loss's form at target 0 (see

@@ -216,7 +216,7 @@ func curveLogits() []float64 {
 func curveSample(c bce.Criterion, y float64, xs []float64) (loss, grad plotter.XYs) {
 	loss, grad = make(plotter.XYs, len(xs)), make(plotter.XYs, len(xs))
 	for i, x := range xs {
-		p, _, _ := bce.Logistic(x)
+		p, _ := bce.Sigmoid(x)
 		l, g := c.Elem(x, y)
 		loss[i] = plotter.XY{X: p, Y: l}
 		grad[i] = plotter.XY{X: p, Y: math.Abs(g)}
