@@ -218,7 +218,8 @@ func (e *Engine[T]) SetWorkers(n int) { e.workers = n }
 // lossdemo fit); unfrozen, the gradient is YOLOv5's, which treats those
 // terms as constants but lets them move with the predictions. Frozen calls
 // must have the labels and shapes of the last unfrozen call, or Loss returns
-// an error. Autobalance still updates the balance.
+// an error. The autobalance balance is held as well: a balance that moved
+// with every evaluation would change the function being minimised.
 func (e *Engine[T]) SetFrozen(frozen bool) { e.frozen = frozen }
 
 // Criteria returns the class and objectness criteria in force.
@@ -336,7 +337,7 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 		// YOLOv5 divides by the layer's mean objectness loss; where every
 		// cell's loss has underflowed that makes the balance infinite and
 		// then NaN, so the divisor is floored at abFloor.
-		if e.opt.Autobalance {
+		if e.opt.Autobalance && !e.frozen {
 			e.balance[i] = e.balance[i]*abKeep + abStep/max(obji, abFloor)
 		}
 
@@ -345,7 +346,7 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 			ls.tobj[cell(&ls.matches[k], p[i].Shape)] = 0
 		}
 	}
-	if e.opt.Autobalance {
+	if e.opt.Autobalance && !e.frozen {
 		ref := e.balance[e.ssi]
 		for i := range e.balance {
 			e.balance[i] /= ref

@@ -528,4 +528,20 @@ func TestFrozen(t *testing.T) {
 	if _, err := e.Loss(p, pr.labels[:1], nil); err == nil || !strings.Contains(err.Error(), "frozen targets") {
 		t.Errorf("frozen call with other labels: error %v", err)
 	}
+
+	// With autobalance, frozen calls hold the balance too: the same
+	// predictions give the same loss however often they are evaluated.
+	ea, err := computeloss.New[float64](h, pr.model, &computeloss.Options{GR: 1, Autobalance: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ea.Loss(p, pr.labels, nil); err != nil {
+		t.Fatal(err)
+	}
+	ea.SetFrozen(true)
+	first, _ := ea.Loss(p, pr.labels, nil)
+	again, _ := ea.Loss(p, pr.labels, nil)
+	if first.Loss != again.Loss || !slices.Equal(first.Balance, again.Balance) {
+		t.Errorf("frozen with autobalance: loss %v then %v, balance %v then %v", first.Loss, again.Loss, first.Balance, again.Balance)
+	}
 }
