@@ -112,11 +112,7 @@ func newFitter(e *computeloss.Engine[float64], in *inputs) *fitter {
 		f.p = append(f.p, computeloss.Tensor[float64]{Data: f.x[off : off+n], Shape: sh})
 		f.g = append(f.g, computeloss.Tensor[float64]{Data: f.gx[off : off+n], Shape: sh})
 		no := sh[4]
-		free := make([]bool, n/no) // matched cells
-		for _, m := range in.layerMatches(i) {
-			free[m.Cell(sh[1], sh[2], sh[3])] = true
-		}
-		for c, all := range free {
+		for c, all := range matchedCells(in, i, sh) {
 			for ch := range no {
 				if all || ch == 4 {
 					g := 2 // class
@@ -356,7 +352,7 @@ func fit(o *fitOpts, in *inputs, stdout io.Writer) (*fitSummary, error) {
 				nt.F32[k] = float32(v)
 			}
 		} else {
-			nt.F64 = slices.Clone(f.p[i].Data)
+			nt.F64 = f.p[i].Data // not used after this
 		}
 		outB.Preds = append(outB.Preds, nt)
 	}

@@ -7,12 +7,14 @@ package main
 
 import (
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/computeloss"
 )
 
 // TestFit: on the built-in samples (3 and 4 layers), with BCE and with
@@ -44,6 +46,7 @@ func TestFit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			t.Logf("loss %.6f → %.6f (%.2f%% of the start) in %v", s.start.Loss, s.end.Loss, 100*s.end.Loss/s.start.Loss, s.elapsed.Round(time.Millisecond))
 			if ratio := s.end.Loss / s.start.Loss; ratio > 0.02 {
 				t.Errorf("loss %.6f → %.6f, %.2f%% of the start; want ≤ 2%%", s.start.Loss, s.end.Loss, 100*ratio)
 			}
@@ -62,7 +65,20 @@ func TestFit(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(b.Targets) != len(in.batch.Targets) || b.NL() != in.batch.NL() || len(b.Anchors) != b.NL() {
-				t.Errorf("written batch: %d targets, %d layers, %d anchor layers", len(b.Targets), b.NL(), len(b.Anchors))
+				t.Fatalf("written batch: %d targets, %d layers, %d anchor layers", len(b.Targets), b.NL(), len(b.Anchors))
+			}
+			e, err := computeloss.New[float32](in.hyp, in.model, &o.engine)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := tensors[float32](b, false)
+			r, err := e.Loss(p, b.Targets, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The fit runs in float64; the file holds float32.
+			if d := math.Abs(r.Loss-s.end.Loss) / s.end.Loss; d > 1e-4 {
+				t.Errorf("loss of the written predictions %.6g, fitted %.6g (relative %.2g)", r.Loss, s.end.Loss, d)
 			}
 		})
 	}

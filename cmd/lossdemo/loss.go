@@ -114,10 +114,16 @@ func lossRun[T computeloss.Float](o *lossOpts, in *inputs, stdout io.Writer) err
 	}
 	e.SetWorkers(o.workers)
 	p, g := tensors[T](in.batch, o.grad != "" || o.bench > 0 || o.compare)
+	// The gradient is written only with -grad; -compare and -bench use g
+	// as their own scratch.
+	var gi []computeloss.Tensor[T]
+	if o.grad != "" {
+		gi = g
+	}
 	var res computeloss.Result
 	var history []items
 	for range o.iters {
-		if res, err = e.Loss(p, in.batch.Targets, g); err != nil {
+		if res, err = e.Loss(p, in.batch.Targets, gi); err != nil {
 			return asInput(err)
 		}
 		history = append(history, items{res.Loss, res.LBox, res.LObj, res.LCls, slices.Clone(res.Balance)})
@@ -353,14 +359,19 @@ func compare[T computeloss.Float](o *lossOpts, in *inputs, p, g []computeloss.Te
 func positiveCells[T computeloss.Float](in *inputs, p []computeloss.Tensor[T]) [][]bool {
 	var pos [][]bool
 	for i, t := range p {
-		sh := t.Shape
-		m := make([]bool, sh[0]*sh[1]*sh[2]*sh[3])
-		for _, mt := range in.layerMatches(i) {
-			m[mt.Cell(sh[1], sh[2], sh[3])] = true
-		}
-		pos = append(pos, m)
+		pos = append(pos, matchedCells(in, i, t.Shape))
 	}
 	return pos
+}
+
+// matchedCells marks the cells of layer i, of shape sh, that some match
+// assigns to.
+func matchedCells(in *inputs, i int, sh [5]int) []bool {
+	m := make([]bool, sh[0]*sh[1]*sh[2]*sh[3])
+	for _, mt := range in.layerMatches(i) {
+		m[mt.Cell(sh[1], sh[2], sh[3])] = true
+	}
+	return m
 }
 
 func printCompare(w io.Writer, rows []compareEntry) {
