@@ -77,6 +77,7 @@ type field struct {
 	key      string
 	num      func(*Hyp) *float64 // nil for fl_type, the only string
 	required bool
+	omitZero bool                 // Marshal leaves the key out when its value is 0
 	check    func(float64) string // "" when the value is in range
 	doc      string               // comment written by Marshal
 }
@@ -97,7 +98,7 @@ var fields = []field{
 	{key: "obj_pw", num: func(h *Hyp) *float64 { return &h.ObjPw }, required: true, check: positive, doc: "objectness BCE positive weight"},
 	{key: "iou_t", num: func(h *Hyp) *float64 { return &h.IouT }, check: unit, doc: "IoU training threshold"},
 	{key: "anchor_t", num: func(h *Hyp) *float64 { return &h.AnchorT }, required: true, check: aboveOne, doc: "target/anchor size ratio threshold"},
-	{key: "anchors", num: func(h *Hyp) *float64 { return &h.Anchors }, check: nonNegative, doc: "anchors per output layer"},
+	{key: "anchors", num: func(h *Hyp) *float64 { return &h.Anchors }, omitZero: true, check: nonNegative, doc: "anchors per output layer"},
 	{key: "fl_gamma", num: func(h *Hyp) *float64 { return &h.FlGamma }, required: true, check: gammaRange, doc: "focal gamma, 0 for plain BCE"},
 	{key: "hsv_h", num: func(h *Hyp) *float64 { return &h.HsvH }, check: nonNegative, doc: "hue augmentation (fraction)"},
 	{key: "hsv_s", num: func(h *Hyp) *float64 { return &h.HsvS }, check: nonNegative, doc: "saturation augmentation (fraction)"},
@@ -185,8 +186,8 @@ func criterionError(t string) string {
 
 // Validate checks that every value is finite and in range, and that FlType is one
 // of Focal, QFocal and Varifocal. It returns an *Error naming the first offending
-// key in YOLOv5's key order, or nil. Parse calls Validate; the errors it returns
-// also carry the line of the key.
+// key in YOLOv5's key order, or nil. Parse makes the same checks as it reads each
+// key; its errors also carry the line of the key.
 func (h *Hyp) Validate() error {
 	if err := h.validate(); err != nil {
 		return err
@@ -246,14 +247,10 @@ func (h *Hyp) Criteria() string {
 func Load(path string) (*Hyp, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("hyp: %w", err)
+		// The *fs.PathError names the file already.
+		return nil, &Error{Err: err}
 	}
-	h, perr := parse(data)
-	if perr != nil {
-		perr.File = path
-		return nil, perr
-	}
-	return h, nil
+	return parseFile(path, data)
 }
 
 // Preset returns the embedded YOLOv5 preset called name. The name is a file name
@@ -273,10 +270,15 @@ func Preset(name string) (*Hyp, error) {
 	if err != nil {
 		return nil, &Error{File: file, Err: err}
 	}
-	h, perr := parse(data)
-	if perr != nil {
-		perr.File = file
-		return nil, perr
+	return parseFile(file, data)
+}
+
+// parseFile parses data, read from file, naming file in its errors.
+func parseFile(file string, data []byte) (*Hyp, error) {
+	h, err := parse(data)
+	if err != nil {
+		err.File = file
+		return nil, err
 	}
 	return h, nil
 }
@@ -318,7 +320,7 @@ func Default() *Hyp {
 
 // Error is a problem with a hyp file or a Hyp.
 type Error struct {
-	File string // the file, set by Load and Preset; empty for Parse and Validate
+	File string // the file, set by Load and Preset unless Err names it; empty for Parse and Validate
 	Line int    // 1-based line of the problem; 0 when it has none
 	Key  string // the key concerned; empty when there is none
 	Msg  string // what is wrong, without file and line

@@ -86,6 +86,8 @@ func TestParse(t *testing.T) {
 	}{
 		{name: "scratch-low", in: base, want: &scratchLow},
 		{
+			// Pins the defaults of the optional keys: fl_alpha 0.25, fl_type focal,
+			// label_smoothing and anchors 0.
 			name: "required keys only",
 			in:   minimal,
 			want: &Hyp{Box: 0.05, Cls: 0.5, ClsPw: 1, Obj: 1, ObjPw: 1, AnchorT: 4, FlAlpha: 0.25, FlType: Focal},
@@ -297,28 +299,6 @@ func TestErrorFields(t *testing.T) {
 	}
 }
 
-func TestDefaults(t *testing.T) {
-	h, err := Parse([]byte(minimal))
-	if err != nil {
-		t.Fatalf("Parse: %v", err)
-	}
-	got := struct {
-		FlAlpha        float64
-		FlType         FlType
-		LabelSmoothing float64
-		Anchors        float64
-	}{h.FlAlpha, h.FlType, h.LabelSmoothing, h.Anchors}
-	want := struct {
-		FlAlpha        float64
-		FlType         FlType
-		LabelSmoothing float64
-		Anchors        float64
-	}{0.25, Focal, 0, 0}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
-	}
-}
-
 func TestDefault(t *testing.T) {
 	got := Default()
 	if diff := cmp.Diff(&scratchLow, got); diff != "" {
@@ -509,6 +489,9 @@ func TestLoad(t *testing.T) {
 	_, err = Load(missing)
 	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "hyp: ") || !strings.Contains(err.Error(), missing) {
 		t.Errorf("Load(%q): got %v, want a not-exist error naming the file", missing, err)
+	}
+	if e := (*Error)(nil); !errors.As(err, &e) {
+		t.Errorf("Load(%q) error is %T, want *Error", missing, err)
 	}
 }
 

@@ -27,7 +27,7 @@ func Marshal(h *Hyp) []byte {
 			}
 		} else {
 			v := *f.num(h)
-			if f.key == "anchors" && v == 0 {
+			if f.omitZero && v == 0 {
 				continue
 			}
 			val = marshalNumber(v)

@@ -3,8 +3,6 @@ package hyps
 import (
 	"embed"
 	"io/fs"
-	"path"
-	"slices"
 )
 
 // FS holds the preset files, at its root, by their YOLOv5 file names.
@@ -24,12 +22,11 @@ func Names() []string {
 		// The root of an embed.FS is always readable.
 		panic("hyps: " + err.Error())
 	}
-	var names []string
-	for _, e := range entries {
-		if e.Type().IsRegular() && path.Ext(e.Name()) == ".yaml" {
-			names = append(names, e.Name())
-		}
+	// The embed pattern admits only the .yaml files, and fs.ReadDir returns
+	// entries sorted by name.
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
 	}
-	slices.Sort(names)
 	return names
 }
