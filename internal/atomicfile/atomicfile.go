@@ -53,13 +53,11 @@ func Write(path string, write func(w io.Writer) error) error {
 		return fmt.Errorf("atomicfile: create temporary file for %s: %w", path, err)
 	}
 	tmp := f.Name()
-	closed := false
 	defer func() {
 		// Runs on errors and on panics alike; a successful path sets
-		// tmp to "" once the temporary name is gone.
-		if !closed {
-			_ = f.Close()
-		}
+		// tmp to "" once the temporary name is gone. After the Close
+		// below, this second Close only returns os.ErrClosed.
+		_ = f.Close()
 		if tmp != "" {
 			_ = os.Remove(tmp)
 		}
@@ -74,7 +72,6 @@ func Write(path string, write func(w io.Writer) error) error {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("atomicfile: sync %s: %w", tmp, err)
 	}
-	closed = true
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("atomicfile: close %s: %w", tmp, err)
 	}
