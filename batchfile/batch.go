@@ -118,7 +118,9 @@ func (b *Batch) dim(i int) int {
 	return b.Preds[0].Shape[i]
 }
 
-func predName(i int) string { return "p" + strconv.Itoa(i) }
+// PredName returns the name of prediction array i in a batch file: "p0",
+// "p1", and so on.
+func PredName(i int) string { return "p" + strconv.Itoa(i) }
 
 // Tensors returns the batch as the arrays of its file: p0..p{nl-1}
 // (sharing memory with Preds, named after their position), then
@@ -127,7 +129,7 @@ func predName(i int) string { return "p" + strconv.Itoa(i) }
 func (b *Batch) Tensors() []Tensor {
 	ts := make([]Tensor, 0, len(b.Preds)+3)
 	for i, p := range b.Preds {
-		p.Name = predName(i)
+		p.Name = PredName(i)
 		ts = append(ts, p)
 	}
 	tg := make([]float64, 0, 6*len(b.Targets))
@@ -183,7 +185,7 @@ func (b *Batch) validate() error {
 		return err
 	}
 	for i, p := range b.Preds {
-		if err := p.check(predName(i)); err != nil {
+		if err := p.check(PredName(i)); err != nil {
 			return err
 		}
 	}
@@ -207,7 +209,7 @@ func (b *Batch) validate() error {
 	}
 
 	for i, p := range b.Preds {
-		if err := checkFinite(predName(i), p.Shape, p.Len(), p.at); err != nil {
+		if err := checkFinite(PredName(i), p.Shape, p.Len(), p.at); err != nil {
 			return err
 		}
 	}
@@ -249,7 +251,7 @@ var dimNames = [5]string{"bs", "na", "ny", "nx", "5+nc"}
 // dimension, nc ≥ 1, and bs, na and 5+nc equal across layers.
 func checkPredShapes(shapes [][]int) error {
 	for i, s := range shapes {
-		name := predName(i)
+		name := PredName(i)
 		if len(s) != 5 {
 			return fmt.Errorf("array %q: want rank 5 [bs, na, ny, nx, 5+nc], got shape %v", name, s)
 		}

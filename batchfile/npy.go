@@ -100,6 +100,9 @@ func readNPYHeader(r io.Reader, avail uint64) (npyHeader, error) {
 		return h, fmt.Errorf("reading .npy header: %w", eofIsUnexpected(err))
 	}
 	if err := h.parse(string(buf)); err != nil {
+		if _, ok := err.(*dtypeError); ok {
+			return h, err // a wrong dtype is not a malformed header
+		}
 		return h, fmt.Errorf("bad .npy header: %w", err)
 	}
 	if err := h.size(); err != nil {
@@ -121,25 +124,14 @@ func eofIsUnexpected(err error) error {
 	return err
 }
 
-// size sets count and nbytes from shape, refusing overflow and anything
-// over MaxBytes.
+// size sets count and nbytes from shape, whose dimensions parse has
+// checked to be in [0, maxInt], refusing overflow and anything over
+// MaxBytes.
 func (h *npyHeader) size() error {
-	maxElems := uint64(MaxBytes) / uint64(h.dtype.size)
-	count := uint64(1)
-	for _, d := range h.shape {
-		if d == 0 {
-			count = 0
-			break
-		}
-	}
-	if count != 0 {
-		for _, d := range h.shape {
-			if uint64(d) > maxElems || count > maxElems/uint64(d) {
-				return fmt.Errorf("header declares %s %v: more than the limit of %d bytes (%s)",
-					h.dtype, h.shape, MaxBytes, maxBytesText)
-			}
-			count *= uint64(d)
-		}
+	count, ok := numElems(h.shape)
+	if !ok || int64(count) > MaxBytes/int64(h.dtype.size) {
+		return fmt.Errorf("header declares %s %v: more than the limit of %d bytes (%s)",
+			h.dtype, h.shape, MaxBytes, maxBytesText)
 	}
 	h.count = int64(count)
 	h.nbytes = int64(count) * int64(h.dtype.size)

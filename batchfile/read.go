@@ -66,10 +66,6 @@ func (a *archive) open(name string) (*entry, error) {
 	h, err := readNPYHeader(rc, f.UncompressedSize64)
 	if err != nil {
 		_ = rc.Close()
-		var dt *dtypeError
-		if errors.As(err, &dt) { // a wrong dtype is not a malformed header
-			return nil, fmt.Errorf("array %q: %w", name, dt)
-		}
 		return nil, fmt.Errorf("array %q: %w", name, err)
 	}
 	return &entry{name: name, rc: rc, hdr: h}, nil
@@ -226,7 +222,7 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	// Which layers are there: p0..p{nl-1} without a gap.
 	nl := 0
 	for {
-		if _, ok := a.files[predName(nl)]; !ok {
+		if _, ok := a.files[PredName(nl)]; !ok {
 			break
 		}
 		nl++
@@ -241,9 +237,9 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	case nl == 0 && next < 0:
 		return nil, errors.New(`no predictions: array "p0" is missing`)
 	case nl == 0:
-		return nil, fmt.Errorf(`no predictions: array "p0" is missing (found %q)`, predName(next))
+		return nil, fmt.Errorf(`no predictions: array "p0" is missing (found %q)`, PredName(next))
 	case next >= 0:
-		return nil, fmt.Errorf("array %q is missing (found %q)", predName(nl), predName(next))
+		return nil, fmt.Errorf("array %q is missing (found %q)", PredName(nl), PredName(next))
 	case nl > MaxLayers:
 		return nil, errTooManyLayers(nl)
 	}
@@ -266,7 +262,7 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	preds := make([]*entry, nl)
 	shapes := make([][]int, nl)
 	for i := range preds {
-		if preds[i], err = openOne(predName(i)); err != nil {
+		if preds[i], err = openOne(PredName(i)); err != nil {
 			return nil, err
 		}
 		shapes[i] = preds[i].hdr.shape

@@ -165,7 +165,7 @@ func tensors[T computeloss.Float](b *batchfile.Batch, withGrad bool) (p, g []com
 func gradTensors[T computeloss.Float](g []computeloss.Tensor[T]) []batchfile.Tensor {
 	var out []batchfile.Tensor
 	for i, t := range g {
-		bt := batchfile.Tensor{Name: fmt.Sprintf("p%d", i), Shape: t.Shape[:]}
+		bt := batchfile.Tensor{Name: batchfile.PredName(i), Shape: t.Shape[:]}
 		switch d := any(t.Data).(type) {
 		case []float32:
 			bt.F32 = d

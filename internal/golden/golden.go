@@ -94,7 +94,7 @@ func ReadGrad(path string, nl int) ([]batchfile.Tensor, error) {
 	}
 	names := make([]string, nl)
 	for i := range names {
-		names[i] = fmt.Sprintf("p%d", i)
+		names[i] = batchfile.PredName(i)
 	}
 	ts, err := batchfile.ReadTensors(f, st.Size(), names...)
 	if err != nil {
