@@ -35,23 +35,40 @@ type Model struct {
 }
 
 // p5Anchors are YOLOv5's default P5 anchors in pixels (models/yolov5s.yaml).
-var p5Anchors = [3][3][2]float64{
+var p5Anchors = [][3][2]float64{
 	{{10, 13}, {16, 30}, {33, 23}},      // P3/8
 	{{30, 61}, {62, 45}, {59, 119}},     // P4/16
 	{{116, 90}, {156, 198}, {373, 326}}, // P5/32
 }
 
+// p6Anchors are YOLOv5's P6 anchors in pixels (models/hub/yolov5s6.yaml).
+var p6Anchors = [][3][2]float64{
+	{{19, 27}, {44, 40}, {38, 94}},       // P3/8
+	{{96, 68}, {86, 152}, {180, 137}},    // P4/16
+	{{140, 301}, {303, 264}, {238, 542}}, // P5/32
+	{{436, 615}, {739, 380}, {925, 792}}, // P6/64
+}
+
 // P5Model returns YOLOv5's default three-layer model description for nc
 // classes: the P5 anchors of yolov5s.yaml over strides 8, 16 and 32, in grid
 // units.
-func P5Model(nc int) Model {
-	m := Model{NC: nc, Strides: []float64{8, 16, 32}}
-	for i, layer := range p5Anchors {
-		a := make([][2]float64, len(layer))
+func P5Model(nc int) Model { return pixelModel(nc, p5Anchors) }
+
+// P6Model returns YOLOv5's four-layer model description for nc classes: the
+// P6 anchors of yolov5s6.yaml over strides 8, 16, 32 and 64, in grid units.
+func P6Model(nc int) Model { return pixelModel(nc, p6Anchors) }
+
+// pixelModel returns the model with anchors given in pixels for layers of
+// strides 8, 16, 32, …, converting them to grid units.
+func pixelModel(nc int, pixels [][3][2]float64) Model {
+	m := Model{NC: nc, Anchors: make([][][2]float64, len(pixels)), Strides: make([]float64, len(pixels))}
+	for i, layer := range pixels {
+		stride := float64(int(8) << i)
+		m.Strides[i] = stride
+		m.Anchors[i] = make([][2]float64, len(layer))
 		for j, wh := range layer {
-			a[j] = [2]float64{wh[0] / m.Strides[i], wh[1] / m.Strides[i]}
+			m.Anchors[i][j] = [2]float64{wh[0] / stride, wh[1] / stride}
 		}
-		m.Anchors = append(m.Anchors, a)
 	}
 	return m
 }

@@ -9,15 +9,6 @@ import (
 	"github.com/yolo-loss/yololoss/computeloss"
 )
 
-// P6 are yolov5s6.yaml's anchors in pixels, over strides 8, 16, 32, 64.
-// (The P5 ones come from computeloss.P5Model.)
-var P6 = [][][2]float64{
-	{{19, 27}, {44, 40}, {38, 94}},
-	{{96, 68}, {86, 152}, {180, 137}},
-	{{140, 301}, {303, 264}, {238, 542}},
-	{{436, 615}, {739, 380}, {925, 792}},
-}
-
 // Config says what to generate.
 type Config struct {
 	Layers  int    // 3 (P5) or 4 (P6)
@@ -55,35 +46,25 @@ func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 // Generate returns the sample batch for c: float32 predictions [2, 3, ny,
 // nx, 85] per layer, the labels, the anchors in grid units and the strides.
 func Generate(c Config) (*batchfile.Batch, error) {
-	var anchors [][][2]float64 // grid units
+	var m computeloss.Model // anchors in grid units, and strides
 	switch c.Layers {
 	case 3:
-		anchors = computeloss.P5Model(NC).Anchors
+		m = computeloss.P5Model(NC)
 	case 4:
-		for i, layer := range P6 {
-			stride := float64(int(8) << i)
-			var a [][2]float64
-			for _, wh := range layer {
-				a = append(a, [2]float64{wh[0] / stride, wh[1] / stride})
-			}
-			anchors = append(anchors, a)
-		}
+		m = computeloss.P6Model(NC)
 	default:
 		return nil, fmt.Errorf("sample: %d layers; want 3 or 4", c.Layers)
 	}
-	top := 8 << (c.Layers - 1)
+	top := int(m.Strides[len(m.Strides)-1])
 	if c.ImgSize < top || c.ImgSize%top != 0 {
 		return nil, fmt.Errorf("sample: image size %d is not a multiple of the stride %d", c.ImgSize, top)
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x5a3b1e))
 	const bs, na, no = 2, 3, 5 + NC
-	b := &batchfile.Batch{Targets: append([][6]float64(nil), labels...)}
-	for i := range c.Layers {
-		stride := float64(int(8) << i)
+	b := &batchfile.Batch{Targets: append([][6]float64(nil), labels...), Anchors: m.Anchors, Strides: m.Strides}
+	for i, stride := range m.Strides {
 		g := c.ImgSize / int(stride)
-		b.Strides = append(b.Strides, stride)
-		anc := anchors[i]
-		b.Anchors = append(b.Anchors, anc)
+		anc := m.Anchors[i]
 		data := make([]float32, bs*na*g*g*no)
 		for img := range bs {
 			for a := range na {
@@ -94,7 +75,7 @@ func Generate(c Config) (*batchfile.Batch, error) {
 				}
 			}
 		}
-		b.Preds = append(b.Preds, batchfile.Tensor{Name: fmt.Sprintf("p%d", i), Shape: []int{bs, na, g, g, no}, F32: data})
+		b.Preds = append(b.Preds, batchfile.Tensor{Name: batchfile.PredName(i), Shape: []int{bs, na, g, g, no}, F32: data})
 	}
 	return b, b.Validate()
 }
