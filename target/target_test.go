@@ -45,11 +45,14 @@ func TestBuild(t *testing.T) {
 		},
 		{
 			name:  "a ratio just under anchor_t is kept, at it is filtered",
-			layer: grid([2]float64{0.25, 1}, [2]float64{0.5, 1}),
-			// gw = 2: ratios 8 (filtered) and 4 (filtered: not < 4)
+			layer: grid([2]float64{0.25, 1}, [2]float64{0.5, 1}, [2]float64{0.51, 1}),
+			// gw = 2: ratios 8 (filtered), 4 (filtered: not < 4) and 3.92
+			// (kept); frac 0.5 brings in no neighbour.
 			labels:  []target.Label{{0, 0, 0.55, 0.55, 0.2, 0.1}},
 			anchorT: 4,
-			want:    nil,
+			want: []target.Match{
+				{Label: 0, Image: 0, Class: 0, Anchor: 2, GI: 5, GJ: 5, Box: [4]float64{0.5, 0.5, 2, 1}, AW: 0.51, AH: 1},
+			},
 		},
 		{
 			name:  "border: the cell index clamped, tbox unclamped",
