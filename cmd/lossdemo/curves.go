@@ -74,13 +74,9 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 		return inputErr("curves: -o %s: unsupported extension %q; want .png, .svg or .pdf", *out, ext)
 	}
 
-	h, hypName := hyp.Default(), "embedded data/hyps/"+hyps.Default
-	if *hypPath != "" {
-		var err error
-		if h, err = hyp.Load(*hypPath); err != nil {
-			return asInput(err)
-		}
-		hypName = *hypPath
+	h, hypName, err := loadHyp(*hypPath)
+	if err != nil {
+		return err
 	}
 	if _, err := os.Lstat(*out); err == nil {
 		return inputErr("curves: -o %s: the file already exists; not overwriting it", *out)
@@ -90,7 +86,7 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 	}
 
 	fig := newCurveFigure(h, hypName)
-	err := atomicfile.Write(*out, func(w io.Writer) error { return fig.render(w, ext) })
+	err = atomicfile.Write(*out, func(w io.Writer) error { return fig.render(w, ext) })
 	switch {
 	case errors.Is(err, fs.ErrExist):
 		return inputErr("curves: -o %s: the file already exists; not overwriting it", *out)

@@ -40,8 +40,7 @@ func TestFit(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := filepath.Join(dir, tc.sample+filepath.Base(tc.hyp)+".npz")
-			o := &fitOpts{out: out, iters: 2000, timeout: 60 * time.Second, quiet: true}
-			o.engine.GR = 1
+			o := &fitOpts{out: out, iters: 2000, timeout: 60 * time.Second, quiet: true, engine: computeloss.DefaultOptions()}
 			s, err := fit(o, in, io.Discard)
 			if err != nil {
 				t.Fatal(err)

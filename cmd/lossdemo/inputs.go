@@ -46,7 +46,7 @@ func inputFlags(fs *flag.FlagSet, hyp, pred, sample *string) {
 func engineFlags(fs *flag.FlagSet, o *computeloss.Options) {
 	fs.BoolVar(&o.Autobalance, "autobalance", false, "autobalance the objectness balance (needs a stride-16 layer)")
 	fs.BoolVar(&o.SortObjIoU, "sort-obj-iou", false, "write objectness targets in increasing IoU order")
-	fs.Float64Var(&o.GR, "gr", 1, "objectness target mix: (1−gr) + gr·IoU, in [0, 1]")
+	fs.Float64Var(&o.GR, "gr", computeloss.DefaultOptions().GR, "objectness target mix: (1−gr) + gr·IoU, in [0, 1]")
 }
 
 // inputs is what every subcommand computes on.
@@ -74,18 +74,26 @@ func (in *inputs) layerMatches(i int) []target.Match {
 	return in.matches[i]
 }
 
+// loadHyp reads the hyp file at path, or takes the embedded default when
+// path is empty, and returns it with its name for people.
+func loadHyp(path string) (*hyp.Hyp, string, error) {
+	if path == "" {
+		return hyp.Default(), "embedded data/hyps/" + hyps.Default, nil
+	}
+	h, err := hyp.Load(path)
+	if err != nil {
+		return nil, "", asInput(err)
+	}
+	return h, path, nil
+}
+
 // loadInputs reads the hyp and the predictions, or takes the embedded hyp
 // and the built-in sample, and derives the model description.
 func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 	in := &inputs{}
 	var err error
-	if hypPath == "" {
-		in.hyp, in.hypName = hyp.Default(), "embedded data/hyps/"+hyps.Default
-	} else {
-		if in.hyp, err = hyp.Load(hypPath); err != nil {
-			return nil, asInput(err)
-		}
-		in.hypName = hypPath
+	if in.hyp, in.hypName, err = loadHyp(hypPath); err != nil {
+		return nil, err
 	}
 	if predPath == "" {
 		var c sample.Config
