@@ -56,9 +56,10 @@
 // float32 ulps. The few elements with a nonzero target, and the box terms,
 // are computed one by one in float64.
 //
-// The objectness pass, the bulk of the work, is split into fixed chunks of
-// cells whose partial sums are added in chunk order, so results are
-// bit-identical for any number of goroutines.
+// The objectness pass, the bulk of the work, is split into fixed blocks of
+// 64 cells and chunks of 64 blocks, whose partial sums are added in block
+// and chunk order, so results are bit-identical for any number of
+// goroutines.
 //
 // # Memory
 //
@@ -75,4 +76,10 @@
 // An Engine is for one goroutine at a time; create one per goroutine. Engines
 // share nothing but a pool of worker goroutines, so any number may run at
 // once.
+//
+// Within a call, the pool's workers start on the objectness pass over the
+// blocks without matched cells (88% of them in the COCO benchmark) as soon
+// as each layer's targets are built, while the calling goroutine computes
+// the matched cells' box and class terms; the blocks with matched cells
+// follow, once those terms are known.
 package computeloss

@@ -99,21 +99,25 @@ type Engine[T Float] struct {
 	workers                int
 	frozen                 bool // reuse the detached terms of the last unfrozen call
 
-	layers   []layerState
-	order    []int
-	chunks   []chunk
-	shapes   [][5]int // shapes the chunks were built for
-	partial  []float64
-	res      Result
-	sortKey  func(a, b int) int
-	sortIoU  []float64
-	run      func(slot, j int) // runs objectness chunk j on the current call's tensors
-	runMatch func(slot, j int) // runs match chunk j
-	mchunks  []chunk           // match chunks: matches [c0, c1) of a layer
+	layers  []layerState
+	order   []int
+	chunks  []chunk
+	shapes  [][5]int // shapes the chunks were built for
+	partial []float64
+	res     Result
+	sortKey func(a, b int) int
+	sortIoU []float64
+	// runFree and runMarked run objectness chunk j on the current call's
+	// tensors, over its blocks without and with matched cells.
+	runFree, runMarked func(slot, j int)
+	runMatch           func(slot, j int) // runs match chunk j
+	mchunks            []chunk           // match chunks: matches [c0, c1) of a layer
 	// The matches of each block of bce.Block cells, in match order:
-	// blockMatch[blockOff[b]:blockOff[b+1]] for block b (see bucketMatches).
+	// blockMatch[blockOff[b]:blockOff[b+1]] for block b (see bucketLayer).
 	blockOff   []int
 	blockMatch []int32
+	blockCur   []int        // per block: bucketLayer's cursor
+	blockSum   []float64    // per block: its objectness loss sum
 	mpartial   [][2]float64 // per match chunk: Σ(1 − CIoU), Σ class loss
 	fbs        float64      // batch size of the current call
 	scratch    []scratch    // per worker slot
@@ -180,7 +184,9 @@ func New[T Float](h *hyp.Hyp, m Model, opt *Options) (*Engine[T], error) {
 		}
 		return a - b
 	}
-	e.run, e.runMatch = e.objChunk, e.matchChunk
+	e.runMatch = e.matchChunk
+	e.runFree = func(slot, j int) { e.objChunk(slot, j, false) }
+	e.runMarked = func(slot, j int) { e.objChunk(slot, j, true) }
 	return e, nil
 }
 
@@ -269,23 +275,43 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 	e.par.begin(w)
 	defer e.par.end()
 
-	// Matches first; then their box and class terms, in parallel chunks.
+	// Matches first, and the blocks of cells they fall in, layer by layer.
+	// The objectness pass over the blocks without matched cells needs
+	// nothing more: the pool's workers start on a layer's as soon as its
+	// matches are in place (unfrozen, where a later layer cannot fail).
 	e.mchunks = e.mchunks[:0]
+	e.curP, e.curG, e.fbs = p, grad, fbs
+	e.par.publish(stepFree, 0, e.runFree)
+	nch := 0 // objectness chunks of the layers so far
 	for i := range p {
 		ls := &e.layers[i]
 		n := len(ls.matches)
 		ls.matches = target.Build(ls.matches, ls.geo, labels, h.AnchorT)
 		if e.frozen && (len(ls.matches) != n || len(ls.alpha) != n) {
+			e.curP, e.curG = nil, nil
 			return Result{}, fmt.Errorf("computeloss: frozen targets: layer %d has %d matches, the last unfrozen call had %d", i, len(ls.matches), len(ls.alpha))
 		}
 		e.sizeMatchBuffers(ls, grad != nil)
 		for k0 := 0; k0 < len(ls.matches); k0 += chunkMatches {
 			e.mchunks = append(e.mchunks, chunk{i, k0, min(k0+chunkMatches, len(ls.matches))})
 		}
+		ls.objGain = h.Obj * fbs * e.balance[i] / float64(len(ls.tobj))
+		e.bucketLayer(i, p[i].Shape)
+		for nch < len(e.chunks) && e.chunks[nch].layer == i {
+			nch++
+		}
+		if !e.frozen {
+			e.par.open(stepFree, nch)
+		}
 	}
+	e.par.open(stepFree, nch)
 	e.mpartial = grow(e.mpartial, len(e.mchunks))
-	e.curP, e.curG, e.fbs = p, grad, fbs
-	e.par.step(len(e.mchunks), e.runMatch)
+
+	// The matched cells' box and class terms, in chunks that the workers
+	// take too once they run out of blocks.
+	e.par.publish(stepMatch, len(e.mchunks), e.runMatch)
+	e.par.drain(stepMatch)
+	e.par.wait(stepMatch)
 	j := 0
 	for i := range p {
 		ls := &e.layers[i]
@@ -303,18 +329,30 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 			}
 		}
 		e.writeTobj(ls, p[i].Shape)
-		ls.objGain = h.Obj * fbs * e.balance[i] / float64(len(ls.tobj))
 	}
 
-	// Objectness over every cell of every layer, in parallel; each block
-	// of the gradient gets its matched cells' box and class terms before
-	// it is written out.
-	if grad != nil {
-		e.bucketMatches(p)
-	}
-	e.par.step(len(e.chunks), e.run)
+	// Then the blocks with matched cells, whose gradient blocks get the
+	// matched cells' box and class terms before they are written out, and
+	// what is left of the others.
+	e.par.publish(stepMarked, len(e.chunks), e.runMarked)
+	e.par.drain(stepMarked)
+	e.par.drain(stepFree)
+	e.par.wait(stepMarked)
+	e.par.wait(stepFree)
 	e.par.end() // the workers go back to the pool before the serial tail
 	e.curP, e.curG = nil, nil
+
+	// Each chunk's sum of its block sums, in block order.
+	for j, ch := range e.chunks {
+		ls := &e.layers[ch.layer]
+		b0 := ls.block0 + ch.c0/bce.Block
+		b1 := ls.block0 + (ch.c1+bce.Block-1)/bce.Block
+		var sum float64
+		for _, v := range e.blockSum[b0:b1] {
+			sum += v
+		}
+		e.partial[j] = sum
+	}
 
 	var lbox, lobj, lcls float64
 	j = 0
@@ -393,37 +431,42 @@ func (e *Engine[T]) prepare(p []Tensor[T]) {
 	}
 	e.partial = make([]float64, len(e.chunks))
 	e.blockOff = make([]int, blocks+1)
+	e.blockCur = make([]int, blocks)
+	e.blockSum = make([]float64, blocks)
 }
 
-// bucketMatches sorts the matches of every layer by block, keeping match
-// order within a block (a counting sort), into e.blockOff and
-// e.blockMatch.
-func (e *Engine[T]) bucketMatches(p []Tensor[T]) {
-	off := e.blockOff
-	clear(off)
-	total := 0
-	for i := range p {
-		ls := &e.layers[i]
-		for k := range ls.matches {
-			off[ls.block0+cell(&ls.matches[k], p[i].Shape)/bce.Block+1]++
-		}
-		total += len(ls.matches)
+// bucketLayer sorts the matches of layer i, of shape sh, by block,
+// keeping match order within a block (a counting sort), into e.blockOff
+// and e.blockMatch: the matches of block b are
+// blockMatch[blockOff[b]:blockOff[b+1]]. Layers are sorted in order, each
+// after the one before; blockOff at the layer's first block is already
+// the previous layer's end (0 for the first layer), and is not written,
+// as the objectness pass may be reading it.
+func (e *Engine[T]) bucketLayer(i int, sh [5]int) {
+	ls := &e.layers[i]
+	nb := (sh[0]*sh[1]*sh[2]*sh[3] + bce.Block - 1) / bce.Block
+	off := e.blockOff[ls.block0 : ls.block0+nb+1]
+	cur := e.blockCur[ls.block0 : ls.block0+nb]
+	clear(off[1:])
+	for k := range ls.matches {
+		off[cell(&ls.matches[k], sh)/bce.Block+1]++
 	}
-	for b := 1; b < len(off); b++ {
-		off[b] += off[b-1]
+	for b := range nb {
+		off[b+1] += off[b]
 	}
-	e.blockMatch = grow(e.blockMatch, total)
-	for i := range p {
-		ls := &e.layers[i]
-		for k := range ls.matches {
-			b := ls.block0 + cell(&ls.matches[k], p[i].Shape)/bce.Block
-			e.blockMatch[off[b]] = int32(k)
-			off[b]++
-		}
+	copy(cur, off[:nb])
+	if n := off[nb]; cap(e.blockMatch) < n {
+		bm := make([]int32, n, n+n/4)
+		copy(bm, e.blockMatch)
+		e.blockMatch = bm
+	} else {
+		e.blockMatch = e.blockMatch[:n]
 	}
-	// off[b] is now the end of block b, the start of block b+1.
-	copy(off[1:], off[:len(off)-1])
-	off[0] = 0
+	for k := range ls.matches {
+		b := cell(&ls.matches[k], sh) / bce.Block
+		e.blockMatch[cur[b]] = int32(k)
+		cur[b]++
+	}
 }
 
 // addMatched adds the box and class gradients of the matches in block b
@@ -642,11 +685,12 @@ func f32s[T Float](s []T) []float32 {
 // everywhere but in the objectness channel, which each block overwrites.
 type staging[T Float] struct{ g []T }
 
-// objChunk runs the objectness criterion over one chunk of cells, storing
-// the chunk's loss sum in e.partial[j] and, with a gradient, writing the
-// chunk's gradient: the objectness derivatives, the matched cells' box and
-// class terms (addMatched), and zeros everywhere else. It runs on the
-// goroutine of the given worker slot.
+// objChunk runs the objectness criterion over the blocks of one chunk of
+// cells that hold matched cells (marked) or that hold none (not marked),
+// storing each block's loss sum in e.blockSum and, with a gradient,
+// writing the blocks' gradient: the objectness derivatives, the matched
+// cells' box and class terms (addMatched), and zeros everywhere else. It
+// runs on the goroutine of the given worker slot.
 //
 // The gradient is the bulk of a backward pass's memory traffic: 85 values
 // per cell, all but one of them 0 outside the matched cells. Each block of
@@ -654,7 +698,7 @@ type staging[T Float] struct{ g []T }
 // streamed out with non-temporal stores (vec.Stream), so memory sees one
 // write of every cache line and no read of it; writing in place would
 // first read every line into the cache.
-func (e *Engine[T]) objChunk(slot, j int) {
+func (e *Engine[T]) objChunk(slot, j int, marked bool) {
 	ch := e.chunks[j]
 	ls := &e.layers[ch.layer]
 	no := 5 + e.m.NC
@@ -667,39 +711,69 @@ func (e *Engine[T]) objChunk(slot, j int) {
 	}
 	sc := &e.scratch[slot]
 	scale := ls.objGain
-	var sum float64
+	sh := e.curP[ch.layer].Shape
+	blk0 := ls.block0 + ch.c0/bce.Block // the chunk's first block
+	// nextBlock returns the offset of the chunk's first block from cell
+	// b0 on of the kind asked for, or len(to).
+	nextBlock := func(b0 int) int {
+		for ; b0 < len(to); b0 += bce.Block {
+			b := blk0 + b0/bce.Block
+			if (e.blockOff[b] != e.blockOff[b+1]) == marked {
+				return b0
+			}
+		}
+		return len(to)
+	}
+	b0 := nextBlock(0)
+	if b0 == len(to) {
+		return
+	}
 	// The objectness logits are one per 85 values, a cache line and a
 	// twelfth of a page apart: each block prefetches the next one's while
 	// it evaluates and streams out its own cells (see prefetchPart).
-	vec.Prefetch(pd[4:], no, bce.Block)
-	for b0 := 0; b0 < len(to); b0 += bce.Block {
+	vec.Prefetch(pd[b0*no+4:], no, min(bce.Block, len(to)-b0))
+	for b0 < len(to) {
 		n := min(bce.Block, len(to)-b0)
+		nb0 := nextBlock(b0 + bce.Block)
 		var next []T
-		if b0+bce.Block < len(to) {
-			next = pd[(b0+bce.Block)*no+4:]
+		if nb0 < len(to) {
+			next = pd[nb0*no+4:]
 		}
 		var s []T
 		if sg != nil {
 			s = sg[:n*no]
 		}
+		// A block without matches has every target 0 (tobj is 0 off the
+		// matched cells), and is read from zeroTargets: the caller may be
+		// writing the matched cells' targets meanwhile.
+		y := zeroTargets[:n]
+		if marked {
+			y = to[b0 : b0+n]
+		}
+		b := blk0 + b0/bce.Block
 		if e.hasObjZero && e.f32 {
-			sum += e.objBlock32(sc, f32s(pd[b0*no:]), to[b0:b0+n], next, s, scale)
+			e.blockSum[b] = e.objBlock32(sc, f32s(pd[b0*no:]), y, next, s, scale)
 		} else {
-			sum += e.objBlock(sc, pd[b0*no:], to[b0:b0+n], next, s, scale)
+			e.blockSum[b] = e.objBlock(sc, pd[b0*no:], y, next, s, scale)
 		}
 		if s != nil {
-			b := ls.block0 + (ch.c0+b0)/bce.Block
-			sh := e.curP[ch.layer].Shape
-			e.addMatched(ls, sh, b, ch.c0+b0, s, false)
+			if marked {
+				e.addMatched(ls, sh, b, ch.c0+b0, s, false)
+			}
 			vec.Stream(gd[b0*no:(b0+n)*no], s)
-			e.addMatched(ls, sh, b, ch.c0+b0, s, true)
+			if marked {
+				e.addMatched(ls, sh, b, ch.c0+b0, s, true)
+			}
 		}
+		b0 = nb0
 	}
 	if sg != nil {
 		vec.Fence() // the streamed stores before the pool's hand-back
 	}
-	e.partial[j] = sum
 }
+
+// zeroTargets are the objectness targets of a block without matched cells.
+var zeroTargets [bce.Block]float64
 
 // objBlock32 evaluates the objectness criterion on the cells of one block
 // of float32 data, p from the block's first cell on, with targets y: the

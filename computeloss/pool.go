@@ -40,58 +40,64 @@ func ensureWorkers(n int) {
 	}
 }
 
-// maxSteps is how many steps a region holds: a call has two, the matched
-// cells' terms and the objectness pass.
-const maxSteps = 2
+// The steps of a call, in the order of the pool workers' preference.
+const (
+	// stepFree is the objectness pass over the blocks of cells that hold
+	// no matched cell: it needs nothing but the matches' places, so it
+	// runs while the caller computes the matched cells' terms.
+	stepFree = iota
+	// stepMatch is the matched cells' box and class terms.
+	stepMatch
+	// stepMarked is the objectness pass over the blocks that hold matched
+	// cells, which needs the terms of stepMatch.
+	stepMarked
+	maxSteps
+)
 
-// regionEnded is the step count of a region that is over.
-const regionEnded = -1
-
-// A region is one call's parallel work: a sequence of steps, each a set of
-// items that the caller and the pool workers that joined take in turn,
-// with the caller's serial work between steps. Workers join when the
-// region begins and stay in it until it ends, so a call wakes them once,
-// and early. Waking a parked worker took 170–200 µs on the project's VM
-// (its idle virtual CPU has to be woken), which each of a call's two steps
-// used to wait for; now the caller's own serial work, building the
-// targets, covers it (the worker was there before the first step in 119 of
-// 120 calls). BenchmarkScaling, one against two workers call by call, ten
-// runs of 150 pairs alternating with the previous design: median 1.61 →
-// 1.64 (focal, better in 8 of 10 runs) and 1.57 → 1.65 (BCE, 9 of 10).
+// A region is one call's parallel work: steps of items that the caller and
+// the pool workers that joined take in turn. The caller publishes a step
+// when its inputs are ready and takes the items of the steps it chooses;
+// a worker takes items of whichever published step it prefers (the lowest
+// index) that still has some, and polls for more until the region ends.
+//
+// So the workers fill the caller's serial work with items that do not
+// depend on it: in a call, the memory-bound objectness pass over the
+// blocks without matches (stepFree) runs beside the caller's
+// compute-bound matched-cell terms (stepMatch), and beside its serial work
+// between the steps. The previous design, a sequence of two steps each
+// taken by all, left the workers idle through that serial work and both
+// goroutines on the memory-bound pass at once.
+//
+// Workers join when the region begins and stay in it until it ends, so a
+// call wakes them once, and early: waking a parked worker took 170–200 µs
+// on the project's VM (its idle virtual CPU has to be woken), which the
+// caller's own serial work, building the targets, now covers.
 //
 // An engine keeps its own region, so calls allocate nothing. Which
 // goroutine runs an item never changes what the item computes, so results
 // do not depend on the number of workers.
 type region struct {
-	seq   atomic.Int32 // steps published; regionEnded once over
+	pub   atomic.Uint32 // bit s: step s is published
+	ended atomic.Bool
 	busy  atomic.Int64 // pool workers in the region
 	steps [maxSteps]step
 }
 
-// step is one parallel step of a region: run(slot, k) for k in [0, n).
+// step is one parallel step of a region: run(slot, k) for the items k
+// in [0, avail), the items opened so far.
 type step struct {
 	run      func(slot, k int)
-	n        int
 	next     atomic.Int64 // the next item to take
-	inflight atomic.Int64 // workers taking items
-}
-
-// items takes items of st until none are left, as worker slot slot.
-func (st *step) items(slot int) {
-	for {
-		k := int(st.next.Add(1) - 1)
-		if k >= st.n {
-			return
-		}
-		st.run(slot, k)
-	}
+	avail    atomic.Int64 // items open so far
+	inflight atomic.Int64 // pool workers running an item
 }
 
 // begin starts a region on up to workers goroutines, the caller's (slot 0)
 // included, and asks idle pool workers to join; when they are busy with
 // other engines' calls, the caller does the work itself rather than wait.
 func (r *region) begin(workers int) {
-	r.seq.Store(0)
+	r.pub.Store(0)
+	r.ended.Store(false)
 	if workers <= 1 {
 		return
 	}
@@ -106,67 +112,103 @@ func (r *region) begin(workers int) {
 	}
 }
 
-// step runs run(slot, k) for k in [0, n) on the region's goroutines and
-// returns when all are done; slot tells each goroutine's calls apart, in
-// [0, workers).
-//
-// The caller waits for the workers' last items by yielding, not by parking
-// on a WaitGroup: parking takes a runtime wait record that the garbage
-// collector's cache clearing makes the runtime allocate again now and
-// then, which would break the engine's allocation-free calls. The wait is
-// at most one item long.
-func (r *region) step(n int, run func(slot, k int)) {
-	s := r.seq.Load()
-	if s < 0 || s >= maxSteps {
-		panic("computeloss: region step out of sequence")
-	}
+// publish makes step s, run(slot, k) for items k from 0 on, known to the
+// region's goroutines, with items [0, open) open to be taken; slot tells
+// each goroutine's calls apart, in [0, workers). Each step is published
+// once per region.
+func (r *region) publish(s int, open int, run func(slot, k int)) {
 	st := &r.steps[s]
-	st.run, st.n = run, n
+	st.run = run
 	st.next.Store(0)
+	st.avail.Store(int64(open))
 	st.inflight.Store(0)
-	r.seq.Store(s + 1) // publishes the step to the workers
-	st.items(0)
-	for st.inflight.Load() > 0 {
+	r.pub.Or(1 << s) // publishes the step to the workers
+}
+
+// open opens the items of published step s up to item k (exclusive); k
+// never decreases.
+func (r *region) open(s int, k int) { r.steps[s].avail.Store(int64(k)) }
+
+// drain takes the open items of step s on the caller's goroutine (slot 0)
+// until none are left; the workers may still be running their last ones.
+// The caller has opened all of the step's items.
+func (r *region) drain(s int) {
+	st := &r.steps[s]
+	for st.take(0) {
+	}
+}
+
+// wait returns when the workers have finished their items of the drained
+// step s.
+//
+// The caller waits by yielding, not by parking on a WaitGroup: parking
+// takes a runtime wait record that the garbage collector's cache clearing
+// makes the runtime allocate again now and then, which would break the
+// engine's allocation-free calls. The wait is at most one item long.
+func (r *region) wait(s int) {
+	for r.steps[s].inflight.Load() > 0 {
 		runtime.Gosched()
 	}
 }
 
 // end closes the region and waits for its workers to leave it; ending an
-// ended region does nothing more.
+// ended region does nothing more. The caller has drained and waited for
+// every step it published.
 func (r *region) end() {
-	r.seq.Store(regionEnded)
+	r.ended.Store(true)
 	for r.busy.Load() > 0 {
 		runtime.Gosched()
 	}
 }
 
-// work is a pool worker's part of the region: each step in turn, as it is
-// published, until the region ends. A worker that comes to a step after
-// its items are taken finds none, and goes on.
-//
-// It waits for the next step, through the caller's serial work, by
-// polling without yielding: a goroutine that yields goes to the global run
-// queue, where the caller's processor, yielding as it waits for a step's
-// last item, can take it; the worker then parks on the pool's channel on
-// one processor and wakes on the other, and the runtime's per-processor
-// caches of wait records drift apart until it allocates new ones (seen as
-// 0.03–0.17 allocations per call in lossdemo -bench; none with the poll).
-// After spinLimit polls it yields after all; the scheduler also preempts a
-// long poll when another goroutine needs the processor.
-func (r *region) work(slot int) {
-	done := int32(0) // steps this worker has been through
-	polls := 0
+// take runs one open item of the step as worker slot slot, if one is
+// left, and reports whether it did. A pool worker counts itself in flight
+// before it takes the item, so a caller that finds no items left and then
+// no worker in flight knows that all of the step's items are done.
+func (st *step) take(slot int) bool {
+	if st.next.Load() >= st.avail.Load() {
+		return false
+	}
+	if slot != 0 {
+		st.inflight.Add(1)
+		defer st.inflight.Add(-1)
+	}
 	for {
-		s := r.seq.Load()
-		if s == regionEnded {
-			return
+		k := st.next.Load()
+		if k >= st.avail.Load() {
+			return false
 		}
-		if s > done {
-			st := &r.steps[done]
-			st.inflight.Add(1)
-			st.items(slot)
-			st.inflight.Add(-1)
-			done++
+		if st.next.CompareAndSwap(k, k+1) {
+			st.run(slot, int(k))
+			return true
+		}
+	}
+}
+
+// work is a pool worker's part of the region: one item at a time, of the
+// first published step that has any left, until the region ends.
+//
+// It waits for items by polling without yielding: a goroutine that
+// yields goes to the global run queue, where the caller's processor,
+// yielding as it waits for a step's last item, can take it; the worker
+// then parks on the pool's channel on one processor and wakes on the
+// other, and the runtime's per-processor caches of wait records drift
+// apart until it allocates new ones (seen as 0.03–0.17 allocations per
+// call in lossdemo -bench; none with the poll). After spinLimit polls it
+// yields after all; the scheduler also preempts a long poll when another
+// goroutine needs the processor.
+func (r *region) work(slot int) {
+	polls := 0
+	for !r.ended.Load() {
+		pub := r.pub.Load()
+		took := false
+		for s := range maxSteps {
+			if pub&(1<<s) != 0 && r.steps[s].take(slot) {
+				took = true
+				break
+			}
+		}
+		if took {
 			polls = 0
 			continue
 		}
