@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/target"
@@ -12,8 +13,9 @@ import (
 
 // FuzzLoss runs the engine on random shapes, labels and logits (of any
 // finite size, up to ±1e30) under every criterion and γ in [0, 10]: it must
-// not panic, and the loss, the items and every gradient element must be
-// finite.
+// not panic, the loss, the items and every gradient element must be
+// finite (the gradient is filled with NaN before each call), and one and
+// three goroutines must give bit-identical results.
 func FuzzLoss(f *testing.F) {
 	f.Add(uint64(1), uint8(3), uint8(3), uint8(3), uint8(2), uint8(8), uint8(5), 1.0, 1.5, uint8(0), 0.25, 0.0, 1.0, uint8(0), false)
 	f.Add(uint64(2), uint8(4), uint8(2), uint8(1), uint8(1), uint8(3), uint8(0), 80.0, 0.5, uint8(1), 0.95, 0.1, 0.5, uint8(7), true)
@@ -57,33 +59,61 @@ func FuzzLoss(f *testing.F) {
 }
 
 func check[T computeloss.Float](t *testing.T, h *hyp.Hyp, m computeloss.Model, opt *computeloss.Options, shapes [][5]int, labels []target.Label, rng *rand.Rand, scale float64) {
-	e, err := computeloss.New[T](h, m, opt)
-	if err != nil {
-		t.Fatalf("New: %v", err)
+	// One engine on one goroutine, one on three: their results must be
+	// bit-identical.
+	var engines [2]*computeloss.Engine[T]
+	for w := range engines {
+		e, err := computeloss.New[T](h, m, opt)
+		if err != nil {
+			t.Fatalf("New: %v", err)
+		}
+		e.SetWorkers(1 + 2*w)
+		engines[w] = e
 	}
-	var p, g []computeloss.Tensor[T]
+	var p []computeloss.Tensor[T]
+	var g [2][]computeloss.Tensor[T]
 	for _, sh := range shapes {
 		x := computeloss.NewTensor[T](sh)
 		for k := range x.Data {
 			x.Data[k] = T(scale * rng.NormFloat64())
 		}
 		p = append(p, x)
-		g = append(g, computeloss.NewTensor[T](sh))
-	}
-	for range 2 {
-		r, err := e.Loss(p, labels, g)
-		if err != nil {
-			t.Fatalf("Loss: %v", err)
+		for w := range g {
+			g[w] = append(g[w], computeloss.NewTensor[T](sh))
 		}
+	}
+	nan := T(math.NaN())
+	for call := range 2 {
+		var res [2]computeloss.Result
+		for w, e := range engines {
+			// NaN everywhere first: every element must be written.
+			for _, x := range g[w] {
+				for k := range x.Data {
+					x.Data[k] = nan
+				}
+			}
+			r, err := e.Loss(p, labels, g[w])
+			if err != nil {
+				t.Fatalf("Loss: %v", err)
+			}
+			res[w] = r
+		}
+		r := res[0]
 		for _, v := range []float64{r.Loss, r.LBox, r.LObj, r.LCls} {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				t.Fatalf("non-finite result %+v", r)
 			}
 		}
-		for i, x := range g {
+		if d := cmp.Diff(res[0], res[1]); d != "" {
+			t.Fatalf("call %d: 1 goroutine against 3 (-1 +3):\n%s", call, d)
+		}
+		for i, x := range g[0] {
 			for k, v := range x.Data {
 				if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
 					t.Fatalf("gradient p%d[%d] = %v (logit %v)", i, k, v, p[i].Data[k])
+				}
+				if v3 := g[1][i].Data[k]; v3 != v {
+					t.Fatalf("call %d: gradient p%d[%d] = %v on 1 goroutine, %v on 3", call, i, k, v, v3)
 				}
 			}
 		}
