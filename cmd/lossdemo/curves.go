@@ -87,13 +87,11 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 
 	fig := newCurveFigure(h, hypName)
 	err = atomicfile.Write(*out, func(w io.Writer) error { return fig.render(w, ext) })
-	switch {
-	case errors.Is(err, fs.ErrExist):
+	if errors.Is(err, fs.ErrExist) {
 		return inputErr("curves: -o %s: the file already exists; not overwriting it", *out)
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
-		return asInput(fmt.Errorf("curves: -o %s: %w", *out, err))
-	case err != nil:
-		return fmt.Errorf("curves: %w", err)
+	}
+	if err != nil {
+		return outputErr(fmt.Errorf("curves: -o %s: %w", *out, err))
 	}
 	size := ""
 	if ext == ".png" {

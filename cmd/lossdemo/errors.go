@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 // Exit codes.
@@ -29,6 +30,17 @@ func asInput(err error) error {
 		return nil
 	}
 	return inputError{err}
+}
+
+// outputErr classifies a failure to write an output file, whose message
+// already names the file: a file that exists, a missing folder or a
+// permission denied are the user's to fix (exit 2); anything else, such as
+// a full disk, is the environment's (exit 1).
+func outputErr(err error) error {
+	if errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return asInput(err)
+	}
+	return err
 }
 
 // exitCode maps an error to the process status.

@@ -357,7 +357,7 @@ func fit(o *fitOpts, in *inputs, stdout io.Writer) (*fitSummary, error) {
 		outB.Preds = append(outB.Preds, nt)
 	}
 	if err := batchfile.WriteFile(o.out, outB.Tensors()); err != nil {
-		return nil, asInput(err)
+		return nil, outputErr(err)
 	}
 	fmt.Fprintf(stdout, "\nfitted predictions written to %s\n", o.out)
 	return &fitSummary{start: start, end: end, before: before, after: after, elapsed: time.Since(t0)}, nil

@@ -147,7 +147,7 @@ func lossRun[T computeloss.Float](o *lossOpts, in *inputs, stdout io.Writer) err
 	}
 	if o.grad != "" {
 		if err := batchfile.WriteFile(o.grad, gradTensors(g)); err != nil {
-			return asInput(err)
+			return outputErr(err)
 		}
 		rep.Grad = o.grad
 	}

@@ -36,7 +36,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := batchfile.WriteFile(out, in.batch.Tensors()); err != nil {
-		return asInput(err)
+		return outputErr(err)
 	}
 	fmt.Fprintf(stdout, "%s written to %s\n", in.source, out)
 	return nil
