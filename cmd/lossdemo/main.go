@@ -30,7 +30,9 @@
 // 3 anchors only; without strides, 8·2^i.
 //
 // Exit status: 0 on success, 2 for a usage or input error (the message
-// names the culprit), 1 for an internal error. Output files are written
+// names the culprit; an output file that exists, a missing folder or a
+// denied permission count), 1 for an internal error or one of the
+// environment, such as a full disk. Output files are written
 // whole or not at all and never replace an existing file.
 package main
 
