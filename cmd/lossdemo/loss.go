@@ -66,11 +66,7 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 // report is the JSON output; its field names are a contract with outside
 // scripts.
 type report struct {
-	Loss          float64        `json:"loss"`
-	LBox          float64        `json:"lbox"`
-	LObj          float64        `json:"lobj"`
-	LCls          float64        `json:"lcls"`
-	Balance       []float64      `json:"balance"`
+	items                        // the last call's numbers
 	Criteria      string         `json:"criteria"`
 	Source        string         `json:"source"`
 	Hyp           string         `json:"hyp"`
@@ -129,8 +125,7 @@ func lossRun[T computeloss.Float](o *lossOpts, in *inputs, stdout io.Writer) err
 		history = append(history, items{res.Loss, res.LBox, res.LObj, res.LCls, slices.Clone(res.Balance)})
 	}
 	rep := report{
-		Loss: res.Loss, LBox: res.LBox, LObj: res.LObj, LCls: res.LCls,
-		Balance:  slices.Clone(res.Balance),
+		items:    history[len(history)-1],
 		Criteria: criteriaText(e),
 		Source:   in.source, Hyp: in.hypName, DType: dtypeName(in.f32),
 	}
