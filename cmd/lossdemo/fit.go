@@ -146,6 +146,14 @@ func (f *fitter) rebase() {
 	f.cached = false
 }
 
+// moveTo sets x from z, x = base + scale⊙z, without running the engine.
+func (f *fitter) moveTo(z []float64) {
+	for k, i := range f.idx {
+		f.x[i] = f.base[k] + f.scale[k]*z[k]
+	}
+	f.cached = false
+}
+
 // eval sets x from z and runs the engine, unless z is the point evaluated
 // last: gonum asks for the value and the gradient at the same z
 // separately, and one engine call gives both.
@@ -153,9 +161,7 @@ func (f *fitter) eval(z []float64) error {
 	if f.cached && floats.Equal(z, f.last) {
 		return nil
 	}
-	for k, i := range f.idx {
-		f.x[i] = f.base[k] + f.scale[k]*z[k]
-	}
+	f.moveTo(z)
 	r, err := f.e.Loss(f.p, f.labels, f.g)
 	if err != nil {
 		return err
@@ -307,11 +313,9 @@ func fit(o *fitOpts, in *inputs, stdout io.Writer) (*fitSummary, error) {
 		}
 		left -= res.MajorIterations
 		status = res.Status
-		// Keep the best point LBFGS found.
-		f.cached = false
-		if err := f.eval(res.X); err != nil {
-			return nil, err
-		}
+		// Keep the best point LBFGS found; the refresh that follows
+		// evaluates it.
+		f.moveTo(res.X)
 		if !o.quiet {
 			fmt.Fprintf(stdout, "  round %d: %d iterations, %v, loss %.6g with the targets frozen\n", round, res.MajorIterations, res.Status, res.F)
 		}
