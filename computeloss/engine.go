@@ -103,7 +103,6 @@ type Engine[T Float] struct {
 	order   []int
 	chunks  []chunk
 	shapes  [][5]int // shapes the chunks were built for
-	partial []float64
 	res     Result
 	sortKey func(a, b int) int
 	sortIoU []float64
@@ -342,26 +341,20 @@ func (e *Engine[T]) Loss(p []Tensor[T], labels []target.Label, grad []Tensor[T])
 	e.par.end() // the workers go back to the pool before the serial tail
 	e.curP, e.curG = nil, nil
 
-	// Each chunk's sum of its block sums, in block order.
-	for j, ch := range e.chunks {
-		ls := &e.layers[ch.layer]
-		b0 := ls.block0 + ch.c0/bce.Block
-		b1 := ls.block0 + (ch.c1+bce.Block-1)/bce.Block
-		var sum float64
-		for _, v := range e.blockSum[b0:b1] {
-			sum += v
-		}
-		e.partial[j] = sum
-	}
-
 	var lbox, lobj, lcls float64
 	j = 0
 	for i := range p {
 		ls := &e.layers[i]
-		// Per-layer sum of the chunk sums, in chunk order.
+		// Per-layer sum of the chunk sums, in chunk order, each the sum
+		// of its block sums in block order.
 		var sum float64
 		for ; j < len(e.chunks) && e.chunks[j].layer == i; j++ {
-			sum += e.partial[j]
+			ch := e.chunks[j]
+			var cs float64
+			for _, v := range e.blockSum[ls.block0+ch.c0/bce.Block : ls.block0+(ch.c1+bce.Block-1)/bce.Block] {
+				cs += v
+			}
+			sum += cs
 		}
 		obji := sum / float64(len(ls.tobj))
 		lr := &e.res.Layers[i]
@@ -429,7 +422,6 @@ func (e *Engine[T]) prepare(p []Tensor[T]) {
 		ls.block0 = blocks
 		blocks += (cells + bce.Block - 1) / bce.Block
 	}
-	e.partial = make([]float64, len(e.chunks))
 	e.blockOff = make([]int, blocks+1)
 	e.blockCur = make([]int, blocks)
 	e.blockSum = make([]float64, blocks)
@@ -455,13 +447,8 @@ func (e *Engine[T]) bucketLayer(i int, sh [5]int) {
 		off[b+1] += off[b]
 	}
 	copy(cur, off[:nb])
-	if n := off[nb]; cap(e.blockMatch) < n {
-		bm := make([]int32, n, n+n/4)
-		copy(bm, e.blockMatch)
-		e.blockMatch = bm
-	} else {
-		e.blockMatch = e.blockMatch[:n]
-	}
+	// The earlier layers' matches, off[0] of them, stay.
+	e.blockMatch = slices.Grow(e.blockMatch[:off[0]], off[nb]-off[0])[:off[nb]]
 	for k := range ls.matches {
 		b := cell(&ls.matches[k], sh) / bce.Block
 		e.blockMatch[cur[b]] = int32(k)
@@ -744,8 +731,8 @@ func (e *Engine[T]) objChunk(slot, j int, marked bool) {
 			s = sg[:n*no]
 		}
 		// A block without matches has every target 0 (tobj is 0 off the
-		// matched cells), and is read from zeroTargets: the caller may be
-		// writing the matched cells' targets meanwhile.
+		// matched cells): zeroTargets, which stays in the cache, spares
+		// reading those cells' 8-byte targets from memory.
 		y := zeroTargets[:n]
 		if marked {
 			y = to[b0 : b0+n]
@@ -757,6 +744,9 @@ func (e *Engine[T]) objChunk(slot, j int, marked bool) {
 			e.blockSum[b] = e.objBlock(sc, pd[b0*no:], y, next, s, scale)
 		}
 		if s != nil {
+			// Only marked blocks have matched terms. Free blocks run
+			// while the caller is still bucketing later layers' matches,
+			// so they must not read blockMatch, which that may reallocate.
 			if marked {
 				e.addMatched(ls, sh, b, ch.c0+b0, s, false)
 			}
