@@ -1,0 +1,156 @@
+package iou
+
+import "math"
+
+// Eps is bbox_iou's ε, in YOLOv5's unions and enclosing diagonals.
+const Eps = 1e-7
+
+// kAspect is 4/π², the weight of CIoU's aspect term v.
+const kAspect = 4 / (math.Pi * math.Pi)
+
+// ciou is YOLOv5's CIoU: ℓ = 1 − CIoU, with α held.
+type ciou struct{ stateless }
+
+func newCIoU(p Params) (Loss, error) { return ciou{}, nil }
+
+func (ciou) String() string { return "CIoU" }
+
+// Eval computes ℓ = 1 − CIoU(p, t); the held constant is CIoU's α.
+func (ciou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
+	alpha := math.NaN()
+	if frozen {
+		alpha = h.c[0]
+	}
+	c, d, a := CIoUGradLog(p.Box, [2]float64{p.LogW, p.LogH}, t, alpha)
+	if !frozen {
+		h.c[0] = a
+	}
+	return Term{Value: c, Loss: 1 - c, Grad: [4]float64{-d[0], -d[1], -d[2], -d[3]}}
+}
+
+// stateless provides Weigh, State and SetState for the variants without a
+// layer weight or a running state.
+type stateless struct{}
+
+func (stateless) Weigh(w, base []float64) bool {
+	if len(w) != len(base) {
+		panic("iou: Weigh: lengths differ")
+	}
+	return false
+}
+func (stateless) State() State { return State{Mean: 1} }
+func (stateless) SetState(State) error { return nil }
+
+// CIoUGradLog returns CIoU(p, t) and its gradient with respect to
+// (x, y, log w, log h) of p, whose size is also known as logarithms
+// lwh = (log w, log h), with the aspect weight fixed at alpha or, when
+// alpha is NaN, computed as α(p, t) and returned.
+//
+// The forward pass, with corners x₁ = x − w/2, x₂ = x + w/2 (likewise y) of
+// the prediction (subscript 1) and the target (subscript 2):
+//
+//	I     = max(min(x₁₂, x₂₂) − max(x₁₁, x₂₁), 0) · max(min(y₁₂, y₂₂) − max(y₁₁, y₂₁), 0)
+//	U     = w₁h₁ + w₂h₂ − I + ε
+//	IoU   = I / U
+//	c²    = (max(x₁₂, x₂₂) − min(x₁₁, x₂₁))² + (max(y₁₂, y₂₂) − min(y₁₁, y₂₁))² + ε
+//	ρ²    = ((x₂₁ + x₂₂ − x₁₁ − x₁₂)² + (y₂₁ + y₂₂ − y₁₁ − y₁₂)²) / 4
+//	v     = (4/π²)·(atan(w₂/h₂) − atan(w₁/h₁))²
+//	α     = v / (v − IoU + 1 + ε)                 (no gradient)
+//	CIoU  = IoU − (ρ²/c² + α·v)
+//
+// and the backward pass in reverse mode, with G = ∂L/∂CIoU:
+//
+//	∂/∂I      = G·(1/U + I/U²)        (U depends on I)
+//	∂/∂(w₁h₁) = −G·I/U²
+//	∂/∂ρ²     = −G/c²,   ∂/∂c² = G·ρ²/c⁴
+//	∂/∂v      = −G·α,    ∂v/∂(w₁/h₁) = −(8/π²)·(atan(w₂/h₂) − atan(w₁/h₁)) / (1 + (w₁/h₁)²)
+//
+// The aspect ratio is w₁/h₁ = e^{log w₁ − log h₁}: a size that underflows
+// to 0 leaves every term finite, where w₁/h₁ would be 0/0.
+func CIoUGradLog(p Box, lwh [2]float64, t Box, alpha float64) (ciou float64, d Box, a float64) {
+	w1, h1, w2, h2 := p[2], p[3], t[2], t[3]
+	x11, x12, y11, y12 := p[0]-w1/2, p[0]+w1/2, p[1]-h1/2, p[1]+h1/2
+	x21, x22, y21, y22 := t[0]-w2/2, t[0]+w2/2, t[1]-h2/2, t[1]+h2/2
+
+	iw := math.Min(x12, x22) - math.Max(x11, x21)
+	ih := math.Min(y12, y22) - math.Max(y11, y21)
+	iwc, ihc := math.Max(iw, 0), math.Max(ih, 0)
+	inter := iwc * ihc
+	union := w1*h1 + w2*h2 - inter + Eps
+	iou := inter / union
+
+	cw := math.Max(x12, x22) - math.Min(x11, x21)
+	ch := math.Max(y12, y22) - math.Min(y11, y21)
+	c2 := cw*cw + ch*ch + Eps
+	dx := x21 + x22 - x11 - x12
+	dy := y21 + y22 - y11 - y12
+	rho2 := (dx*dx + dy*dy) / 4
+	r := math.Exp(lwh[0] - lwh[1]) // w₁/h₁, finite where both underflow
+	da := math.Atan(w2/h2) - math.Atan(r)
+	v := kAspect * da * da
+	if math.IsNaN(alpha) {
+		alpha = v / (v - iou + (1 + Eps))
+	}
+	ciou = iou - (rho2/c2 + v*alpha)
+	const G = 1
+
+	// Reverse mode; g* are ∂CIoU/∂*.
+	gInter := G/union + G*inter/(union*union) // through I and through U
+	gArea1 := -G * inter / (union * union)    // ∂/∂(w₁h₁)
+	gRho2 := -G / c2
+	gC2 := G * rho2 / (c2 * c2)
+	gV := -G * alpha
+
+	var gx11, gx12, gy11, gy12, glw, glh float64 // glw, glh: ∂/∂log w₁, ∂/∂log h₁
+	// I = iwc·ihc, clamp passes where the argument is ≥ 0.
+	if iw >= 0 {
+		g := gInter * ihc
+		gx12 += g * lo(x12, x22)
+		gx11 -= g * hi(x11, x21)
+	}
+	if ih >= 0 {
+		g := gInter * iwc
+		gy12 += g * lo(y12, y22)
+		gy11 -= g * hi(y11, y21)
+	}
+	// c² = cw² + ch²
+	gcw, gch := 2*cw*gC2, 2*ch*gC2
+	gx12 += gcw * hi(x12, x22)
+	gx11 -= gcw * lo(x11, x21)
+	gy12 += gch * hi(y12, y22)
+	gy11 -= gch * lo(y11, y21)
+	// ρ² = (dx² + dy²)/4, dx = x₂₁ + x₂₂ − x₁₁ − x₁₂
+	gdx, gdy := gRho2*dx/2, gRho2*dy/2
+	gx11 -= gdx
+	gx12 -= gdx
+	gy11 -= gdy
+	gy12 -= gdy
+	// v = k·(atan(w₂/h₂) − atan(r))², r = w₁/h₁: ∂r/∂log w₁ = r = −∂r/∂log h₁
+	// r·∂atan(r)/∂r = r/(1+r²) = 1/(r + 1/r), finite for r = 0 and r = +Inf
+	grr := gV * kAspect * 2 * da * (-1 / (r + 1/r))
+	glw += grr
+	glh -= grr
+	// w₁h₁ in U: ∂(w₁h₁)/∂log w₁ = w₁h₁
+	glw += gArea1 * w1 * h1
+	glh += gArea1 * w1 * h1
+	// corners: x₁₁ = x − w/2, x₁₂ = x + w/2, and ∂w/∂log w = w
+	d[0] = gx11 + gx12
+	d[1] = gy11 + gy12
+	d[2] = glw + (gx12-gx11)*w1/2
+	d[3] = glh + (gy12-gy11)*h1/2
+	return ciou, d, alpha
+}
+
+// hi is ∂max(a, b)/∂a under PyTorch's rule: 1, ½ on a tie, else 0.
+func hi(a, b float64) float64 {
+	switch {
+	case a > b:
+		return 1
+	case a == b:
+		return 0.5
+	}
+	return 0
+}
+
+// lo is ∂min(a, b)/∂a: 1, ½ on a tie, else 0.
+func lo(a, b float64) float64 { return hi(b, a) }

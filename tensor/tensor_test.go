@@ -1,0 +1,96 @@
+package tensor
+
+import (
+	"math"
+	"testing"
+)
+
+type myFloat32 float32
+
+func TestSize(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		shape []int
+		want  int
+		ok    bool
+	}{
+		{"rank 0", nil, 1, true},
+		{"layer", []int{2, 3, 4, 5, 85}, 2 * 3 * 4 * 5 * 85, true},
+		{"zero dim", []int{0, 6}, 0, true},
+		{"zero dim before a huge one", []int{0, math.MaxInt, 2}, 0, true},
+		{"negative", []int{2, -1}, 0, false},
+		{"overflow", []int{math.MaxInt / 2, 3}, 0, false},
+	} {
+		got, ok := Size(c.shape)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: Size(%v) = %d, %v, want %d, %v", c.name, c.shape, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	if err := New[float32](2, 3).Check(); err != nil {
+		t.Errorf("New(2, 3).Check() = %v", err)
+	}
+	if err := (Tensor[float64]{Data: make([]float64, 5), Shape: []int{2, 3}}).Check(); err == nil {
+		t.Error("5 elements of shape [2 3]: no error")
+	}
+	for _, c := range []struct {
+		name string
+		a    Array
+		ok   bool
+	}{
+		{"float32", Array{Shape: []int{2}, F32: []float32{1, 2}}, true},
+		{"empty float64", Array{Shape: []int{0, 6}, F64: []float64{}}, true},
+		{"both", Array{Shape: []int{1}, F32: []float32{1}, F64: []float64{1}}, false},
+		{"neither", Array{Shape: []int{0}}, false},
+		{"short", Array{Shape: []int{3}, F64: []float64{1, 2}}, false},
+	} {
+		if err := c.a.Check(); (err == nil) != c.ok {
+			t.Errorf("%s: Check() = %v, want ok %v", c.name, err, c.ok)
+		}
+	}
+}
+
+func TestViewAsShare(t *testing.T) {
+	t32 := Tensor[myFloat32]{Data: []myFloat32{1, 2, 3}, Shape: []int{3}}
+	a := View(t32)
+	if a.DType() != "float32" || a.Len() != 3 || a.At(2) != 3 {
+		t.Fatalf("View of a ~float32 tensor: %s, len %d, a[2] = %v", a.DType(), a.Len(), a.At(2))
+	}
+	a.F32[0] = 7
+	if t32.Data[0] != 7 {
+		t.Error("View copied the data")
+	}
+	back, ok := As[myFloat32](a)
+	if !ok || &back.Data[0] != &t32.Data[0] {
+		t.Errorf("As[myFloat32] of a float32 array: ok %v, shares %v", ok, ok && &back.Data[0] == &t32.Data[0])
+	}
+	if _, ok := As[float64](a); ok {
+		t.Error("As[float64] of a float32 array succeeded")
+	}
+	c := Convert[float64](a)
+	if c.Data[0] != 7 || c.Data[2] != 3 || len(c.Shape) != 1 {
+		t.Errorf("Convert[float64] = %v %v", c.Data, c.Shape)
+	}
+	c.Data[1] = 9
+	if t32.Data[1] != 2 {
+		t.Error("Convert to another type shares the data")
+	}
+	d := Convert[float32](Array{Shape: []int{1}, F64: []float64{0.1}})
+	if d.Data[0] != float32(0.1) {
+		t.Errorf("Convert[float32](0.1) = %v", d.Data[0])
+	}
+	if v := View(Tensor[float64]{Shape: []int{0}}); v.F64 == nil || v.F32 != nil || v.Check() != nil {
+		t.Errorf("View of an empty float64 tensor = %+v, Check %v", v, v.Check())
+	}
+}
+
+func TestFloat32sPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("Float32s of []float64 did not panic")
+		}
+	}()
+	Float32s([]float64{1})
+}
