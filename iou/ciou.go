@@ -38,7 +38,7 @@ func (stateless) Weigh(w, base []float64) bool {
 	}
 	return false
 }
-func (stateless) State() State { return State{Mean: 1} }
+func (stateless) State() State         { return State{Mean: 1} }
 func (stateless) SetState(State) error { return nil }
 
 // CIoUGradLog returns CIoU(p, t) and its gradient with respect to
