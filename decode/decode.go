@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/yolo-loss/yololoss/bce"
-	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // Box is an axis-aligned box given by its centre (X, Y) and size (W, H), in
@@ -46,7 +46,7 @@ func sigmoid(x float64) float64 {
 }
 
 // gridBox decodes the four box logits at v[0:4] into the loss frame.
-func gridBox[T computeloss.Float](v []T, anchor [2]float64) [4]float64 {
+func gridBox[T tensor.Float](v []T, anchor [2]float64) [4]float64 {
 	sx, sy := sigmoid(float64(v[0])), sigmoid(float64(v[1]))
 	sw, sh := 2*sigmoid(float64(v[2])), 2*sigmoid(float64(v[3]))
 	return [4]float64{2*sx - 0.5, 2*sy - 0.5, sw * sw * anchor[0], sh * sh * anchor[1]}
@@ -54,7 +54,7 @@ func gridBox[T computeloss.Float](v []T, anchor [2]float64) [4]float64 {
 
 // classes returns the first class whose logit is largest among v and its
 // score σ(v[c]); −1 and 1 when v is empty.
-func classes[T computeloss.Float](v []T) (class int, score float64) {
+func classes[T tensor.Float](v []T) (class int, score float64) {
 	if len(v) == 0 {
 		return -1, 1
 	}
@@ -69,7 +69,7 @@ func classes[T computeloss.Float](v []T) (class int, score float64) {
 
 // decode fills a Detection from the channels v of one cell, whose
 // objectness σ(v[4]) and best class are already known.
-func decode[T computeloss.Float](v []T, obj float64, class int, score float64, b, a, gj, gi int, anchor [2]float64, stride float64) Detection {
+func decode[T tensor.Float](v []T, obj float64, class int, score float64, b, a, gj, gi int, anchor [2]float64, stride float64) Detection {
 	g := gridBox(v, anchor)
 	return Detection{
 		Box: Box{
@@ -90,14 +90,14 @@ func decode[T computeloss.Float](v []T, obj float64, class int, score float64, b
 
 // checkShape panics unless p is a layer tensor with at least the five box
 // and objectness channels.
-func checkShape[T computeloss.Float](p computeloss.Tensor[T]) {
+func checkShape[T tensor.Float](p tensor.Tensor[T]) {
 	s := p.Shape
-	n := 1
-	for _, d := range s {
-		if d < 0 {
-			panic(fmt.Sprintf("decode: negative dimension in shape %v", s))
-		}
-		n *= d
+	if len(s) != 5 {
+		panic(fmt.Sprintf("decode: shape %v is not of rank 5 [bs, na, ny, nx, 5+nc]", s))
+	}
+	n, ok := tensor.Size(s)
+	if !ok {
+		panic(fmt.Sprintf("decode: invalid shape %v", s))
 	}
 	if s[4] < 5 {
 		panic(fmt.Sprintf("decode: shape %v has %d channels, want at least 5", s, s[4]))
@@ -109,7 +109,7 @@ func checkShape[T computeloss.Float](p computeloss.Tensor[T]) {
 
 // cell returns the channels of cell (b, a, gj, gi) of p, panicking if the
 // index is outside the shape.
-func cell[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int) []T {
+func cell[T tensor.Float](p tensor.Tensor[T], b, a, gj, gi int) []T {
 	checkShape(p)
 	s := p.Shape
 	if uint(b) >= uint(s[0]) || uint(a) >= uint(s[1]) || uint(gj) >= uint(s[2]) || uint(gi) >= uint(s[3]) {
@@ -123,7 +123,7 @@ func cell[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int) []T {
 // anchor (in grid units) and stride (in pixels) are given. The Layer field
 // of the result is 0. Cell panics if the index is outside p's shape or p's
 // data does not match its shape.
-func Cell[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int, anchor [2]float64, stride float64) Detection {
+func Cell[T tensor.Float](p tensor.Tensor[T], b, a, gj, gi int, anchor [2]float64, stride float64) Detection {
 	v := cell(p, b, a, gj, gi)
 	class, score := classes(v[5:])
 	return decode(v, sigmoid(float64(v[4])), class, score, b, a, gj, gi, anchor, stride)
@@ -134,7 +134,7 @@ func Cell[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int, anchor
 // centre relative to the cell's corner. It is the box that ComputeLoss
 // compares with a target's tbox (target.Match.Box), in the layout of package
 // ciou. GridBox panics as Cell does.
-func GridBox[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int, anchor [2]float64) [4]float64 {
+func GridBox[T tensor.Float](p tensor.Tensor[T], b, a, gj, gi int, anchor [2]float64) [4]float64 {
 	return gridBox(cell(p, b, a, gj, gi), anchor)
 }
 
@@ -148,7 +148,7 @@ func GridBox[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int, anc
 // Layer allocates only when dst must grow: pass the previous result, sliced
 // to length 0, to reuse it. It panics if len(anchors) differs from Shape[1]
 // or p's data does not match its shape.
-func Layer[T computeloss.Float](dst []Detection, p computeloss.Tensor[T], anchors [][2]float64, stride float64, layer int, conf float64) []Detection {
+func Layer[T tensor.Float](dst []Detection, p tensor.Tensor[T], anchors [][2]float64, stride float64, layer int, conf float64) []Detection {
 	checkShape(p)
 	s := p.Shape
 	if len(anchors) != s[1] {

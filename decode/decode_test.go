@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/yolo-loss/yololoss/ciou"
-	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/tensor"
 	"github.com/yolo-loss/yololoss/decode"
 	"github.com/yolo-loss/yololoss/target"
 )
@@ -22,8 +22,8 @@ var ln3 = math.Log(3)
 var approx = cmpopts.EquateApprox(1e-12, 1e-12)
 
 // filled returns a tensor of the given shape with every logit set to v.
-func filled[T computeloss.Float](shape [5]int, v T) computeloss.Tensor[T] {
-	p := computeloss.NewTensor[T](shape)
+func filled[T tensor.Float](shape [5]int, v T) tensor.Tensor[T] {
+	p := tensor.New[T](shape[:]...)
 	for i := range p.Data {
 		p.Data[i] = v
 	}
@@ -31,7 +31,7 @@ func filled[T computeloss.Float](shape [5]int, v T) computeloss.Tensor[T] {
 }
 
 // set writes the channels of cell (b, a, gj, gi), starting with t_x.
-func set[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int, ch ...T) {
+func set[T tensor.Float](p tensor.Tensor[T], b, a, gj, gi int, ch ...T) {
 	s := p.Shape
 	off := (((b*s[1]+a)*s[2]+gj)*s[3] + gi) * s[4]
 	copy(p.Data[off:off+s[4]], ch)
@@ -40,7 +40,7 @@ func set[T computeloss.Float](p computeloss.Tensor[T], b, a, gj, gi int, ch ...T
 func TestCell(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
-		p              computeloss.Tensor[float64]
+		p              tensor.Tensor[float64]
 		b, a, gj, gi   int
 		anchor         [2]float64
 		stride         float64
@@ -66,7 +66,7 @@ func TestCell(t *testing.T) {
 			// σ = 3/4: offset 1, size 9/4·anchor; σ = 1/4: offset 0,
 			// size 1/4·anchor.
 			name: "quarter logits",
-			p: func() computeloss.Tensor[float64] {
+			p: func() tensor.Tensor[float64] {
 				p := filled([5]int{2, 3, 2, 2, 5 + 3}, -7.0)
 				set(p, 1, 2, 0, 1, ln3, -ln3, ln3, -ln3, ln3, -1, ln3, 0)
 				return p
@@ -84,7 +84,7 @@ func TestCell(t *testing.T) {
 		{
 			// The limits: offset −0.5 or 1.5, size 0 or 4·anchor.
 			name: "saturated logits",
-			p: func() computeloss.Tensor[float64] {
+			p: func() tensor.Tensor[float64] {
 				p := filled([5]int{1, 1, 1, 1, 5 + 2}, 0.0)
 				set(p, 0, 0, 0, 0, 50, -50, 50, -50, -50, 60, 60)
 				return p
@@ -123,7 +123,7 @@ func TestCell(t *testing.T) {
 			t.Errorf("%s: GridBox mismatch (-want +got):\n%s", tc.name, d)
 		}
 		// The float32 path decodes the same logits to the same values.
-		p32 := computeloss.Tensor[float32]{Data: make([]float32, len(tc.p.Data)), Shape: tc.p.Shape}
+		p32 := tensor.Tensor[float32]{Data: make([]float32, len(tc.p.Data)), Shape: tc.p.Shape}
 		for i, v := range tc.p.Data {
 			p32.Data[i] = float32(v)
 		}
@@ -155,10 +155,10 @@ func direct(v []float64, b, a, gj, gi int, anchor [2]float64, stride float64) de
 	return d
 }
 
-func testRandom[T computeloss.Float](t *testing.T, name string) {
+func testRandom[T tensor.Float](t *testing.T, name string) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	shape := [5]int{2, 3, 4, 5, 5 + 4}
-	p := computeloss.NewTensor[T](shape)
+	p := tensor.New[T](shape[:]...)
 	for i := range p.Data {
 		p.Data[i] = T(3 * rng.NormFloat64())
 	}
@@ -209,7 +209,7 @@ func TestRoundTrip(t *testing.T) {
 		if len(matches) == 0 {
 			t.Fatalf("%s: no matches", tc.name)
 		}
-		p := computeloss.NewTensor[float64]([5]int{2, 3, ny, nx, 5 + nc})
+		p := tensor.New[float64](2, 3, ny, nx, 5 + nc)
 		wantPix := decode.Box{X: tc.label[2] * nx * stride, Y: tc.label[3] * ny * stride, W: tc.label[4] * nx * stride, H: tc.label[5] * ny * stride}
 		for _, m := range matches {
 			bx := m.Box
@@ -328,7 +328,7 @@ func TestPanics(t *testing.T) {
 		{"image out of range", func() { decode.Cell(ok, 1, 0, 0, 0, one, 8) }, "outside shape"},
 		{"too few channels", func() { decode.Cell(filled([5]int{1, 1, 1, 1, 4}, 0.0), 0, 0, 0, 0, one, 8) }, "want at least 5"},
 		{"data shorter than shape", func() {
-			decode.Cell(computeloss.Tensor[float32]{Data: make([]float32, 5), Shape: [5]int{1, 1, 1, 2, 5}}, 0, 0, 0, 0, one, 8)
+			decode.Cell(tensor.Tensor[float32]{Data: make([]float32, 5), Shape: []int{1, 1, 1, 2, 5}}, 0, 0, 0, 0, one, 8)
 		}, "needs 10 values, have 5"},
 		{"anchors do not match", func() { decode.Layer(nil, ok, [][2]float64{one}, 8, 0, 0) }, "1 anchors for shape"},
 	} {

@@ -5,14 +5,14 @@
 //
 // # Layout
 //
-// One output layer is a computeloss.Tensor of Shape [bs, na, ny, nx, 5+nc]:
+// One output layer is a tensor.Tensor of Shape [bs, na, ny, nx, 5+nc]:
 // for image b, anchor a and grid cell (gj, gi) (row, column), the channels
 // are the logits t_x, t_y, t_w, t_h, t_obj and t_cls,0 … t_cls,nc−1.
 //
 // # Inference frame (pixels)
 //
 // With s = σ(t) = 1/(1+e^{−t}), the anchor (a_w, a_h) in grid units (pixels
-// divided by the stride, as in computeloss.Model) and the layer's stride:
+// divided by the stride, as in model.Detect) and the layer's stride:
 //
 //	x     = (2·s_x − 0.5 + gi)·stride
 //	y     = (2·s_y − 0.5 + gj)·stride
