@@ -1,0 +1,34 @@
+// Package synth generates the synthetic detection dataset of the experiment,
+// in YOLOv5's layout, so that YOLOv5 can train on the same files unchanged.
+//
+// # The images
+//
+// Each image is Size×Size RGB. The background is a texture: two random colours
+// c0, c1 mixed by two sinusoidal gratings of random period (4 to 32 px),
+// direction and phase, plus Gaussian noise of σ 4 to 12 per channel:
+//
+//	t(x, y) = (2 + sin(f0·(x, y) + φ0) + sin(f1·(x, y) + φ1))/4,   c = (1 − t)·c0 + t·c1 + noise
+//
+// On it lie MinObjects to MaxObjects objects, each of one of NC classes —
+// filled square, filled circle, filled isosceles triangle (apex up, right, down
+// or left) and ring (inner radius 0.45 to 0.65 of the outer) — with a square
+// bounding box of side MinSide to MaxSide pixels, in a random colour at least
+// 80 (of 255, Euclidean in RGB) from the colours the background mixes. Two
+// boxes share at most MaxOverlap of the smaller box's area; later objects are
+// drawn over earlier ones, whose labels keep their whole box. Edges are
+// anti-aliased with 4×4 samples per pixel.
+//
+// # Determinism
+//
+// Image i of a split with seed s draws only from rand.NewPCG(s, i), so an
+// image does not depend on the others or on the order or number of goroutines
+// that write them: the same Config gives the same bytes. testdata/golden.txt
+// pins the first images of each split.
+//
+// # Layout
+//
+// Write creates data.yaml, images/{train,val}/NNNNNN.png and
+// labels/{train,val}/NNNNNN.txt, YOLOv5's layout: a label file holds one line
+// "class cx cy w h" per object, normalised by the image side, and YOLOv5 finds
+// it by replacing /images/ with /labels/ in the image's path.
+package synth
