@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"errors"
 	"fmt"
+	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"math"
 	"os"
@@ -80,13 +81,13 @@ func (e *entry) close() {
 
 // read reads the data of e into a tensor of its own dtype, in C order.
 func (e *entry) read() (Tensor, error) {
-	t := Tensor{Name: e.name, Shape: e.hdr.shape}
+	t := Tensor{Name: e.name, Array: tensor.Array{Shape: e.hdr.shape}}
 	n := int(e.hdr.count)
 	size := e.hdr.dtype.size
 	order := e.hdr.dtype.order
 	// Start small; append grows the slice only as data really arrives.
 	capHint := min(n, chunkBytes/size)
-	if size == 4 {
+	if size <= 4 {
 		t.F32 = make([]float32, 0, capHint)
 	} else {
 		t.F64 = make([]float64, 0, capHint)
@@ -98,11 +99,16 @@ func (e *entry) read() (Tensor, error) {
 			return Tensor{}, fmt.Errorf("array %q: reading data: %w", e.name, eofIsUnexpected(err))
 		}
 		left -= int64(len(chunk))
-		if size == 4 {
+		switch size {
+		case 2:
+			for i := 0; i < len(chunk); i += 2 {
+				t.F32 = append(t.F32, halfToFloat32(order.Uint16(chunk[i:])))
+			}
+		case 4:
 			for i := 0; i < len(chunk); i += 4 {
 				t.F32 = append(t.F32, math.Float32frombits(order.Uint32(chunk[i:])))
 			}
-		} else {
+		default:
 			for i := 0; i < len(chunk); i += 8 {
 				t.F64 = append(t.F64, math.Float64frombits(order.Uint64(chunk[i:])))
 			}
@@ -119,7 +125,7 @@ func (e *entry) read() (Tensor, error) {
 		return Tensor{}, fmt.Errorf("array %q: %w", e.name, err)
 	}
 	if e.hdr.fortran && len(t.Shape) > 1 {
-		if size == 4 {
+		if size <= 4 {
 			t.F32 = fortranToC(t.F32, t.Shape)
 		} else {
 			t.F64 = fortranToC(t.F64, t.Shape)
@@ -317,11 +323,11 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 			return nil, err
 		}
 		na := anchors.hdr.shape[1]
-		b.Anchors = make([][][2]float64, nl)
-		for l := range b.Anchors {
-			b.Anchors[l] = make([][2]float64, na)
-			for k := range b.Anchors[l] {
-				b.Anchors[l][k] = [2]float64{an[2*(l*na+k)], an[2*(l*na+k)+1]}
+		b.AnchorsGrid = make([][][2]float64, nl)
+		for l := range b.AnchorsGrid {
+			b.AnchorsGrid[l] = make([][2]float64, na)
+			for k := range b.AnchorsGrid[l] {
+				b.AnchorsGrid[l][k] = [2]float64{an[2*(l*na+k)], an[2*(l*na+k)+1]}
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package computeloss_test
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -16,18 +18,18 @@ import (
 // 8, 16, 32 with YOLOv5's P5 anchors, 80 classes, float32, predictions like
 // a partly trained model's.
 type workload struct {
-	model  computeloss.Model
-	p, g   []computeloss.Tensor[float32]
+	model  model.Detect
+	p, g   []tensor.Tensor[float32]
 	labels []target.Label
 }
 
 func newWorkload(bs, imgsz, perImage int) *workload {
 	rng := rand.New(rand.NewPCG(16, 640))
-	w := &workload{model: computeloss.P5Model(80)}
+	w := &workload{model: model.P5(80)}
 	for _, s := range w.model.Strides {
 		g := imgsz / int(s)
 		sh := [5]int{bs, 3, g, g, 85}
-		p := computeloss.NewTensor[float32](sh)
+		p := tensor.New[float32](sh[:]...)
 		for c := range len(p.Data) / 85 {
 			x := p.Data[c*85 : (c+1)*85]
 			for k := range 4 {
@@ -39,7 +41,7 @@ func newWorkload(bs, imgsz, perImage int) *workload {
 			}
 		}
 		w.p = append(w.p, p)
-		w.g = append(w.g, computeloss.NewTensor[float32](sh))
+		w.g = append(w.g, tensor.New[float32](sh[:]...))
 	}
 	for b := range bs {
 		for range perImage {

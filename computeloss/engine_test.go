@@ -1,6 +1,9 @@
 package computeloss_test
 
 import (
+	"github.com/yolo-loss/yololoss/criterion"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -22,7 +25,7 @@ import (
 
 // problem is a small random engine input.
 type problem struct {
-	model  computeloss.Model
+	model  model.Detect
 	shapes [][5]int
 	labels []target.Label
 	p      [][]float64
@@ -30,11 +33,11 @@ type problem struct {
 
 func newProblem(rng *rand.Rand, bs, nc int, grids [][2]int, nlabels int) problem {
 	na := 2
-	pr := problem{model: computeloss.Model{NC: nc}}
+	pr := problem{model: model.Detect{NC: nc}}
 	for i, g := range grids {
 		stride := float64(int(8) << i)
 		pr.model.Strides = append(pr.model.Strides, stride)
-		pr.model.Anchors = append(pr.model.Anchors, [][2]float64{
+		pr.model.AnchorsGrid = append(pr.model.AnchorsGrid, [][2]float64{
 			{0.8 + rng.Float64(), 0.8 + rng.Float64()},
 			{1.5 + 2*rng.Float64(), 1 + 2*rng.Float64()},
 		})
@@ -56,14 +59,14 @@ func newProblem(rng *rand.Rand, bs, nc int, grids [][2]int, nlabels int) problem
 	return pr
 }
 
-func tensors[T computeloss.Float](pr problem) (p, g []computeloss.Tensor[T]) {
+func tensors[T tensor.Float](pr problem) (p, g []tensor.Tensor[T]) {
 	for i, sh := range pr.shapes {
-		x := computeloss.NewTensor[T](sh)
+		x := tensor.New[T](sh[:]...)
 		for k, v := range pr.p[i] {
 			x.Data[k] = T(v)
 		}
 		p = append(p, x)
-		g = append(g, computeloss.NewTensor[T](sh))
+		g = append(g, tensor.New[T](sh[:]...))
 	}
 	return p, g
 }
@@ -101,13 +104,24 @@ type reference struct {
 	cls, obj bce.Criterion
 }
 
+// grOf is the gr the options set: YOLOv5's 1 when nil.
+func grOf(o computeloss.Options) float64 {
+	if o.GR == nil {
+		return 1
+	}
+	return *o.GR
+}
+
 func sig(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
 func (r *reference) freeze(p [][]float64) {
-	r.cls, r.obj = computeloss.Criteria(r.h, false)
+	var err error
+	if r.cls, r.obj, err = criterion.Select(r.h.CriterionConfig(false)); err != nil {
+		panic(err)
+	}
 	r.alpha, r.tobj = nil, nil
 	for i, sh := range r.pr.shapes {
-		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: r.pr.model.Anchors[i]}
+		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: r.pr.model.AnchorsGrid[i]}
 		ms := target.Build(nil, geo, r.pr.labels, r.h.AnchorT)
 		tobj := make([]float64, sh[0]*sh[1]*sh[2]*sh[3])
 		var al []float64
@@ -125,8 +139,8 @@ func (r *reference) freeze(p [][]float64) {
 			sort.SliceStable(ws, func(a, b int) bool { return ws[a].iou < ws[b].iou })
 		}
 		for _, w := range ws {
-			if r.opt.GR < 1 {
-				w.iou = (1 - r.opt.GR) + r.opt.GR*w.iou
+			if gr := grOf(r.opt); gr < 1 {
+				w.iou = (1 - gr) + gr*w.iou
 			}
 			tobj[w.cell] = w.iou // the last write wins
 		}
@@ -144,11 +158,11 @@ func (r *reference) pbox(p []float64, sh [5]int, m target.Match) ciou.Box {
 }
 
 func (r *reference) total(p [][]float64) float64 {
-	bal := computeloss.Balance(len(r.pr.shapes))
+	bal := computeloss.InitialBalance(len(r.pr.shapes))
 	nc := r.pr.model.NC
 	var lbox, lobj, lcls float64
 	for i, sh := range r.pr.shapes {
-		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: r.pr.model.Anchors[i]}
+		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: r.pr.model.AnchorsGrid[i]}
 		ms := target.Build(nil, geo, r.pr.labels, r.h.AnchorT)
 		if n := float64(len(ms)); n > 0 {
 			var b, c float64
@@ -188,10 +202,10 @@ func TestFiniteDifferences(t *testing.T) {
 		yaml string
 		opt  computeloss.Options
 	}{
-		{"bce", "", computeloss.DefaultOptions()},
-		{"focal smoothing pw", "fl_gamma: 1.5\nlabel_smoothing: 0.1\ncls_pw: 2\nobj_pw: 0.7\n", computeloss.DefaultOptions()},
-		{"qfocal gr", "fl_gamma: 2\nfl_type: qfocal\n", computeloss.Options{GR: 0.6}},
-		{"varifocal", "fl_gamma: 2\nfl_alpha: 0.75\nfl_type: varifocal\n", computeloss.Options{GR: 1, SortObjIoU: true}},
+		{"bce", "", computeloss.Options{}},
+		{"focal smoothing pw", "fl_gamma: 1.5\nlabel_smoothing: 0.1\ncls_pw: 2\nobj_pw: 0.7\n", computeloss.Options{}},
+		{"qfocal gr", "fl_gamma: 2\nfl_type: qfocal\n", computeloss.Options{GR: new(0.6)}},
+		{"varifocal", "fl_gamma: 2\nfl_alpha: 0.75\nfl_type: varifocal\n", computeloss.Options{SortObjIoU: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := testHyp(t, tc.yaml)
@@ -234,13 +248,13 @@ func TestZeroAllocs(t *testing.T) {
 		rng := rand.New(rand.NewPCG(3, 4))
 		pr := newProblem(rng, 2, 5, [][2]int{{16, 16}, {8, 8}, {4, 4}}, 8)
 		h := testHyp(t, "fl_gamma: 1.5\n")
-		e, err := computeloss.New[float32](h, pr.model, &computeloss.Options{GR: 1, Autobalance: true, SortObjIoU: true})
+		e, err := computeloss.New[float32](h, pr.model, &computeloss.Options{Autobalance: true, SortObjIoU: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.SetWorkers(workers)
 		p, g := tensors[float32](pr)
-		for _, grad := range [][]computeloss.Tensor[float32]{g, nil} {
+		for _, grad := range [][]tensor.Tensor[float32]{g, nil} {
 			if allocs := testing.AllocsPerRun(20, func() {
 				if _, err := e.Loss(p, pr.labels, grad); err != nil {
 					t.Fatal(err)
@@ -377,38 +391,38 @@ func TestConcurrentEngines(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	h := hyp.Default()
-	m := computeloss.P5Model(3)
-	good := func() []computeloss.Tensor[float64] {
-		var p []computeloss.Tensor[float64]
+	m := model.P5(3)
+	good := func() []tensor.Tensor[float64] {
+		var p []tensor.Tensor[float64]
 		for _, g := range []int{8, 4, 2} {
-			p = append(p, computeloss.NewTensor[float64]([5]int{2, 3, g, g, 8}))
+			p = append(p, tensor.New[float64](2, 3, g, g, 8))
 		}
 		return p
 	}
 	lab := func(r ...float64) []target.Label { return []target.Label{target.Label(r)} }
 	for _, tc := range []struct {
 		name   string
-		p      func() []computeloss.Tensor[float64]
+		p      func() []tensor.Tensor[float64]
 		labels []target.Label
 		want   string
 	}{
-		{"two layers", func() []computeloss.Tensor[float64] { return good()[:2] }, nil, "2 prediction layers, the model has 3"},
-		{"batch mismatch", func() []computeloss.Tensor[float64] {
+		{"two layers", func() []tensor.Tensor[float64] { return good()[:2] }, nil, "2 prediction layers, the model has 3"},
+		{"batch mismatch", func() []tensor.Tensor[float64] {
 			p := good()
-			p[1] = computeloss.NewTensor[float64]([5]int{1, 3, 4, 4, 8})
+			p[1] = tensor.New[float64](1, 3, 4, 4, 8)
 			return p
 		}, nil, "p1 has batch size 1, p0 has 2"},
-		{"anchors", func() []computeloss.Tensor[float64] {
+		{"anchors", func() []tensor.Tensor[float64] {
 			p := good()
-			p[2] = computeloss.NewTensor[float64]([5]int{2, 2, 2, 2, 8})
+			p[2] = tensor.New[float64](2, 2, 2, 2, 8)
 			return p
 		}, nil, "p2 has 2 anchors, the model has 3"},
-		{"channels", func() []computeloss.Tensor[float64] {
+		{"channels", func() []tensor.Tensor[float64] {
 			p := good()
-			p[0] = computeloss.NewTensor[float64]([5]int{2, 3, 8, 8, 9})
+			p[0] = tensor.New[float64](2, 3, 8, 8, 9)
 			return p
 		}, nil, "p0 has 9 channels, want 5+nc = 8"},
-		{"short data", func() []computeloss.Tensor[float64] {
+		{"short data", func() []tensor.Tensor[float64] {
 			p := good()
 			p[0].Data = p[0].Data[:10]
 			return p
@@ -435,16 +449,15 @@ func TestNewErrors(t *testing.T) {
 	h := hyp.Default()
 	for _, tc := range []struct {
 		name string
-		m    computeloss.Model
+		m    model.Detect
 		opt  *computeloss.Options
 		want string
 	}{
-		{"nc 0", computeloss.Model{NC: 0, Anchors: computeloss.P5Model(1).Anchors}, nil, "nc must be ≥ 1"},
-		{"no layers", computeloss.Model{NC: 2}, nil, "need 1 to 5 output layers, got 0"},
-		{"ragged anchors", computeloss.Model{NC: 2, Anchors: [][][2]float64{{{1, 1}}, {{1, 1}, {2, 2}}}}, nil, "anchors[1] has 2 anchors, anchors[0] has 1"},
-		{"negative anchor", computeloss.Model{NC: 2, Anchors: [][][2]float64{{{1, -1}}}}, nil, "anchors[0][0][1] = -1"},
-		{"gr", computeloss.P5Model(2), &computeloss.Options{GR: 1.5}, "gr must be in [0, 1]"},
-		{"autobalance without stride 16", computeloss.Model{NC: 2, Anchors: [][][2]float64{{{1, 1}}}, Strides: []float64{8}}, &computeloss.Options{GR: 1, Autobalance: true}, "stride-16"},
+		// The model's own checks (package model) run in New too.
+		{"nc 0", model.Detect{NC: 0, AnchorsGrid: model.P5(1).AnchorsGrid, Strides: model.P5(1).Strides}, nil, "nc must be ≥ 1"},
+		{"no layers", model.Detect{NC: 2}, nil, "need 1 to 5 output layers, got 0"},
+		{"gr", model.P5(2), &computeloss.Options{GR: new(1.5)}, "gr must be in [0, 1]"},
+		{"autobalance without stride 16", model.Detect{NC: 2, AnchorsGrid: [][][2]float64{{{1, 1}}}, Strides: []float64{8}}, &computeloss.Options{Autobalance: true}, "stride-16"},
 	} {
 		_, err := computeloss.New[float32](h, tc.m, tc.opt)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -454,16 +467,16 @@ func TestNewErrors(t *testing.T) {
 }
 
 func TestGradientShapePanics(t *testing.T) {
-	e, err := computeloss.New[float64](hyp.Default(), computeloss.P5Model(1), nil)
+	e, err := computeloss.New[float64](hyp.Default(), model.P5(1), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p, g []computeloss.Tensor[float64]
+	var p, g []tensor.Tensor[float64]
 	for _, n := range []int{4, 2, 1} {
-		p = append(p, computeloss.NewTensor[float64]([5]int{1, 3, n, n, 6}))
-		g = append(g, computeloss.NewTensor[float64]([5]int{1, 3, n, n, 6}))
+		p = append(p, tensor.New[float64](1, 3, n, n, 6))
+		g = append(g, tensor.New[float64](1, 3, n, n, 6))
 	}
-	g[2] = computeloss.NewTensor[float64]([5]int{1, 3, 2, 2, 6})
+	g[2] = tensor.New[float64](1, 3, 2, 2, 6)
 	defer func() {
 		r, _ := recover().(string)
 		if !strings.HasPrefix(r, "computeloss: gradient 2 has shape") {
@@ -478,7 +491,7 @@ func TestBalance(t *testing.T) {
 		nl   int
 		want []float64
 	}{{3, []float64{4, 1, 0.4}}, {4, []float64{4, 1, 0.25, 0.06, 0.02}}, {5, []float64{4, 1, 0.25, 0.06, 0.02}}, {1, []float64{4, 1, 0.25, 0.06, 0.02}}} {
-		if d := cmp.Diff(tc.want, computeloss.Balance(tc.nl)); d != "" {
+		if d := cmp.Diff(tc.want, computeloss.InitialBalance(tc.nl)); d != "" {
 			t.Errorf("Balance(%d) mismatch (-want +got):\n%s", tc.nl, d)
 		}
 	}
@@ -525,13 +538,13 @@ func TestFrozen(t *testing.T) {
 		}
 	}
 	// Other labels while frozen are an error.
-	if _, err := e.Loss(p, pr.labels[:1], nil); err == nil || !strings.Contains(err.Error(), "frozen targets") {
+	if _, err := e.Loss(p, pr.labels[:1], nil); err == nil || !strings.Contains(err.Error(), "frozen call with 1 labels, the last unfrozen call had 4") {
 		t.Errorf("frozen call with other labels: error %v", err)
 	}
 
 	// With autobalance, frozen calls hold the balance too: the same
 	// predictions give the same loss however often they are evaluated.
-	ea, err := computeloss.New[float64](h, pr.model, &computeloss.Options{GR: 1, Autobalance: true})
+	ea, err := computeloss.New[float64](h, pr.model, &computeloss.Options{Autobalance: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,5 +556,59 @@ func TestFrozen(t *testing.T) {
 	again, _ := ea.Loss(p, pr.labels, nil)
 	if first.Loss != again.Loss || !slices.Equal(first.Balance, again.Balance) {
 		t.Errorf("frozen with autobalance: loss %v then %v, balance %v then %v", first.Loss, again.Loss, first.Balance, again.Balance)
+	}
+}
+
+// TestFrozenRecord: a frozen call is checked against exactly what the held
+// terms depend on, the labels and shapes of the last unfrozen call, and a
+// rejected call changes nothing, so the next frozen call with the right
+// inputs gives the same result as before.
+func TestFrozenRecord(t *testing.T) {
+	h := testHyp(t, "fl_gamma: 1.5\n")
+	rng := rand.New(rand.NewPCG(9, 10))
+	pr := newProblem(rng, 2, 3, [][2]int{{8, 8}, {4, 4}}, 6)
+	p, _ := tensors[float64](pr)
+
+	e, err := computeloss.New[float64](h, pr.model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SetFrozen(true)
+	if _, err := e.Loss(p, pr.labels, nil); err == nil || !strings.Contains(err.Error(), "before any unfrozen one") {
+		t.Errorf("frozen call first: error %v", err)
+	}
+	e.SetFrozen(false)
+	if _, err := e.Loss(p, pr.labels, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.SetFrozen(true)
+	want, err := e.Loss(p, pr.labels, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := slices.Clone(pr.labels)
+	moved[3][2] += 0.01 // the same count, one centre moved
+	fewer := pr.labels[:5]
+	other, _ := tensors[float64](newProblem(rng, 2, 3, [][2]int{{16, 16}, {8, 8}}, 6))
+	for _, tc := range []struct {
+		name   string
+		p      []tensor.Tensor[float64]
+		labels []target.Label
+		msg    string
+	}{
+		{"a label moved", p, moved, "frozen call: label 3 is"},
+		{"fewer labels", p, fewer, "frozen call with 5 labels, the last unfrozen call had 6"},
+		{"other shapes", other, pr.labels, "frozen call with shapes"},
+	} {
+		if _, err := e.Loss(tc.p, tc.labels, nil); err == nil || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.msg)
+		}
+		got, err := e.Loss(p, pr.labels, nil)
+		if err != nil {
+			t.Fatalf("after the rejected call (%s): %v", tc.name, err)
+		}
+		if got.Loss != want.Loss {
+			t.Errorf("after the rejected call (%s): loss %v, before %v", tc.name, got.Loss, want.Loss)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package computeloss_test
 
 import (
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"testing"
 
@@ -25,25 +27,32 @@ func loadGolden(t testing.TB) []golden.Case {
 	return cases
 }
 
-func model(gc *golden.Case) computeloss.Model {
-	return computeloss.Model{NC: gc.Expect.NC, Anchors: gc.Batch.Anchors, Strides: gc.Batch.Strides}
+// detect is the case's Detect head: its anchors are in grid units, as
+// Detect's buffer holds them.
+func detect(t testing.TB, gc *golden.Case) model.Detect {
+	t.Helper()
+	d, err := model.FromGrid(gc.Expect.NC, gc.Batch.AnchorsGrid, gc.Batch.Strides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func options(gc *golden.Case) *computeloss.Options {
-	return &computeloss.Options{Autobalance: gc.Expect.Autobalance, SortObjIoU: gc.Expect.SortObjIoU, GR: gc.Expect.GR}
+	return &computeloss.Options{Autobalance: gc.Expect.Autobalance, SortObjIoU: gc.Expect.SortObjIoU, GR: new(gc.Expect.GR)}
 }
 
 // preds converts the case's float64 predictions to T.
-func preds[T computeloss.Float](b *batchfile.Batch) (p, g []computeloss.Tensor[T]) {
+func preds[T tensor.Float](b *batchfile.Batch) (p, g []tensor.Tensor[T]) {
 	for _, t := range b.Preds {
 		var sh [5]int
 		copy(sh[:], t.Shape)
-		x := computeloss.NewTensor[T](sh)
+		x := tensor.New[T](sh[:]...)
 		for k, v := range t.F64 {
 			x.Data[k] = T(v)
 		}
 		p = append(p, x)
-		g = append(g, computeloss.NewTensor[T](sh))
+		g = append(g, tensor.New[T](sh[:]...))
 	}
 	return p, g
 }
@@ -62,7 +71,7 @@ func TestGoldenFloat64(t *testing.T) {
 	}()
 	for _, gc := range loadGolden(t) {
 		t.Run(gc.Name, func(t *testing.T) {
-			e, err := computeloss.New[float64](gc.Hyp, model(&gc), options(&gc))
+			e, err := computeloss.New[float64](gc.Hyp, detect(t, &gc), options(&gc))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +114,7 @@ func relDiff(want, got float64) float64 {
 func TestGoldenFloat32(t *testing.T) {
 	for _, gc := range loadGolden(t) {
 		t.Run(gc.Name, func(t *testing.T) {
-			e, err := computeloss.New[float32](gc.Hyp, model(&gc), options(&gc))
+			e, err := computeloss.New[float32](gc.Hyp, detect(t, &gc), options(&gc))
 			if err != nil {
 				t.Fatal(err)
 			}

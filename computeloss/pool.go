@@ -42,15 +42,16 @@ func ensureWorkers(n int) {
 
 // The steps of a call, in the order of the pool workers' preference.
 const (
-	// stepFree is the objectness pass over the blocks of cells that hold
-	// no matched cell: it needs nothing but the matches' places, so it
-	// runs while the caller computes the matched cells' terms.
-	stepFree = iota
-	// stepMatch is the matched cells' box and class terms.
-	stepMatch
-	// stepMarked is the objectness pass over the blocks that hold matched
-	// cells, which needs the terms of stepMatch.
-	stepMarked
+	// stepPlainBlocks is the objectness pass over the blocks of cells
+	// that hold no matched cell: it needs nothing but the matches'
+	// places, so it runs while the caller computes the matched cells'
+	// terms.
+	stepPlainBlocks = iota
+	// stepMatches is the matched cells' box and class terms.
+	stepMatches
+	// stepMatchedBlocks is the objectness pass over the blocks that hold
+	// matched cells, which needs the terms of stepMatches.
+	stepMatchedBlocks
 	maxSteps
 )
 

@@ -11,10 +11,13 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/yolo-loss/yololoss/criterion"
 )
 
 // Parse parses a hyp file and validates it. Absent optional keys are zero except
-// fl_alpha (0.25) and fl_type (focal). On failure it returns an *Error describing
+// fl_alpha (0.25) and fl_type (focal); a zero box-loss key stands for its default
+// (see Hyp). On failure it returns an *Error describing
 // the first problem, with its line where it has one; see the package documentation
 // for the checks.
 func Parse(data []byte) (*Hyp, error) {
@@ -77,7 +80,7 @@ func fromDocument(doc *yaml.Node) (*Hyp, *Error) {
 		return nil, &Error{Line: root.Line, Msg: "hyp file must be a mapping of keys to values, got " + kindName(root)}
 	}
 
-	h := &Hyp{FlAlpha: DefaultFlAlpha, FlType: DefaultFlType}
+	h := &Hyp{FlAlpha: DefaultFlAlpha, FlType: criterion.DefaultType}
 	lines := make(map[string]int) // key -> line of its first occurrence
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		kn, vn := root.Content[i], root.Content[i+1]
@@ -100,25 +103,9 @@ func fromDocument(doc *yaml.Node) (*Hyp, *Error) {
 		lines[key] = line
 		vn = resolveAlias(vn)
 
-		if f.num == nil { // fl_type
-			if vn == nil || vn.Kind != yaml.ScalarNode || vn.ShortTag() != "!!str" {
-				return nil, keyError(line, key, "want a string, got "+describe(vn))
-			}
-			t := FlType(vn.Value)
-			if !t.valid() {
-				return nil, keyError(line, key, criterionError(vn.Value))
-			}
-			h.FlType = t
-			continue
-		}
-		v, ok := number(vn)
-		if !ok {
-			return nil, keyError(line, key, "want a number, got "+describe(vn))
-		}
-		if msg := f.checkNumber(v); msg != "" {
+		if msg := f.value.set(h, vn); msg != "" {
 			return nil, keyError(line, key, msg)
 		}
-		*f.num(h) = v
 	}
 
 	var missing []string
@@ -139,6 +126,12 @@ func fromDocument(doc *yaml.Node) (*Hyp, *Error) {
 		return nil, &Error{Msg: "missing required keys " + strings.Join(quoted, ", ")}
 	}
 
+	if err := h.checkEffects(func(key string) (int, bool) {
+		line, ok := lines[key]
+		return line, ok
+	}); err != nil {
+		return nil, err
+	}
 	// Every key present passed the checks of Validate above, and every absent one
 	// holds its default, which passes them too; FuzzParse cross-checks this.
 	return h, nil
@@ -167,8 +160,8 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 	return nil
 }
 
-// number returns the value of a YAML integer or float scalar.
-func number(n *yaml.Node) (v float64, ok bool) {
+// numberOf returns the value of a YAML integer or float scalar.
+func numberOf(n *yaml.Node) (v float64, ok bool) {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return 0, false
 	}
