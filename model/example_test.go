@@ -49,10 +49,10 @@ head: [[[17, 20, 23], 1, Detect, [nc, anchors]]]
 	}
 	fmt.Println(d.NC, d.Strides, d.AnchorsGrid[2][2])
 
-	// yolov5-p2.yaml and -p7.yaml leave the anchors to AutoAnchor.
-	_, err = model.Load("testdata/yolov5-p2.yaml", nil)
+	// autoanchor.yaml and -p7.yaml leave the anchors to AutoAnchor.
+	_, err = model.Load("testdata/autoanchor.yaml", nil)
 	fmt.Println(err)
 	// Output:
 	// 80 [8 16 32] [11.65625 10.1875]
-	// model: testdata/yolov5-p2.yaml: line 12: key "anchors": 3 is a number of anchors per layer, not the anchors: YOLOv5 computes them by AutoAnchor when it trains, so this file holds none. Take them from the trained model (Detect's anchors are in grid units: FromGrid) or write them into the file as rows of anchor (w, h) pairs in pixels, one row per output layer, such as - [10, 13, 16, 30, 33, 23]
+	// model: testdata/autoanchor.yaml: line 6: key "anchors": 3 is a number of anchors per layer, not the anchors: YOLOv5 computes them by AutoAnchor when it trains, so this file holds none. Take them from the trained model (Detect's anchors are in grid units: FromGrid) or write them into the file as rows of anchor (w, h) pairs in pixels, one row per output layer, such as - [10, 13, 16, 30, 33, 23]
 }

@@ -41,8 +41,8 @@ func TestParseYOLOv5Files(t *testing.T) {
 		file string
 		want model.Detect
 	}{
-		{"yolov5s.yaml", model.P5(80)},
-		{"yolov5s6.yaml", model.P6(80)},
+		{"p5.yaml", model.P5(80)},
+		{"p6.yaml", model.P6(80)},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			got, err := model.Load(filepath.Join("testdata", tc.file), nil)
@@ -57,16 +57,16 @@ func TestParseYOLOv5Files(t *testing.T) {
 }
 
 func TestParseAutoAnchorFile(t *testing.T) {
-	path := filepath.Join("testdata", "yolov5-p2.yaml")
+	path := filepath.Join("testdata", "autoanchor.yaml")
 	_, err := model.Load(path, nil)
-	want := "model: " + path + `: line 12: key "anchors": 3 is a number of anchors per layer, not the anchors: ` +
+	want := "model: " + path + `: line 6: key "anchors": 3 is a number of anchors per layer, not the anchors: ` +
 		"YOLOv5 computes them by AutoAnchor when it trains, so this file holds none."
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Fatalf("Load(%q) = %v,\nwant an error starting %q", path, err, want)
 	}
 	var fe *model.FileError
-	if !errors.As(err, &fe) || fe.File != path || fe.Line != 12 || fe.Key != "anchors" {
-		t.Errorf("error %#v, want a *FileError with file %q, line 12, key anchors", err, path)
+	if !errors.As(err, &fe) || fe.File != path || fe.Line != 6 || fe.Key != "anchors" {
+		t.Errorf("error %#v, want a *FileError with file %q, line 6, key anchors", err, path)
 	}
 }
 
@@ -104,7 +104,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestLoadMissing(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "yolov5s.yaml")
+	path := filepath.Join(t.TempDir(), "p5.yaml")
 	_, err := model.Load(path, nil)
 	var fe *model.FileError
 	if !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &fe) || !strings.HasPrefix(err.Error(), "model: ") || !strings.Contains(err.Error(), path) {
