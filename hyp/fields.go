@@ -8,6 +8,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
+
 	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/iou"
 )
@@ -47,9 +49,9 @@ type number struct {
 }
 
 func (f number) set(h *Hyp, n *yaml.Node) string {
-	v, ok := numberOf(n)
+	v, ok := yamlnode.Number(n)
 	if !ok {
-		return "want a number, got " + describe(n)
+		return "want a number, got " + yamlnode.Describe(n)
 	}
 	if msg := checkFinite(v, f.inRange); msg != "" {
 		return msg
@@ -92,9 +94,9 @@ type integer struct {
 }
 
 func (f integer) set(h *Hyp, n *yaml.Node) string {
-	v, ok := numberOf(n)
+	v, ok := yamlnode.Number(n)
 	if !ok || v != math.Trunc(v) {
-		return "want a whole number, got " + describe(n)
+		return "want a whole number, got " + yamlnode.Describe(n)
 	}
 	if v < float64(f.lo) || v > float64(f.hi) {
 		return fmt.Sprintf("must be %d to %d, got %s", f.lo, f.hi, formatNumber(v))
@@ -129,7 +131,7 @@ type text struct {
 
 func (f text) set(h *Hyp, n *yaml.Node) string {
 	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
-		return "want a string, got " + describe(n)
+		return "want a string, got " + yamlnode.Describe(n)
 	}
 	if msg := f.valid(n.Value); msg != "" {
 		return msg
@@ -163,11 +165,11 @@ type flag struct{ ptr func(*Hyp) *bool }
 
 func (f flag) set(h *Hyp, n *yaml.Node) string {
 	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
-		return "want true or false, got " + describe(n)
+		return "want true or false, got " + yamlnode.Describe(n)
 	}
 	var b bool
 	if err := n.Decode(&b); err != nil {
-		return "want true or false, got " + describe(n)
+		return "want true or false, got " + yamlnode.Describe(n)
 	}
 	*f.ptr(h) = b
 	return ""

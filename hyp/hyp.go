@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/data/hyps"
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
 // Hyp holds YOLOv5 hyperparameters. YAML names are YOLOv5's (fl_gamma, anchor_t, ...).
@@ -231,11 +231,4 @@ func keyError(line int, key, msg string) *Error {
 	return &Error{Line: line, Key: key, Msg: fmt.Sprintf("key %s: %s", quote(key), msg)}
 }
 
-// quote quotes s for an error message, shortening it if it is long.
-func quote(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		return strconv.Quote(string(r[:max])) + "…"
-	}
-	return strconv.Quote(s)
-}
+func quote(s string) string { return yamlnode.Quote(s) }

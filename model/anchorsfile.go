@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
 	"math"
 	"regexp"
 	"strconv"
@@ -15,19 +16,19 @@ const anchorsForm = "rows of anchor (w, h) pairs in pixels, one row per output l
 // readAnchors reads the anchors value v of the key at line into f.
 func (f *modelFile) readAnchors(line int, v *yaml.Node) *FileError {
 	f.anchorsLine = line
-	if n, ok := integer(v); ok {
+	if n, ok := yamlnode.Integer(v); ok {
 		return keyError(line, "anchors", fmt.Sprintf("%d is a number of anchors per layer, not the anchors: "+
 			"YOLOv5 computes them by AutoAnchor when it trains, so this file holds none. "+
 			"Take them from the trained model (Detect's anchors are in grid units: FromGrid) or write them into the file as %s", n, anchorsForm))
 	}
 	if v == nil || v.Kind != yaml.SequenceNode {
-		return keyError(line, "anchors", "want "+anchorsForm+", got "+describe(v))
+		return keyError(line, "anchors", "want "+anchorsForm+", got "+yamlnode.Describe(v))
 	}
 	if len(v.Content) == 0 || len(v.Content) > MaxLayers {
 		return keyError(line, "anchors", fmt.Sprintf("want 1 to %d rows (output layers), got %d", MaxLayers, len(v.Content)))
 	}
 	for i, rn := range v.Content {
-		row, err := readAnchorRow(i, resolveAlias(rn))
+		row, err := readAnchorRow(i, yamlnode.Resolve(rn))
 		if err != nil {
 			return err
 		}
@@ -50,19 +51,19 @@ func readAnchorRow(i int, rn *yaml.Node) ([][2]float64, *FileError) {
 		if rn != nil {
 			line = rn.Line
 		}
-		return nil, keyError(line, "anchors", fmt.Sprintf("row %d: want a sequence of pixel pairs [w0, h0, w1, h1, …], got %s", i, describe(rn)))
+		return nil, keyError(line, "anchors", fmt.Sprintf("row %d: want a sequence of pixel pairs [w0, h0, w1, h1, …], got %s", i, yamlnode.Describe(rn)))
 	}
 	flat := make([]float64, len(rn.Content))
 	for j, vn := range rn.Content {
-		v := resolveAlias(vn)
+		v := yamlnode.Resolve(vn)
 		if v != nil && v.Kind == yaml.SequenceNode {
 			return nil, keyError(vn.Line, "anchors", fmt.Sprintf("row %d, value %d is a sequence: a row is flat pixel pairs [w0, h0, w1, h1, …], not nested pairs", i, j))
 		}
-		x, ok := number(v)
+		x, ok := yamlnode.Number(v)
 		if !ok || !(x > 0) || math.IsInf(x, 0) {
 			wh := [2]string{"w", "h"}[j%2]
 			return nil, keyError(vn.Line, "anchors", fmt.Sprintf("row %d, value %d (anchor %d %s) = %s: want a finite number of pixels > 0",
-				i, j, j/2, wh, describe(v)))
+				i, j, j/2, wh, yamlnode.Describe(v)))
 		}
 		flat[j] = x
 	}

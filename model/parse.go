@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
 	"math"
 	"os"
 	"strings"
@@ -45,7 +46,7 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // keyError returns a FileError about the value of key.
 func keyError(line int, key, msg string) *FileError {
-	return &FileError{Line: line, Key: key, Msg: fmt.Sprintf("key %s: %s", quote(key), msg)}
+	return &FileError{Line: line, Key: key, Msg: fmt.Sprintf("key %s: %s", yamlnode.Quote(key), msg)}
 }
 
 // Load reads the YOLOv5 model file at path, as Parse does. A *FileError
@@ -75,9 +76,9 @@ func Parse(data []byte, strides []float64) (Detect, error) { return parse(data, 
 // parse returns a *FileError for a problem with the file, and FromPixels's
 // error for strides that do not fit it.
 func parse(data []byte, strides []float64) (Detect, error) {
-	root, ferr := decodeDocument(data)
-	if ferr != nil {
-		return Detect{}, ferr
+	root, yerr := yamlnode.Document(data, "model file")
+	if yerr != nil {
+		return Detect{}, &FileError{Line: yerr.Line, Msg: yerr.Msg, Err: yerr.Err}
 	}
 	if root == nil {
 		return Detect{}, &FileError{Msg: "empty model file"}
@@ -152,24 +153,24 @@ func keyList(required bool) string {
 // required keys, and returns what it read.
 func readKeys(root *yaml.Node) (*modelFile, *FileError) {
 	if root.Kind != yaml.MappingNode {
-		return nil, &FileError{Line: root.Line, Msg: "a model file is a mapping of keys to values, got " + describe(resolveAlias(root))}
+		return nil, &FileError{Line: root.Line, Msg: "a model file is a mapping of keys to values, got " + yamlnode.Describe(yamlnode.Resolve(root))}
 	}
 	f := &modelFile{}
 	lines := make(map[string]int) // key -> line of its first occurrence
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		kn, vn := resolveAlias(root.Content[i]), resolveAlias(root.Content[i+1])
+		kn, vn := yamlnode.Resolve(root.Content[i]), yamlnode.Resolve(root.Content[i+1])
 		line := root.Content[i].Line
 		if kn == nil || kn.Kind != yaml.ScalarNode || kn.ShortTag() == "!!merge" {
-			return nil, &FileError{Line: line, Msg: "keys must be plain names, got " + describe(kn)}
+			return nil, &FileError{Line: line, Msg: "keys must be plain names, got " + yamlnode.Describe(kn)}
 		}
 		key := kn.Value
 		k := keyIndex(key)
 		if k < 0 {
 			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("unknown key %s: a YOLOv5 model file has the keys %s (and may have %s)",
-				quote(key), keyList(true), keyList(false))}
+				yamlnode.Quote(key), keyList(true), keyList(false))}
 		}
 		if first, dup := lines[key]; dup {
-			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("duplicate key %s (first at line %d)", quote(key), first)}
+			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("duplicate key %s (first at line %d)", yamlnode.Quote(key), first)}
 		}
 		lines[key] = line
 		if key == "anchors" {
@@ -187,7 +188,7 @@ func readKeys(root *yaml.Node) (*modelFile, *FileError) {
 	var missing []string
 	for _, k := range modelKeys {
 		if _, ok := lines[k.key]; k.required && !ok {
-			missing = append(missing, quote(k.key))
+			missing = append(missing, yamlnode.Quote(k.key))
 		}
 	}
 	switch len(missing) {
@@ -209,9 +210,9 @@ func keyIndex(key string) int {
 }
 
 func (f *modelFile) readNC(v *yaml.Node) string {
-	nc, ok := integer(v)
+	nc, ok := yamlnode.Integer(v)
 	if !ok || nc < 1 {
-		return "want the number of classes, an integer ≥ 1, got " + describe(v)
+		return "want the number of classes, an integer ≥ 1, got " + yamlnode.Describe(v)
 	}
 	f.nc = nc
 	return ""
@@ -220,8 +221,8 @@ func (f *modelFile) readNC(v *yaml.Node) string {
 // checkMultiple checks depth_multiple or width_multiple, which the loss
 // does not use.
 func checkMultiple(_ *modelFile, v *yaml.Node) string {
-	if x, ok := number(v); !ok || !(x > 0) || math.IsInf(x, 0) {
-		return "want a finite number > 0, got " + describe(v)
+	if x, ok := yamlnode.Number(v); !ok || !(x > 0) || math.IsInf(x, 0) {
+		return "want a finite number > 0, got " + yamlnode.Describe(v)
 	}
 	return ""
 }
@@ -230,7 +231,7 @@ func checkMultiple(_ *modelFile, v *yaml.Node) string {
 // layers, which the loss does not read).
 func checkLayers(_ *modelFile, v *yaml.Node) string {
 	if v == nil || v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-		return "want a sequence of layers [from, number, module, args], got " + describe(v)
+		return "want a sequence of layers [from, number, module, args], got " + yamlnode.Describe(v)
 	}
 	return ""
 }

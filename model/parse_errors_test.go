@@ -19,10 +19,10 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", "", nil, 0, "", "model: empty model file"},
 		{"comments only", "# nothing\n", nil, 0, "", "model: empty model file"},
-		{"null", "~\n", nil, 0, "", "model: empty model file"},
+		{"null", "~\n", nil, 1, "", "model: line 1: a model file is a mapping of keys to values, got null"},
 		{"not a mapping", "- nc\n", nil, 1, "", "model: line 1: a model file is a mapping of keys to values, got a sequence"},
 		{"invalid YAML", "nc: [80\n", nil, 0, "", "model: invalid YAML: yaml: line 1: did not find expected ',' or ']'"},
-		{"two documents", small + "---\nnc: 3\n", nil, 10, "", "model: line 10: a model file holds one YAML document, found a second one"},
+		{"two documents", small + "---\nnc: 3\n", nil, 10, "", "model: line 10: model file must hold one YAML document, found a second one"},
 		{"hyp file", "lr0: 0.01\nbox: 0.05\n", nil, 1, "lr0",
 			`model: line 1: unknown key "lr0": a YOLOv5 model file has the keys nc, depth_multiple, width_multiple, anchors, backbone, head (and may have activation, channel_multiple, ch, inplace)`},
 		{"duplicate key", small + "nc: 3\n", nil, 10, "nc", `model: line 10: duplicate key "nc" (first at line 1)`},
