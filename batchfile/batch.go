@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/yolo-loss/yololoss/target"
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
@@ -298,28 +299,12 @@ func checkPositive(name string, shape []int, n int, at func(int) float64) error 
 	return nil
 }
 
-// targetColumns names the columns of a target row.
-var targetColumns = [6]string{"image", "class", "x", "y", "w", "h"}
-
-// checkTargets checks the rows of targets, which are finite.
+// checkTargets checks the rows of targets, which are finite, with
+// target.CheckLabel: the one statement of what a label row must hold.
 func checkTargets(targets [][6]float64, bs, nc int) error {
-	isIndex := func(v float64, n int) bool { return v == math.Trunc(v) && v >= 0 && v < float64(n) }
 	for r, row := range targets {
-		if !isIndex(row[0], bs) {
-			return fmt.Errorf("targets[%d] (row %d): image %v is not an integer in [0, %d)", r, r, row[0], bs)
-		}
-		if !isIndex(row[1], nc) {
-			return fmt.Errorf("targets[%d] (row %d): class %v is not an integer in [0, %d)", r, r, row[1], nc)
-		}
-		for c := 2; c <= 3; c++ {
-			if v := row[c]; !(v >= 0 && v <= 1) {
-				return fmt.Errorf("targets[%d] (row %d): %s (column %d) = %v is outside [0, 1]", r, r, targetColumns[c], c, v)
-			}
-		}
-		for c := 4; c <= 5; c++ {
-			if v := row[c]; !(v > 0 && v <= 1) {
-				return fmt.Errorf("targets[%d] (row %d): %s (column %d) = %v is outside (0, 1]", r, r, targetColumns[c], c, v)
-			}
+		if err := target.CheckLabel(row, bs, nc); err != nil {
+			return fmt.Errorf("targets[%d] (row %d): %w", r, r, err)
 		}
 	}
 	return nil

@@ -103,7 +103,7 @@ func TestValidate(t *testing.T) {
 		{
 			name:   "class out of range",
 			mutate: func(b *Batch) { b.Targets = [][6]float64{baseTargets[0], {1, 9, 0.5, 0.5, 0.1, 0.1}} },
-			want:   "batchfile: targets[1] (row 1): class 9 is not an integer in [0, 5)",
+			want:   "batchfile: targets[1] (row 1): class (column 1) = 9 is not an integer in [0, 5)",
 		},
 	} {
 		t.Run(test.name, func(t *testing.T) {

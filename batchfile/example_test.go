@@ -49,7 +49,7 @@ func ExampleReadFile_invalid() {
 	_, err = batchfile.ReadFile(path)
 	fmt.Println(strings.ReplaceAll(err.Error(), path, "bad.npz"))
 	// Output:
-	// batchfile: bad.npz: targets[0] (row 0): class 7 is not an integer in [0, 1)
+	// batchfile: bad.npz: targets[0] (row 0): class (column 1) = 7 is not an integer in [0, 1)
 }
 
 func ExampleWriteFile() {

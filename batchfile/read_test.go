@@ -281,57 +281,57 @@ func TestReadErrors(t *testing.T) {
 		{
 			name:   "class not an integer",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(3, 1, 7.5))) },
-			want:   "batchfile: targets[3] (row 3): class 7.5 is not an integer in [0, 5)",
+			want:   "batchfile: targets[3] (row 3): class (column 1) = 7.5 is not an integer in [0, 5)",
 		},
 		{
 			name:   "class fraction",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(0, 1, 1.5))) },
-			want:   "batchfile: targets[0] (row 0): class 1.5 is not an integer in [0, 5)",
+			want:   "batchfile: targets[0] (row 0): class (column 1) = 1.5 is not an integer in [0, 5)",
 		},
 		{
 			name:   "class equal to nc",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(2, 1, 5))) },
-			want:   "batchfile: targets[2] (row 2): class 5 is not an integer in [0, 5)",
+			want:   "batchfile: targets[2] (row 2): class (column 1) = 5 is not an integer in [0, 5)",
 		},
 		{
 			name:   "class negative",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(1, 1, -1))) },
-			want:   "batchfile: targets[1] (row 1): class -1 is not an integer in [0, 5)",
+			want:   "batchfile: targets[1] (row 1): class (column 1) = -1 is not an integer in [0, 5)",
 		},
 		{
 			name:   "image equal to bs",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(1, 0, 2))) },
-			want:   "batchfile: targets[1] (row 1): image 2 is not an integer in [0, 2)",
+			want:   "batchfile: targets[1] (row 1): image (column 0) = 2 is not an integer in [0, 2)",
 		},
 		{
 			name:   "image fraction",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(0, 0, 0.5))) },
-			want:   "batchfile: targets[0] (row 0): image 0.5 is not an integer in [0, 2)",
+			want:   "batchfile: targets[0] (row 0): image (column 0) = 0.5 is not an integer in [0, 2)",
 		},
 		{
 			name:   "x above 1",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(2, 2, 1.5))) },
-			want:   "batchfile: targets[2] (row 2): x (column 2) = 1.5 is outside [0, 1]",
+			want:   "batchfile: targets[2] (row 2): x (column 2) = 1.5 is not in [0, 1]",
 		},
 		{
 			name:   "y negative",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(3, 3, -0.25))) },
-			want:   "batchfile: targets[3] (row 3): y (column 3) = -0.25 is outside [0, 1]",
+			want:   "batchfile: targets[3] (row 3): y (column 3) = -0.25 is not in [0, 1]",
 		},
 		{
 			name:   "w zero",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(1, 4, 0))) },
-			want:   "batchfile: targets[1] (row 1): w (column 4) = 0 is outside (0, 1]",
+			want:   "batchfile: targets[1] (row 1): w (column 4) = 0 is not in (0, 1]",
 		},
 		{
 			name:   "w negative",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(1, 4, -0.1))) },
-			want:   "batchfile: targets[1] (row 1): w (column 4) = -0.1 is outside (0, 1]",
+			want:   "batchfile: targets[1] (row 1): w (column 4) = -0.1 is not in (0, 1]",
 		},
 		{
 			name:   "h above 1",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(0, 5, 1.25))) },
-			want:   "batchfile: targets[0] (row 0): h (column 5) = 1.25 is outside (0, 1]",
+			want:   "batchfile: targets[0] (row 0): h (column 5) = 1.25 is not in (0, 1]",
 		},
 
 		// Corrupt or truncated members.

@@ -427,12 +427,12 @@ func TestErrors(t *testing.T) {
 			p[0].Data = p[0].Data[:10]
 			return p
 		}, nil, "p0 has 10 elements, its shape [2 3 8 8 8] needs 3072"},
-		{"image out of range", good, lab(2, 0, 0.5, 0.5, 0.1, 0.1), "label 0: image 2 is not an integer in [0, 2)"},
-		{"fractional class", good, lab(0, 1.5, 0.5, 0.5, 0.1, 0.1), "label 0: class 1.5 is not an integer in [0, 3)"},
-		{"class out of range", good, lab(0, 3, 0.5, 0.5, 0.1, 0.1), "label 0: class 3 is not an integer in [0, 3)"},
-		{"centre outside", good, lab(0, 0, 1.2, 0.5, 0.1, 0.1), "label 0: centre x = 1.2 is outside [0, 1]"},
-		{"zero width", good, lab(0, 0, 0.5, 0.5, 0, 0.1), "label 0: w = 0 is outside (0, 1]"},
-		{"NaN height", good, lab(0, 0, 0.5, 0.5, 0.1, math.NaN()), "label 0: column 5 (h) is NaN"},
+		{"image out of range", good, lab(2, 0, 0.5, 0.5, 0.1, 0.1), "label 0: image (column 0) = 2 is not an integer in [0, 2)"},
+		{"fractional class", good, lab(0, 1.5, 0.5, 0.5, 0.1, 0.1), "label 0: class (column 1) = 1.5 is not an integer in [0, 3)"},
+		{"class out of range", good, lab(0, 3, 0.5, 0.5, 0.1, 0.1), "label 0: class (column 1) = 3 is not an integer in [0, 3)"},
+		{"centre outside", good, lab(0, 0, 1.2, 0.5, 0.1, 0.1), "label 0: x (column 2) = 1.2 is not in [0, 1]"},
+		{"zero width", good, lab(0, 0, 0.5, 0.5, 0, 0.1), "label 0: w (column 4) = 0 is not in (0, 1]"},
+		{"NaN height", good, lab(0, 0, 0.5, 0.5, 0.1, math.NaN()), "label 0: h (column 5) = NaN is not finite"},
 	} {
 		e, err := computeloss.New[float64](h, m, nil)
 		if err != nil {

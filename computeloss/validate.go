@@ -2,7 +2,6 @@ package computeloss
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/yolo-loss/yololoss/target"
 	"github.com/yolo-loss/yololoss/tensor"
@@ -18,8 +17,8 @@ func (e *Engine[T]) validate(p []tensor.Tensor[T], labels []target.Label, grad [
 	if err != nil {
 		return err
 	}
-	if err := CheckLabels(labels, shapes[0][0], e.cfg.nc); err != nil {
-		return err
+	if err := target.CheckLabels(labels, shapes[0][0], e.cfg.nc); err != nil {
+		return fmt.Errorf("computeloss: %w", err)
 	}
 	if grad != nil {
 		checkGrads(p, grad)
@@ -93,35 +92,3 @@ func equalShapes(a, b []int) bool {
 	}
 	return true
 }
-
-// CheckLabels reports the first label row that is not (image, class, x, y,
-// w, h) with an integer image in [0, bs), an integer class in [0, nc), a
-// centre in [0, 1] and a size in (0, 1].
-func CheckLabels(labels []target.Label, bs, nc int) error {
-	for r, l := range labels {
-		for c, v := range l {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("computeloss: label %d: column %d (%s) is %v", r, c, labelCols[c], v)
-			}
-		}
-		if l[0] != math.Trunc(l[0]) || l[0] < 0 || l[0] >= float64(bs) {
-			return fmt.Errorf("computeloss: label %d: image %v is not an integer in [0, %d)", r, l[0], bs)
-		}
-		if l[1] != math.Trunc(l[1]) || l[1] < 0 || l[1] >= float64(nc) {
-			return fmt.Errorf("computeloss: label %d: class %v is not an integer in [0, %d)", r, l[1], nc)
-		}
-		for c := 2; c < 4; c++ {
-			if l[c] < 0 || l[c] > 1 {
-				return fmt.Errorf("computeloss: label %d: centre %s = %v is outside [0, 1]", r, labelCols[c], l[c])
-			}
-		}
-		for c := 4; c < 6; c++ {
-			if l[c] <= 0 || l[c] > 1 {
-				return fmt.Errorf("computeloss: label %d: %s = %v is outside (0, 1]", r, labelCols[c], l[c])
-			}
-		}
-	}
-	return nil
-}
-
-var labelCols = [6]string{"image", "class", "x", "y", "w", "h"}

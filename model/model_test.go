@@ -117,3 +117,12 @@ func TestLayerName(t *testing.T) {
 		}
 	}
 }
+
+// TestFromPixelsUnderflow: a pixel anchor that is positive but becomes 0
+// in grid units is rejected.
+func TestFromPixelsUnderflow(t *testing.T) {
+	_, err := model.FromPixels(1, [][][2]float64{{{5e-324, 1}}}, []float64{8})
+	if err == nil || !strings.Contains(err.Error(), "anchors[0][0][0] = 0") {
+		t.Errorf("FromPixels(5e-324 px at stride 8) = %v, want the grid anchor 0 rejected", err)
+	}
+}

@@ -96,14 +96,14 @@ func parse(data []byte, strides []float64) (Detect, error) {
 		return Detect{}, keyError(f.anchorsLine, "anchors",
 			fmt.Sprintf("%d anchor rows (output layers), but %d strides were given", len(f.anchors), len(strides)))
 	}
-	d, err := FromPixels(f.nc, f.anchors, strides)
-	if err != nil {
+	if err := (Detect{NC: f.nc, AnchorsGrid: f.anchors, Strides: strides}).Validate(); err != nil {
 		// The file passed its checks: the strides are at fault.
 		return Detect{}, err
 	}
+	d, err := FromPixels(f.nc, f.anchors, strides)
 	// An anchor in pixels over a stride may leave the floating-point
 	// range (5e-324 / 8 is 0).
-	if err := d.Validate(); err != nil {
+	if err != nil {
 		return Detect{}, keyError(f.anchorsLine, "anchors", "in grid units (pixels / stride), "+strings.TrimPrefix(err.Error(), "model: "))
 	}
 	return d, nil

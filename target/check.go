@@ -57,3 +57,26 @@ func CheckLabel(l Label, bs, nc int) error {
 	}
 	return nil
 }
+
+// RowError is a LabelError at a row of a list of labels.
+type RowError struct {
+	Row int
+	*LabelError
+}
+
+// Error formats e as "label 3: class (column 1) = 1.5 is not an integer in [0, 80)".
+func (e *RowError) Error() string { return fmt.Sprintf("label %d: %v", e.Row, e.LabelError) }
+
+// Unwrap returns the LabelError.
+func (e *RowError) Unwrap() error { return e.LabelError }
+
+// CheckLabels reports the first label of labels that CheckLabel rejects, as
+// a *RowError, or nil.
+func CheckLabels(labels []Label, bs, nc int) error {
+	for r, l := range labels {
+		if err := CheckLabel(l, bs, nc); err != nil {
+			return &RowError{Row: r, LabelError: err.(*LabelError)}
+		}
+	}
+	return nil
+}

@@ -56,3 +56,23 @@ func TestCheckLabel(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckLabels(t *testing.T) {
+	good := target.Label{0, 1, 0.5, 0.5, 0.2, 0.2}
+	bad := target.Label{1, 1, 0.5, 1.5, 0.2, 0.2}
+	if err := target.CheckLabels([]target.Label{good, good}, 2, 3); err != nil {
+		t.Errorf("valid labels: %v", err)
+	}
+	err := target.CheckLabels([]target.Label{good, good, bad, {9, 9, 9, 9, 9, 9}}, 2, 3)
+	var re *target.RowError
+	if !errors.As(err, &re) || re.Row != 2 || re.Column != 3 {
+		t.Fatalf("CheckLabels = %v, want a *RowError at row 2, column 3", err)
+	}
+	if got, want := err.Error(), "label 2: y (column 3) = 1.5 is not in [0, 1]"; got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	var le *target.LabelError
+	if !errors.As(err, &le) || le.Value != 1.5 {
+		t.Errorf("errors.As to *LabelError: %v", le)
+	}
+}
