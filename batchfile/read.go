@@ -224,8 +224,29 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
+	nl, err := countLayers(a)
+	if err != nil {
+		return nil, err
+	}
+	h := headers{a: a}
+	defer h.close()
+	// Headers first: types, shapes and sizes, before any data.
+	if err := h.open(nl); err != nil {
+		return nil, err
+	}
+	b, err := h.read()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.validate(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
 
-	// Which layers are there: p0..p{nl-1} without a gap.
+// countLayers returns the number of prediction layers of a:
+// p0..p{nl-1} without a gap, 1 to MaxLayers.
+func countLayers(a *archive) (int, error) {
 	nl := 0
 	for {
 		if _, ok := a.files[PredName(nl)]; !ok {
@@ -241,75 +262,91 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	}
 	switch {
 	case nl == 0 && next < 0:
-		return nil, errors.New(`no predictions: array "p0" is missing`)
+		return 0, errors.New(`no predictions: array "p0" is missing`)
 	case nl == 0:
-		return nil, fmt.Errorf(`no predictions: array "p0" is missing (found %q)`, PredName(next))
+		return 0, fmt.Errorf(`no predictions: array "p0" is missing (found %q)`, PredName(next))
 	case next >= 0:
-		return nil, fmt.Errorf("array %q is missing (found %q)", PredName(nl), PredName(next))
+		return 0, fmt.Errorf("array %q is missing (found %q)", PredName(nl), PredName(next))
 	case nl > MaxLayers:
-		return nil, errTooManyLayers(nl)
+		return 0, errTooManyLayers(nl)
 	}
+	return nl, nil
+}
 
-	// Headers first: types, shapes and sizes, before any data.
-	var ents []*entry
-	defer func() {
-		for _, e := range ents {
-			e.close()
-		}
-	}()
-	openOne := func(name string) (*entry, error) {
-		e, err := a.open(name)
-		if err != nil {
-			return nil, err
-		}
-		ents = append(ents, e)
-		return e, checkTotal(ents)
+// headers are the open entries of a batch file, their headers checked.
+type headers struct {
+	a                         *archive
+	all                       []*entry // every entry opened, for close
+	preds                     []*entry
+	targets, anchors, strides *entry // anchors and strides nil when absent
+}
+
+func (h *headers) close() {
+	for _, e := range h.all {
+		e.close()
 	}
-	preds := make([]*entry, nl)
-	shapes := make([][]int, nl)
-	for i := range preds {
-		if preds[i], err = openOne(PredName(i)); err != nil {
-			return nil, err
-		}
-		shapes[i] = preds[i].hdr.shape
-	}
-	if err := checkPredShapes(shapes); err != nil {
-		return nil, err
-	}
-	targets, err := openOne("targets")
+}
+
+// openOne opens the entry name, and checks the total size declared so far.
+func (h *headers) openOne(name string) (*entry, error) {
+	e, err := h.a.open(name)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTargetsShape(targets.hdr.shape); err != nil {
-		return nil, err
-	}
-	var anchors, strides *entry
-	if _, ok := a.files["anchors"]; ok {
-		if anchors, err = openOne("anchors"); err != nil {
-			return nil, err
-		}
-		if err := checkAnchorsShape(anchors.hdr.shape, shapes); err != nil {
-			return nil, err
-		}
-	}
-	if _, ok := a.files["strides"]; ok {
-		if strides, err = openOne("strides"); err != nil {
-			return nil, err
-		}
-		if err := checkStridesShape(strides.hdr.shape, nl); err != nil {
-			return nil, err
-		}
-	}
+	h.all = append(h.all, e)
+	return e, checkTotal(h.all)
+}
 
-	// Then the data.
-	b := &Batch{Preds: make([]Tensor, nl)}
-	for i, e := range preds {
+// open opens the arrays of a batch of nl layers and checks their shapes.
+func (h *headers) open(nl int) error {
+	var err error
+	h.preds = make([]*entry, nl)
+	shapes := make([][]int, nl)
+	for i := range h.preds {
+		if h.preds[i], err = h.openOne(PredName(i)); err != nil {
+			return err
+		}
+		shapes[i] = h.preds[i].hdr.shape
+	}
+	if err := checkPredShapes(shapes); err != nil {
+		return err
+	}
+	if h.targets, err = h.openOne("targets"); err != nil {
+		return err
+	}
+	if err := checkTargetsShape(h.targets.hdr.shape); err != nil {
+		return err
+	}
+	if _, ok := h.a.files["anchors"]; ok {
+		if h.anchors, err = h.openOne("anchors"); err != nil {
+			return err
+		}
+		if err := checkAnchorsShape(h.anchors.hdr.shape, shapes); err != nil {
+			return err
+		}
+	}
+	if _, ok := h.a.files["strides"]; ok {
+		if h.strides, err = h.openOne("strides"); err != nil {
+			return err
+		}
+		if err := checkStridesShape(h.strides.hdr.shape, nl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// read reads the data of the open arrays into a batch, not yet validated.
+func (h *headers) read() (*Batch, error) {
+	var err error
+	b := &Batch{Preds: make([]Tensor, len(h.preds))}
+	for i, e := range h.preds {
 		if b.Preds[i], err = e.read(); err != nil {
 			return nil, err
 		}
 		e.close()
 	}
-	tg, err := readFloat64(targets)
+	tg, err := readFloat64(h.targets)
 	if err != nil {
 		return nil, err
 	}
@@ -317,13 +354,13 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	for i := range b.Targets {
 		copy(b.Targets[i][:], tg[6*i:])
 	}
-	if anchors != nil {
-		an, err := readFloat64(anchors)
+	if h.anchors != nil {
+		an, err := readFloat64(h.anchors)
 		if err != nil {
 			return nil, err
 		}
-		na := anchors.hdr.shape[1]
-		b.AnchorsGrid = make([][][2]float64, nl)
+		na := h.anchors.hdr.shape[1]
+		b.AnchorsGrid = make([][][2]float64, len(h.preds))
 		for l := range b.AnchorsGrid {
 			b.AnchorsGrid[l] = make([][2]float64, na)
 			for k := range b.AnchorsGrid[l] {
@@ -331,13 +368,10 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 			}
 		}
 	}
-	if strides != nil {
-		if b.Strides, err = readFloat64(strides); err != nil {
+	if h.strides != nil {
+		if b.Strides, err = readFloat64(h.strides); err != nil {
 			return nil, err
 		}
-	}
-	if err := b.validate(); err != nil {
-		return nil, err
 	}
 	return b, nil
 }
