@@ -60,25 +60,28 @@ const (
 // when its inputs are ready and takes the items of the steps it chooses;
 // a worker takes items of whichever published step it prefers (the lowest
 // index) that still has some, and polls for more until the region ends.
-//
 // So the workers fill the caller's serial work with items that do not
-// depend on it: in a call, the memory-bound objectness pass over the
-// blocks without matches (stepFree) runs beside the caller's
-// compute-bound matched-cell terms (stepMatch), and beside its serial work
-// between the steps. The previous design, a sequence of two steps each
-// taken by all, left the workers idle through that serial work and both
-// goroutines on the memory-bound pass at once; against it, two workers
-// over one went from 1.75 to 1.80 (focal), 1.71 to 1.81 (BCE) and 1.75
-// to 1.80 (varifocal), medians of ten alternated BenchmarkScaling runs.
+// depend on it (see scheduler for what each step reads and writes).
 //
-// Workers join when the region begins and stay in it until it ends, so a
-// call wakes them once, and early: waking a parked worker took 170–200 µs
-// on the project's VM (its idle virtual CPU has to be woken), which the
-// caller's own serial work, building the targets, now covers.
+// Invariants:
+//   - An item runs exactly once, on one goroutine, and only once it is
+//     open: take claims it with a compare-and-swap on the step's next item,
+//     below the step's open count.
+//   - A pool worker counts itself in flight before it claims an item, so
+//     a caller that has drained a step (no item left to claim) and then
+//     sees no worker in flight knows every item of the step has finished.
+//   - Workers join when the region begins and leave when it ends; end
+//     returns only when every worker has left, so nothing of a call runs
+//     after its Loss returns.
+//   - Worker slot w (0 is the caller) is used by one goroutine per region.
 //
-// An engine keeps its own region, so calls allocate nothing. Which
-// goroutine runs an item never changes what the item computes, so results
-// do not depend on the number of workers.
+// Waiting never parks on the runtime's wait queues: the caller yields
+// (runtime.Gosched) and the workers poll, because a parked goroutine takes
+// a runtime wait record that the runtime reallocates now and then, which
+// would break the engine's allocation-free calls. BENCHMARKS.md compares
+// this design with sync-based ones.
+//
+// An engine keeps its own region, so calls allocate nothing.
 type region struct {
 	pub   atomic.Uint32 // bit s: step s is published
 	ended atomic.Bool
@@ -142,12 +145,7 @@ func (r *region) drain(s int) {
 }
 
 // wait returns when the workers have finished their items of the drained
-// step s.
-//
-// The caller waits by yielding, not by parking on a WaitGroup: parking
-// takes a runtime wait record that the garbage collector's cache clearing
-// makes the runtime allocate again now and then, which would break the
-// engine's allocation-free calls. The wait is at most one item long.
+// step s, yielding meanwhile (see region); it is at most one item long.
 func (r *region) wait(s int) {
 	for r.steps[s].inflight.Load() > 0 {
 		runtime.Gosched()
@@ -191,14 +189,12 @@ func (st *step) take(slot int) bool {
 // work is a pool worker's part of the region: one item at a time, of the
 // first published step that has any left, until the region ends.
 //
-// It waits for items by polling without yielding: a goroutine that
-// yields goes to the global run queue, where the caller's processor,
-// yielding as it waits for a step's last item, can take it; the worker
-// then parks on the pool's channel on one processor and wakes on the
-// other, and the runtime's per-processor caches of wait records drift
-// apart until it allocates new ones (seen as 0.03–0.17 allocations per
-// call in lossdemo -bench; none with the poll). After spinLimit polls it
-// yields after all; the scheduler also preempts a long poll when another
+// It waits for items by polling without yielding, for up to spinLimit
+// polls, then yields between polls. A worker that yielded would sit in
+// the global run queue, where the caller's processor, yielding as it
+// waits for a step's last item, could take it, and the worker would park
+// and wake on the other processor (see region for why parking is
+// avoided). The scheduler still preempts a long poll when another
 // goroutine needs the processor.
 func (r *region) work(slot int) {
 	polls := 0
@@ -221,7 +217,8 @@ func (r *region) work(slot int) {
 	}
 }
 
-// spinLimit is how many times a worker polls for an item before it
-// starts yielding: about 0.25 ms (measured), more than the caller's serial
-// work before the first items are opened.
+// spinLimit is how many times a worker polls for an item before it starts
+// yielding: enough to span the caller's serial work between steps
+// (building the targets, the per-layer tails), short enough that a worker
+// of an engine whose caller went away stops spinning soon.
 const spinLimit = 1 << 19
