@@ -135,4 +135,3 @@ func randomize(rng *rand.Rand, p []tensor.Tensor[float32]) {
 		}
 	}
 }
-
