@@ -614,3 +614,89 @@ func TestFrozenRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsZeroValue: an Options that sets only Autobalance keeps
+// YOLOv5's gr of 1, the same as no Options at all, on a first call (before
+// autobalance moves anything).
+func TestOptionsZeroValue(t *testing.T) {
+	h := testHyp(t, "")
+	pr := newProblem(rand.New(rand.NewPCG(11, 12)), 2, 3, [][2]int{{8, 8}, {4, 4}, {2, 2}}, 6)
+	pr.model.Strides = []float64{8, 16, 32}
+	p, _ := tensors[float64](pr)
+	var loss [2]float64
+	for i, opt := range []*computeloss.Options{nil, {Autobalance: true}} {
+		e, err := computeloss.New[float64](h, pr.model, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.Loss(p, pr.labels, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss[i] = r.Loss
+	}
+	if loss[0] != loss[1] {
+		t.Errorf("loss with nil Options %v, with {Autobalance: true} %v", loss[0], loss[1])
+	}
+}
+
+// TestLayerGrids: layers passed out of order, or of sizes no one image
+// gives, are errors naming the layer.
+func TestLayerGrids(t *testing.T) {
+	h := testHyp(t, "")
+	for _, tc := range []struct {
+		name  string
+		grids [][2]int
+		want  string // "" for no error
+	}{
+		{"in order", [][2]int{{40, 40}, {20, 20}, {10, 10}}, ""},
+		{"rounded up, 100 px", [][2]int{{13, 13}, {7, 7}, {4, 4}}, ""},
+		{"reversed", [][2]int{{10, 10}, {20, 20}, {40, 40}}, "p1 (P4, stride 16) has a 20x20 grid"},
+		{"48 beside 20", [][2]int{{48, 48}, {20, 20}, {10, 10}}, "p1 (P4, stride 16) has a 20x20 grid"},
+	} {
+		pr := newProblem(rand.New(rand.NewPCG(13, 14)), 1, 2, tc.grids, 3)
+		e, err := computeloss.New[float32](h, pr.model, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := tensors[float32](pr)
+		_, err = e.Loss(p, pr.labels, nil)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestModelCopied: the engine keeps its own copy of the model: changing the
+// caller's anchors after New, or those Model returns, changes nothing.
+func TestModelCopied(t *testing.T) {
+	h := testHyp(t, "")
+	pr := newProblem(rand.New(rand.NewPCG(15, 16)), 2, 3, [][2]int{{8, 8}, {4, 4}}, 6)
+	p, _ := tensors[float64](pr)
+	e, err := computeloss.New[float64](h, pr.model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := e.Loss(p, pr.labels, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := before.Loss
+	pr.model.AnchorsGrid[0][0][0] *= 3
+	pr.model.Strides[0] = 4
+	m := e.Model()
+	m.AnchorsGrid[1][0][1] *= 3
+	after, err := e.Loss(p, pr.labels, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Loss != want {
+		t.Errorf("loss %v after changing the caller's model and Model()'s copy, %v before", after.Loss, want)
+	}
+	if m2 := e.Model(); m2.AnchorsGrid[1][0][1] == m.AnchorsGrid[1][0][1] || m2.Strides[0] != 8 {
+		t.Errorf("Model() hands out the engine's own slices")
+	}
+}
