@@ -42,7 +42,6 @@ type adjoint struct {
 	inter, area    float64 // ∂ℓ/∂I and ∂ℓ/∂(w·h) of the prediction
 	cw, ch         float64 // ∂ℓ/∂ the enclosing width and height
 	dx, dy         float64 // ∂ℓ/∂dx, ∂ℓ/∂dy
-	w, h           float64 // ∂ℓ/∂w, ∂ℓ/∂h where a reference uses the size itself
 	x1, x2, y1, y2 float64 // ∂ℓ/∂ the prediction's corners, directly
 	x, y, lw, lh   float64 // ∂ℓ/∂(x, y, log w, log h), directly
 	// relu: the overlap's clamp is torch.relu, whose derivative at 0 is 0
@@ -60,7 +59,7 @@ func (a *adjoint) union(g float64) {
 //
 //	∂I/∂p₂ = [iw ≥ 0]·max(ih, 0)·∂min(p₂, t₂)/∂p₂,  ∂I/∂p₁ = −[iw ≥ 0]·max(ih, 0)·∂max(p₁, t₁)/∂p₁
 //	∂cw/∂p₂ = ∂max(p₂, t₂)/∂p₂,  ∂cw/∂p₁ = −∂min(p₁, t₁)/∂p₁,  ∂dx/∂p₁ = ∂dx/∂p₂ = −1
-//	∂(w·h)/∂log w = w·h,  ∂w/∂log w = w
+//	∂(w·h)/∂log w = w·h
 //	x₁ = x − w/2, x₂ = x + w/2:  ∂/∂x = ∂/∂x₁ + ∂/∂x₂,  ∂/∂log w = (∂/∂x₂ − ∂/∂x₁)·w/2
 //
 // and likewise in y.
@@ -85,8 +84,8 @@ func (a *adjoint) grad(q *pair) [4]float64 {
 	y1 -= a.dy
 	y2 -= a.dy
 	wh := q.w * q.h
-	lw := a.lw + a.area*wh + a.w*q.w
-	lh := a.lh + a.area*wh + a.h*q.h
+	lw := a.lw + a.area*wh
+	lh := a.lh + a.area*wh
 	return [4]float64{a.x + x1 + x2, a.y + y1 + y2, lw + (x2-x1)*q.w/2, lh + (y2-y1)*q.h/2}
 }
 

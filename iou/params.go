@@ -1,9 +1,6 @@
 package iou
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // The hyp keys of the box-loss family beside iou_type.
 const (
@@ -75,10 +72,3 @@ func checkVersion(v int) error {
 	}
 	return nil
 }
-
-// isOne reports whether a parameter is at its "none" value 1 (α-IoU's
-// power, Inner-IoU's ratio).
-func isOne(v float64) bool { return v == 1 }
-
-// finite reports whether v is neither infinite nor NaN.
-func finite(v float64) bool { return !math.IsInf(v, 0) && !math.IsNaN(v) }

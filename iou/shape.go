@@ -9,7 +9,7 @@ import (
 // computes it, its distance and shape costs weighted by the target's
 // shape, with s the scale (shape_iou_scale):
 //
-//	ww = 2·w_tˢ/(w_tˢ + h_tˢ),  hh = 2·h_tˢ/(w_tˢ + h_tˢ)          (the target's: constants)
+//	ww = 2·w_tˢ/(w_tˢ + h_tˢ),  hh = 2·h_tˢ/(w_tˢ + h_tˢ)          (the target's: constants; shapeWeights)
 //	c² = cw² + ch² + ε
 //	D  = (hh·dx²/4 + ww·dy²/4)/c²
 //	Ω  = (1 − e^{−ω_w})⁴ + (1 − e^{−ω_h})⁴,  ω_w = hh·|w − w_t|/max(w, w_t),  ω_h = ww·|h − h_t|/max(h, h_t)
@@ -37,8 +37,7 @@ func (v shapeIoU) Eval(p Pred, t Box, _ Grid, _ *Held, _ bool) Term {
 	var a adjoint
 	plain := mods{alpha: 1, ratio: 1}
 	iou := plain.iouTerm(&q, &a, -1)
-	ws, hs := math.Pow(q.tw, v.scale), math.Pow(q.th, v.scale)
-	ww, hh := 2*ws/(ws+hs), 2*hs/(ws+hs)
+	ww, hh := shapeWeights(q.tw, q.th, v.scale)
 	c2 := q.cw*q.cw + q.ch*q.ch + Eps
 	cx, cy := (q.dx*q.dx)/4, (q.dy*q.dy)/4
 	d := (hh*cx + ww*cy) / c2
@@ -51,7 +50,18 @@ func (v shapeIoU) Eval(p Pred, t Box, _ Grid, _ *Held, _ bool) Term {
 	gc := -d / c2
 	a.cw += gc * 2 * q.cw
 	a.ch += gc * 2 * q.ch
-	a.w += 0.5 * sw.grad(q.w, q.tw)
-	a.h += 0.5 * sh.grad(q.h, q.th)
+	a.lw += 0.5 * sw.gradLog(q.w, q.tw)
+	a.lh += 0.5 * sh.gradLog(q.h, q.th)
 	return Term{Value: value, Loss: 1 - value, Grad: a.grad(&q)}
+}
+
+// shapeWeights returns ww = 2·wˢ/(wˢ + hˢ) and hh = 2·hˢ/(wˢ + hˢ) of a
+// target of size (w, h); where wˢ + hˢ underflows to 0 or overflows, as
+// 2/(1 + (h/w)ˢ) and 2/(1 + (w/h)ˢ), the same numbers.
+func shapeWeights(w, h, s float64) (ww, hh float64) {
+	ws, hs := math.Pow(w, s), math.Pow(h, s)
+	if sum := ws + hs; sum > 0 && sum <= math.MaxFloat64 {
+		return 2 * ws / sum, 2 * hs / sum
+	}
+	return 2 / (1 + math.Pow(h/w, s)), 2 / (1 + math.Pow(w/h, s))
 }

@@ -41,7 +41,7 @@ func (v siou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 //
 //	s_x = dx/2 + ε,  s_y = dy/2 + ε,  σ = √(s_x² + s_y²)   (centre offset, as iou.py offsets it)
 //	sin = |s_x|/σ if that is ≤ √2/2, else |s_y|/σ
-//	Λ   = cos(2·asin(sin) − π/2),  γ_a = Λ − 2               (angle cost)
+//	Λ   = cos(2·asin(sin) − π/2) = 2·sin·√(1 − sin²),  γ_a = Λ − 2   (angle cost; asin(sin) ≤ π/4)
 //	Δ   = 2 − e^{γ_a·(s_x/cw)²} − e^{γ_a·(s_y/ch)²}           (distance cost)
 //	ω_w = |w − w_t|/max(w, w_t),  ω_h likewise
 //	Ω   = (1 − e^{−ω_w})⁴ + (1 − e^{−ω_h})⁴                  (shape cost)
@@ -51,7 +51,8 @@ func (v siou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 // tend to 0 there whatever the angle, as (s/c)² → 0 (doc.go).
 type siouCost struct {
 	sx, sy, sigma, sin float64
-	first              bool // sin is |s_x|/σ
+	cos                float64 // √(1 − sin²)
+	first              bool    // sin is |s_x|/σ
 	ga, ex, ey         float64
 	ow, oh             shapeTerm
 }
@@ -68,9 +69,9 @@ func (c *siouCost) forward(q *pair) (dist, shape float64) {
 			c.sin = s1
 		}
 	}
-	c.ga = math.Cos(math.Asin(c.sin)*2-math.Pi/2) - 2
-	rx, ry := c.sx/q.cw, c.sy/q.ch
-	c.ex, c.ey = math.Exp(c.ga*(rx*rx)), math.Exp(c.ga*(ry*ry))
+	c.cos = math.Sqrt(1 - c.sin*c.sin)
+	c.ga = 2*c.sin*c.cos - 2
+	c.ex, c.ey = math.Exp(c.ga*sqRatio(c.sx, q.cw)), math.Exp(c.ga*sqRatio(c.sy, q.ch))
 	dist = 2 - c.ex - c.ey
 	shape = c.ow.forward(q.w, q.tw, 1) + c.oh.forward(q.h, q.th, 1)
 	return dist, shape
@@ -80,20 +81,23 @@ func (c *siouCost) forward(q *pair) (dist, shape float64) {
 //
 //	∂Δ/∂γ_a = −(ρx·e^{γ_a·ρx} + ρy·e^{γ_a·ρy}),  ρx = (s_x/cw)²
 //	∂Δ/∂s_x = −e^{γ_a·ρx}·γ_a·2·s_x/cw²,  ∂Δ/∂cw = e^{γ_a·ρx}·γ_a·2·ρx/cw
-//	∂Λ/∂sin = −sin(2·asin(sin) − π/2)·2/√(1 − sin²)
+//	∂Λ/∂sin = 2·(1 − 2·sin²)/√(1 − sin²)
 //	∂(|s_x|/σ)/∂s_x = sign(s_x)/σ − |s_x|·s_x/σ³,  ∂(|s_x|/σ)/∂s_y = −|s_x|·s_y/σ³
 func (c *siouCost) backward(q *pair, a *adjoint, g float64) {
 	g /= 2
-	ux, uy := c.sx/q.cw, c.sy/q.ch
-	rx, ry := ux*ux, uy*uy
-	gga := -g * (rx*c.ex + ry*c.ey)
-	gx, gy := -g*c.ex*c.ga, -g*c.ey*c.ga // ∂/∂ρx, ∂/∂ρy
-	gsx, gsy := gx*2*ux/q.cw, gy*2*uy/q.ch
-	a.cw -= gx * 2 * rx / q.cw
-	a.ch -= gy * 2 * ry / q.ch
+	gsx, gx := distAxis(c.sx, q.cw, c.ex, c.ga, g)
+	gsy, gy := distAxis(c.sy, q.ch, c.ey, c.ga, g)
+	a.cw += gx
+	a.ch += gy
+	var gga float64 // ∂/∂γ_a
+	if c.ex > 0 {
+		gga -= g * sqRatio(c.sx, q.cw) * c.ex
+	}
+	if c.ey > 0 {
+		gga -= g * sqRatio(c.sy, q.ch) * c.ey
+	}
 	if c.sigma > 0 && gga != 0 {
-		as := math.Asin(c.sin)
-		gs := gga * -math.Sin(as*2-math.Pi/2) * 2 / math.Sqrt(1-c.sin*c.sin)
+		gs := gga * 2 * (1 - 2*c.sin*c.sin) / c.cos
 		num, other := c.sx, c.sy
 		if !c.first {
 			num, other = c.sy, c.sx
@@ -109,15 +113,39 @@ func (c *siouCost) backward(q *pair, a *adjoint, g float64) {
 	}
 	a.dx += gsx * 0.5
 	a.dy += gsy * 0.5
-	a.w += g * c.ow.grad(q.w, q.tw)
-	a.h += g * c.oh.grad(q.h, q.th)
+	a.lw += g * c.ow.gradLog(q.w, q.tw)
+	a.lh += g * c.oh.gradLog(q.h, q.th)
+}
+
+// sqRatio is (s/c)², with 0/0 taken as 0: the enclosing box has no extent
+// only where both boxes have none in that axis, below the coordinates'
+// resolution, and there s is 0 or (s/c)² is +∞.
+func sqRatio(s, c float64) float64 {
+	if s == 0 {
+		return 0
+	}
+	r := s / c
+	return r * r
+}
+
+// distAxis returns g times ∂/∂s and ∂/∂c of Δ's term −e^{γ_a·(s/c)²} for
+// one axis, e its exponential. Where e has underflowed (s/c large, or
+// infinite at c = 0) both are 0, the limit.
+func distAxis(s, c, e, ga, g float64) (gs, gc float64) {
+	if e == 0 || s == 0 {
+		return 0, 0
+	}
+	u := s / c
+	gr := -g * e * ga // ∂/∂(s/c)²
+	return gr * 2 * u / c, -gr * 2 * u * u / c
 }
 
 // shapeTerm is one term (1 − e^{−ω})⁴ of SIoU's and Shape-IoU's shape
 // cost, ω = k·|s − s_t|/max(s, s_t) for a size s of the prediction and s_t
-// of the target (k = 1 in SIoU, the target's shape weight in Shape-IoU):
+// of the target (k = 1 in SIoU, the target's shape weight in Shape-IoU),
+// with the derivative in log s, where s/max(s, s_t) ≤ 1 keeps it finite:
 //
-//	∂/∂s = 4·(1 − e^{−ω})³·e^{−ω}·k·(sign(s − s_t)/max(s, s_t) − |s − s_t|/max(s, s_t)²·∂max(s, s_t)/∂s)
+//	∂/∂log s = 4·(1 − e^{−ω})³·e^{−ω}·k·(s/m)·(sign(s − s_t) − (|s − s_t|/m)·∂max(s, s_t)/∂s),  m = max(s, s_t)
 type shapeTerm struct{ k, m, e, b float64 }
 
 func (t *shapeTerm) forward(s, st, k float64) float64 {
@@ -129,7 +157,7 @@ func (t *shapeTerm) forward(s, st, k float64) float64 {
 	return b2 * b2
 }
 
-func (t *shapeTerm) grad(s, st float64) float64 {
-	d := sign(s-st)/t.m - math.Abs(s-st)/(t.m*t.m)*hi(s, st)
+func (t *shapeTerm) gradLog(s, st float64) float64 {
+	d := s / t.m * (sign(s-st) - math.Abs(s-st)/t.m*hi(s, st))
 	return 4 * t.b * t.b * t.b * t.e * t.k * d
 }
