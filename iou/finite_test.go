@@ -93,3 +93,49 @@ func TestPredFromLogits(t *testing.T) {
 		}
 	}
 }
+
+// FuzzEval: for any finite box logits and any target in the loss frame
+// (centre in [−0.5, 1.5), size e^[−50, 5]), every variant and modifier
+// gives a finite Term, unfrozen and frozen, chained to the logits.
+func FuzzEval(f *testing.F) {
+	f.Add(0.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0)
+	f.Add(1e4, -1e4, -80.0, 20.0, 0.1, 0.9, -3.0, 2.0)
+	f.Add(-20.0, 80.0, -1e4, -1e4, 0.0, 0.0, -50.0, -50.0)
+	ls := family(f)
+	f.Fuzz(func(t *testing.T, t0, t1, t2, t3, cx, cy, lw, lh float64) {
+		for _, v := range []float64{t0, t1, t2, t3, cx, cy, lw, lh} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return
+			}
+		}
+		frac := func(v float64) float64 { _, f := math.Modf(math.Abs(v)); return f }
+		tb := Box{2*frac(cx) - 0.5, 2*frac(cy) - 0.5, math.Exp(min(max(lw, -50), 5)), math.Exp(min(max(lh, -50), 5))}
+		p, c := PredFromLogits([4]float64{t0, t1, t2, t3}, [2]float64{1.25, 1.625}, false)
+		for _, l := range ls {
+			var h Held
+			for _, frozen := range []bool{false, true} {
+				tm := l.Eval(p, tb, testGrid, &h, frozen)
+				for i := range tm.Grad {
+					tm.Grad[i] *= c[i]
+				}
+				if !finiteTerm(tm) {
+					t.Fatalf("%v, logits %v, target %v, frozen %v: %+v", l, [4]float64{t0, t1, t2, t3}, tb, frozen, tm)
+				}
+			}
+		}
+	})
+}
+
+// TestPredOfEmpty: PredOf of a box with a zero size has a logarithm −∞;
+// every variant still gives a finite Term (CIoU's aspect ratio of an
+// empty box is 1 by the convention of doc.go).
+func TestPredOfEmpty(t *testing.T) {
+	for _, b := range []Box{{0.5, 0.5, 0, 0}, {0.5, 0.5, 0, 1}, {0.2, 0.7, 2, 0}} {
+		for _, l := range family(t) {
+			var h Held
+			if tm := l.Eval(PredOf(b), Box{0.5, 0.5, 1, 2}, testGrid, &h, false); !finiteTerm(tm) {
+				t.Errorf("%v, prediction %v: %+v", l, b, tm)
+			}
+		}
+	}
+}

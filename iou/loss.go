@@ -44,14 +44,15 @@ type Term struct {
 	// Grad is ∂ℓ/∂(x, y, log w, log h) of the prediction, with the held
 	// constants (Held) fixed.
 	Grad [4]float64
-	// Base is what the layer weight is computed from: WIoU's L_IoU; 0 for
-	// the variants without a layer weight.
+	// Base is what Weigh reads for the layer weight and the running
+	// state: WIoU's L_IoU (v1 included); 0 for the other variants.
 	Base float64
 }
 
 // Held is what one match's term holds constant: the parts that carry no
 // gradient (CIoU's aspect weight α, the Focal weight IoU^γ, WIoU's
-// enclosing diagonal c²). An unfrozen evaluation computes and stores them;
+// enclosing diagonal c²; the layer weight of WIoU v2/v3 is the engine's to
+// hold). An unfrozen evaluation computes and stores them;
 // a frozen one reuses them, so that the loss is a smooth function of the
 // prediction (see computeloss's Engine.SetFrozen). Its content is the
 // variant's own.
