@@ -122,3 +122,14 @@ func TestString(t *testing.T) {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
+
+// TestMPDIoUGrid: MPDIoU without the layer's grid is a programming error.
+func TestMPDIoUGrid(t *testing.T) {
+	l, _ := New(paramsOf(t, "mpdiou", nil))
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(r.(string), "iou: ") {
+			t.Errorf("Eval with Grid{}: recovered %v, want an iou: panic", r)
+		}
+	}()
+	l.Eval(PredOf(Box{0.5, 0.5, 1, 1}), Box{0.5, 0.5, 1, 1}, Grid{}, new(Held), false)
+}

@@ -71,8 +71,9 @@ type State struct {
 // running state belongs to one engine: Variant.New makes a new one.
 type Loss interface {
 	// Eval computes the term of one match: prediction p against target t
-	// in a layer of grid g. Unfrozen (frozen false), it computes the held
-	// constants and stores them in *h; frozen, it uses those in *h.
+	// (of positive size) in a layer of grid g. Unfrozen (frozen false), it
+	// computes the held constants and stores them in *h; frozen, it uses
+	// those in *h. MPDIoU reads g and panics if it is empty.
 	Eval(p Pred, t Box, g Grid, h *Held, frozen bool) Term
 	// Weigh computes the layer weights w[k] = f(base[k]) of the matches of
 	// one layer from their Term.Base, and reports whether the variant has
