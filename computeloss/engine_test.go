@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/yolo-loss/yololoss/bce"
-	"github.com/yolo-loss/yololoss/ciou"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/gradcheck"
@@ -132,8 +132,9 @@ func (r *reference) freeze(p [][]float64) {
 		var ws []write
 		for _, m := range ms {
 			pb := r.pbox(p[i], sh, m)
-			al = append(al, ciou.Alpha(pb, m.Box))
-			ws = append(ws, write{m.Cell(sh[1], sh[2], sh[3]), math.Max(ciou.CIoU(pb, m.Box), 0)})
+			c, a := ciouWith(pb, m.Box, math.NaN())
+			al = append(al, a)
+			ws = append(ws, write{m.Cell(sh[1], sh[2], sh[3]), math.Max(c, 0)})
 		}
 		if r.opt.SortObjIoU {
 			sort.SliceStable(ws, func(a, b int) bool { return ws[a].iou < ws[b].iou })
@@ -149,9 +150,16 @@ func (r *reference) freeze(p [][]float64) {
 	}
 }
 
-func (r *reference) pbox(p []float64, sh [5]int, m target.Match) ciou.Box {
+// ciouWith returns CIoU(p, t) with the aspect weight alpha, or α(p, t)
+// when alpha is NaN, and the weight used.
+func ciouWith(p, t iou.Box, alpha float64) (c, a float64) {
+	c, _, a = iou.CIoUGradLog(p, [2]float64{math.Log(p[2]), math.Log(p[3])}, t, alpha)
+	return c, a
+}
+
+func (r *reference) pbox(p []float64, sh [5]int, m target.Match) iou.Box {
 	o := m.Cell(sh[1], sh[2], sh[3]) * sh[4]
-	return ciou.Box{
+	return iou.Box{
 		2*sig(p[o]) - 0.5, 2*sig(p[o+1]) - 0.5,
 		math.Pow(2*sig(p[o+2]), 2) * m.AW, math.Pow(2*sig(p[o+3]), 2) * m.AH,
 	}
@@ -167,7 +175,8 @@ func (r *reference) total(p [][]float64) float64 {
 		if n := float64(len(ms)); n > 0 {
 			var b, c float64
 			for k, m := range ms {
-				b += 1 - ciou.WithAlpha(r.pbox(p[i], sh, m), m.Box, r.alpha[i][k])
+				v, _ := ciouWith(r.pbox(p[i], sh, m), m.Box, r.alpha[i][k])
+				b += 1 - v
 				o := m.Cell(sh[1], sh[2], sh[3]) * sh[4]
 				for j := 0; j < nc; j++ {
 					y := 0.5 * r.h.LabelSmoothing
@@ -698,5 +707,66 @@ func TestModelCopied(t *testing.T) {
 	}
 	if m2 := e.Model(); m2.AnchorsGrid[1][0][1] == m.AnchorsGrid[1][0][1] || m2.Strides[0] != 8 {
 		t.Errorf("Model() hands out the engine's own slices")
+	}
+}
+
+// TestFrozenBoxLosses: with the held terms frozen, the engine's gradient is
+// exactly that of its loss, for every box loss and modifier (the box term's
+// held constants, WIoU's layer weights and running mean included) and for
+// IoU class targets, by central differences of the engine itself.
+func TestFrozenBoxLosses(t *testing.T) {
+	for _, yaml := range []string{
+		"iou_type: iou\n", "iou_type: giou\n", "iou_type: diou\n", "iou_type: ciou\n",
+		"iou_type: eiou\n", "iou_type: siou\n", "iou_type: mpdiou\n",
+		"iou_type: shape_iou\nshape_iou_scale: 1.5\n",
+		"iou_type: wiou\nwiou_version: 1\n", "iou_type: wiou\nwiou_version: 2\n", "iou_type: wiou\nwiou_momentum: 0.3\n",
+		"iou_type: ciou\niou_alpha: 3\n", "iou_type: giou\niou_alpha: 0.7\niou_focal_gamma: 1\n",
+		"iou_type: eiou\niou_focal_gamma: 0.5\n", "iou_type: ciou\niou_inner_ratio: 0.8\n", "iou_type: siou\niou_inner_ratio: 1.2\n",
+		"iou_type: giou\ncls_iou_target: true\nfl_gamma: 2\nfl_type: varifocal\n",
+	} {
+		name := strings.ReplaceAll(strings.TrimSpace(yaml), "\n", " ")
+		t.Run(name, func(t *testing.T) {
+			h := testHyp(t, yaml)
+			rng := rand.New(rand.NewPCG(17, 18))
+			pr := newProblem(rng, 2, 3, [][2]int{{4, 4}, {2, 2}}, 4)
+			e, err := computeloss.New[float64](h, pr.model, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, g := tensors[float64](pr)
+			unfrozen, err := e.Loss(p, pr.labels, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := unfrozen.Loss
+			e.SetFrozen(true)
+			frozen, err := e.Loss(p, pr.labels, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// At the point of freezing the held terms are those computed
+			// there: the same loss.
+			if frozen.Loss != want {
+				t.Errorf("at the point of freezing: frozen loss %v, unfrozen %v", frozen.Loss, want)
+			}
+			for i := range p {
+				f := func(x []float64) float64 {
+					saved := p[i].Data
+					p[i].Data = x
+					r, err := e.Loss(p, pr.labels, nil)
+					p[i].Data = saved
+					if err != nil {
+						t.Fatal(err)
+					}
+					return r.Loss
+				}
+				if err := gradcheck.Gradient(f, slices.Clone(p[i].Data), slices.Clone(g[i].Data), 1e-5, 1e-8); err != nil {
+					t.Errorf("layer %d: %v", i, err)
+				}
+			}
+			if again, _ := e.Loss(p, pr.labels, nil); again.Loss != frozen.Loss || again.Box != frozen.Box {
+				t.Errorf("frozen calls moved the state: loss %v then %v, box state %v then %v", frozen.Loss, again.Loss, frozen.Box, again.Box)
+			}
+		})
 	}
 }

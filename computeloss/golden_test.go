@@ -18,7 +18,7 @@ import (
 // goldenDirs hold YOLOv5's own losses and autograd gradients, computed by
 // PyTorch in float64 (see each README): YOLOv5's loss, the criteria's
 // placement and IoU class targets, and the box-loss family.
-var goldenDirs = []string{"../testdata/golden"}
+var goldenDirs = []string{"../testdata/golden", "../testdata/golden-cls", "../testdata/golden-iou"}
 
 func loadGolden(t testing.TB) []golden.Case {
 	t.Helper()

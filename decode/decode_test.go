@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/yolo-loss/yololoss/ciou"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/decode"
 	"github.com/yolo-loss/yololoss/target"
 	"github.com/yolo-loss/yololoss/tensor"
@@ -220,7 +220,7 @@ func TestRoundTrip(t *testing.T) {
 			if d := cmp.Diff(bx, got, approx); d != "" {
 				t.Errorf("%s: match %+v: GridBox mismatch (-want +got):\n%s", tc.name, m, d)
 			}
-			if c := ciou.CIoU(got, bx); math.Abs(c-1) > 1e-6 {
+			if c := iou.IoU(got, bx); math.Abs(c-1) > 1e-6 {
 				t.Errorf("%s: match %+v: CIoU with tbox %v, want 1", tc.name, m, c)
 			}
 			det := decode.Cell(p, m.Image, m.Anchor, m.GJ, m.GI, [2]float64{m.AW, m.AH}, stride)

@@ -7,9 +7,6 @@ import (
 	"github.com/yolo-loss/yololoss/iou"
 )
 
-// boxKeys are the box-loss keys beside iou_type, in file order.
-var boxKeys = []string{"iou_alpha", "iou_focal_gamma", "iou_inner_ratio", "wiou_version", "wiou_alpha", "wiou_delta", "wiou_momentum", "shape_iou_scale"}
-
 // checkEffects reports the first key that is present but has no effect
 // under the other keys' values, which Parse and Validate reject: a key
 // that does nothing is a configuration that does not do what its author
@@ -29,37 +26,28 @@ func (h *Hyp) checkEffects(present func(key string) (line int, ok bool)) *Error 
 	if !ok {
 		return nil // reported by the iou_type check
 	}
-	for _, key := range boxKeys {
+	set := func(key string) bool { _, ok := present(key); return ok }
+	for _, key := range iou.Keys() {
 		line, ok := present(key)
-		if !ok || applies(v, key, p) {
+		if !ok || v.Effect(key, p, set) {
 			continue
 		}
-		return keyError(line, key, "has no effect with "+settings(key, p)+": remove it")
+		return keyError(line, key, "has no effect with "+settings(key, p, set)+": remove it")
 	}
 	return nil
 }
 
-// applies reports whether key has an effect under p with variant v.
-func applies(v iou.Variant, key string, p iou.Params) bool {
-	for _, k := range v.Keys {
-		if k == key {
-			return v.Applies == nil || v.Applies(key, p)
-		}
-	}
-	return false
-}
-
 // settings names the values that decide whether key has an effect.
-func settings(key string, p iou.Params) string {
+func settings(key string, p iou.Params, set func(string) bool) string {
 	s := "iou_type " + p.Type
 	switch key {
 	case "iou_alpha", "iou_focal_gamma":
-		if p.InnerRatio != 1 {
-			s += fmt.Sprintf(" and iou_inner_ratio %s", formatNumber(p.InnerRatio))
+		if set("iou_inner_ratio") {
+			s += " and iou_inner_ratio (Inner-IoU takes no α or Focal weight)"
 		}
 	case "iou_inner_ratio":
-		if p.Alpha != 1 || p.FocalGamma != 0 {
-			s += " and iou_alpha or iou_focal_gamma"
+		if set("iou_alpha") || set("iou_focal_gamma") {
+			s += " and iou_alpha or iou_focal_gamma (Inner-IoU takes no α or Focal weight)"
 		}
 	case "wiou_alpha", "wiou_delta", "wiou_momentum":
 		if p.Type == "wiou" {

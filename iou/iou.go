@@ -26,3 +26,11 @@ func (v plainIoU) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	value := v.m.iouTerm(&q, &a, -wf)
 	return v.m.term(&q, &a, value, wf)
 }
+
+// IoU returns the plain intersection over union of boxes a and b,
+// I/(U + ε) as YOLOv5's bbox_iou computes it: for reports on how well
+// predicted boxes fit (lossdemo, the fit), whichever box loss trains them.
+func IoU(a, b Box) float64 {
+	q := newPair(PredOf(a), b)
+	return q.inter / q.union
+}

@@ -15,7 +15,7 @@ import (
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/yolo-loss/yololoss/batchfile"
-	"github.com/yolo-loss/yololoss/ciou"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/decode"
 	"github.com/yolo-loss/yololoss/target"
@@ -391,7 +391,7 @@ func labelIoUs(in *inputs, p []tensor.Tensor[float64]) []iouStats {
 		for _, m := range in.layerMatches(i) {
 			d := decode.Cell(t, m.Image, m.Anchor, m.GJ, m.GI, in.model.AnchorsGrid[i][m.Anchor], stride)
 			l := in.batch.Targets[m.Label]
-			iou := ciou.IoU(d.Box.XYWH(), ciou.Box{l[2] * W, l[3] * H, l[4] * W, l[5] * H})
+			iou := iou.IoU(d.Box.XYWH(), iou.Box{l[2] * W, l[3] * H, l[4] * W, l[5] * H})
 			s := &out[m.Label]
 			s.n++
 			s.sum += iou
