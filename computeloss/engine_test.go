@@ -16,10 +16,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/yolo-loss/yololoss/bce"
-	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/gradcheck"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/target"
 )
 

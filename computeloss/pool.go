@@ -87,4 +87,3 @@ func (st *step) take(slot int) bool {
 		}
 	}
 }
-

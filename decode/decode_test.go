@@ -9,8 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/decode"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/target"
 	"github.com/yolo-loss/yololoss/tensor"
 )

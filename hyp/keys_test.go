@@ -58,7 +58,10 @@ func TestNewKeys(t *testing.T) {
 		{name: "iou_inner_ratio with giou", in: base + "iou_type: giou\niou_inner_ratio: 0.8\n",
 			want: `hyp: line 30: key "iou_inner_ratio": has no effect with iou_type giou: remove it`},
 		{name: "wiou v3 keys", in: base + "iou_type: wiou\nwiou_alpha: 1.7\nwiou_delta: 2.7\nwiou_momentum: 0.05\n",
-			check: func(h *Hyp) bool { p := h.BoxLoss(); return p.WIoUVersion == 3 && p.WIoUAlpha == 1.7 && p.WIoUDelta == 2.7 && p.WIoUMomentum == 0.05 }},
+			check: func(h *Hyp) bool {
+				p := h.BoxLoss()
+				return p.WIoUVersion == 3 && p.WIoUAlpha == 1.7 && p.WIoUDelta == 2.7 && p.WIoUMomentum == 0.05
+			}},
 		{name: "wiou_momentum with version 1", in: base + "iou_type: wiou\nwiou_version: 1\nwiou_momentum: 0.05\n",
 			want: `hyp: line 31: key "wiou_momentum": has no effect with iou_type wiou and wiou_version 1: remove it`},
 		{name: "wiou_delta with version 2", in: base + "iou_type: wiou\nwiou_version: 2\nwiou_delta: 3\n",

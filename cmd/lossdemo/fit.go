@@ -15,9 +15,9 @@ import (
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/yolo-loss/yololoss/batchfile"
-	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/decode"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/target"
 )
 
