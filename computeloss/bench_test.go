@@ -176,3 +176,63 @@ func BenchmarkScaling(b *testing.B) {
 		})
 	}
 }
+
+// boxLosses are the box-loss settings that the box-loss benchmarks and
+// tests run: every variant, and each modifier once.
+var boxLosses = []struct{ name, yaml string }{
+	{"IoU", "iou_type: iou\n"},
+	{"GIoU", "iou_type: giou\n"},
+	{"DIoU", "iou_type: diou\n"},
+	{"EIoU", "iou_type: eiou\n"},
+	{"SIoU", "iou_type: siou\n"},
+	{"WIoUv3", "iou_type: wiou\n"},
+	{"MPDIoU", "iou_type: mpdiou\n"},
+	{"ShapeIoU", "iou_type: shape_iou\nshape_iou_scale: 1.5\n"},
+	{"AlphaCIoU", "iou_type: ciou\niou_alpha: 3\n"},
+	{"FocalEIoU", "iou_type: eiou\niou_focal_gamma: 0.5\n"},
+	{"InnerSIoU", "iou_type: siou\niou_inner_ratio: 1.2\n"},
+}
+
+// BenchmarkBoxLoss runs the COCO workload, forward and backward, on one
+// worker, with CIoU and with each other box loss in alternating runs of
+// boxRun calls, and reports the median over iterations of the ratio of
+// the runs' median call times as "x-ciou": the cost of the variant over
+// CIoU's. ns/op is one iteration, both runs.
+func BenchmarkBoxLoss(b *testing.B) {
+	const boxRun = 8
+	w := newWorkload(16, 640, 8)
+	ciou, err := computeloss.New[float32](testHyp(b, ""), w.model, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ciou.SetWorkers(1)
+	var d [boxRun]float64
+	run := func(e *computeloss.Engine[float32]) float64 {
+		for k := range d {
+			t0 := time.Now()
+			if _, err := e.Loss(w.p, w.labels, w.g); err != nil {
+				b.Fatal(err)
+			}
+			d[k] = float64(time.Since(t0))
+		}
+		slices.Sort(d[:])
+		return (d[boxRun/2-1] + d[boxRun/2]) / 2
+	}
+	for _, c := range boxLosses {
+		b.Run(c.name, func(b *testing.B) {
+			e, err := computeloss.New[float32](testHyp(b, c.yaml), w.model, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			e.SetWorkers(1)
+			run(e)
+			run(ciou)
+			var ratios []float64
+			for b.Loop() {
+				ratios = append(ratios, run(e)/run(ciou))
+			}
+			slices.Sort(ratios)
+			b.ReportMetric(ratios[len(ratios)/2], "x-ciou")
+		})
+	}
+}

@@ -770,3 +770,25 @@ func TestFrozenBoxLosses(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroAllocsBoxLosses: after a warm-up, calls allocate nothing with
+// any box loss, on one goroutine, with the gradient.
+func TestZeroAllocsBoxLosses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pr := newProblem(rng, 2, 5, [][2]int{{16, 16}, {8, 8}, {4, 4}}, 8)
+	p, g := tensors[float32](pr)
+	for _, c := range boxLosses {
+		e, err := computeloss.New[float32](testHyp(t, c.yaml), pr.model, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.SetWorkers(1)
+		if allocs := testing.AllocsPerRun(20, func() {
+			if _, err := e.Loss(p, pr.labels, g); err != nil {
+				t.Fatal(err)
+			}
+		}); allocs != 0 {
+			t.Errorf("%s: %v allocations per call", c.name, allocs)
+		}
+	}
+}
