@@ -8,11 +8,13 @@ PKGS := ./...
 # The race detector slows the engine tenfold, so lossdemo's fit convergence
 # test (built with !race) runs once more without it. The purego run tests
 # the portable Go versions of internal/vec's assembly kernels, through the
-# engine's golden cases too.
+# engine's golden cases too; the syncpool run tests the sync-based region
+# that BENCHMARKS.md compares with the default one.
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
 	$(GO) test -count=1 -run '^TestFit$$' ./cmd/lossdemo/
 	$(GO) test -count=1 -tags purego ./internal/vec/ ./bce/ ./focal/ ./varifocal/ ./computeloss/
+	$(GO) test -count=1 -tags syncpool ./computeloss/
 
 vet:
 	$(GO) vet $(PKGS)
@@ -30,6 +32,8 @@ bench:
 # Each fuzz target for FUZZTIME (go test runs one target at a time).
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./hyp/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./model/
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./labels/
 	$(GO) test -run='^$$' -fuzz='^FuzzRead$$' -fuzztime=$(FUZZTIME) ./batchfile/
 	$(GO) test -run='^$$' -fuzz='^FuzzLoss$$' -fuzztime=$(FUZZTIME) ./computeloss/
 	$(GO) test -run='^$$' -fuzz='^FuzzZeroTarget$$' -fuzztime=$(FUZZTIME) ./internal/vec/

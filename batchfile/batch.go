@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 const (
@@ -20,30 +23,11 @@ const (
 	maxBytesText = "4 GiB"
 )
 
-// Tensor is a dense C-order array of float32 or float64; exactly one of
-// F32/F64 is non-nil.
+// Tensor is one named array of a file: a tensor.Array of float32 or
+// float64 (float16 files are widened to float32 as they are read).
 type Tensor struct {
-	Name  string
-	Shape []int
-	F32   []float32
-	F64   []float64
-}
-
-// Len returns the number of elements stored in t, len(t.F32) or
-// len(t.F64). For a well-formed tensor it is the product of Shape.
-func (t Tensor) Len() int {
-	if t.F32 != nil {
-		return len(t.F32)
-	}
-	return len(t.F64)
-}
-
-// at returns element i as a float64.
-func (t Tensor) at(i int) float64 {
-	if t.F32 != nil {
-		return float64(t.F32[i])
-	}
-	return t.F64[i]
+	Name string
+	tensor.Array
 }
 
 // check reports a tensor whose data does not match its shape.
@@ -51,7 +35,7 @@ func (t Tensor) check(name string) error {
 	if (t.F32 == nil) == (t.F64 == nil) {
 		return fmt.Errorf("array %q: exactly one of F32 and F64 must be non-nil", name)
 	}
-	n, ok := numElems(t.Shape)
+	n, ok := tensor.Size(t.Shape)
 	if !ok {
 		return fmt.Errorf("array %q: invalid shape %v", name, t.Shape)
 	}
@@ -61,36 +45,12 @@ func (t Tensor) check(name string) error {
 	return nil
 }
 
-// numElems returns the product of shape, and false if a dimension is
-// negative or the product overflows int.
-func numElems(shape []int) (int, bool) {
-	n := 1
-	for _, d := range shape {
-		if d < 0 {
-			return 0, false
-		}
-		if d == 0 {
-			n = 0
-		}
-	}
-	if n == 0 {
-		return 0, true
-	}
-	for _, d := range shape {
-		if n > maxInt/d {
-			return 0, false
-		}
-		n *= d
-	}
-	return n, true
-}
-
 // Batch is one call's worth of inputs.
 type Batch struct {
-	Preds   []Tensor       // p0..p{nl-1}, each rank 5
-	Targets [][6]float64   // (image, class, x, y, w, h)
-	Anchors [][][2]float64 // [nl][na] (w,h) grid units; nil when absent
-	Strides []float64      // [nl]; nil when absent
+	Preds       []Tensor       // p0..p{nl-1}, each rank 5
+	Targets     [][6]float64   // (image, class, x, y, w, h)
+	AnchorsGrid [][][2]float64 // [nl][na] anchor (w, h) in grid units; nil when absent
+	Strides     []float64      // [nl]; nil when absent
 }
 
 // NL returns the number of prediction layers, len(b.Preds).
@@ -136,22 +96,22 @@ func (b *Batch) Tensors() []Tensor {
 	for _, row := range b.Targets {
 		tg = append(tg, row[:]...)
 	}
-	ts = append(ts, Tensor{Name: "targets", Shape: []int{len(b.Targets), 6}, F64: tg})
-	if b.Anchors != nil {
+	ts = append(ts, Tensor{Name: "targets", Array: tensor.Array{Shape: []int{len(b.Targets), 6}, F64: tg}})
+	if b.AnchorsGrid != nil {
 		na := 0
-		if len(b.Anchors) > 0 {
-			na = len(b.Anchors[0])
+		if len(b.AnchorsGrid) > 0 {
+			na = len(b.AnchorsGrid[0])
 		}
-		an := make([]float64, 0, 2*na*len(b.Anchors))
-		for _, layer := range b.Anchors {
+		an := make([]float64, 0, 2*na*len(b.AnchorsGrid))
+		for _, layer := range b.AnchorsGrid {
 			for _, a := range layer {
 				an = append(an, a[0], a[1])
 			}
 		}
-		ts = append(ts, Tensor{Name: "anchors", Shape: []int{len(b.Anchors), na, 2}, F64: an})
+		ts = append(ts, Tensor{Name: "anchors", Array: tensor.Array{Shape: []int{len(b.AnchorsGrid), na, 2}, F64: an}})
 	}
 	if b.Strides != nil {
-		ts = append(ts, Tensor{Name: "strides", Shape: []int{len(b.Strides)}, F64: append([]float64{}, b.Strides...)})
+		ts = append(ts, Tensor{Name: "strides", Array: tensor.Array{Shape: []int{len(b.Strides)}, F64: append([]float64{}, b.Strides...)}})
 	}
 	return ts
 }
@@ -190,9 +150,9 @@ func (b *Batch) validate() error {
 		}
 	}
 	nl, na := b.NL(), b.NA()
-	if b.Anchors != nil {
-		got := []int{len(b.Anchors), na, 2}
-		for _, layer := range b.Anchors {
+	if b.AnchorsGrid != nil {
+		got := []int{len(b.AnchorsGrid), na, 2}
+		for _, layer := range b.AnchorsGrid {
 			if len(layer) != na {
 				got[1] = len(layer)
 				break
@@ -209,7 +169,7 @@ func (b *Batch) validate() error {
 	}
 
 	for i, p := range b.Preds {
-		if err := checkFinite(PredName(i), p.Shape, p.Len(), p.at); err != nil {
+		if err := checkFinite(PredName(i), p.Shape, p.Len(), p.At); err != nil {
 			return err
 		}
 	}
@@ -218,9 +178,9 @@ func (b *Batch) validate() error {
 	}); err != nil {
 		return err
 	}
-	if b.Anchors != nil {
+	if b.AnchorsGrid != nil {
 		shape := []int{nl, na, 2}
-		at := func(i int) float64 { return b.Anchors[i/(2*na)][i/2%na][i%2] }
+		at := func(i int) float64 { return b.AnchorsGrid[i/(2*na)][i/2%na][i%2] }
 		if err := checkFinite("anchors", shape, nl*na*2, at); err != nil {
 			return err
 		}
@@ -339,28 +299,12 @@ func checkPositive(name string, shape []int, n int, at func(int) float64) error 
 	return nil
 }
 
-// targetColumns names the columns of a target row.
-var targetColumns = [6]string{"image", "class", "x", "y", "w", "h"}
-
-// checkTargets checks the rows of targets, which are finite.
+// checkTargets checks the rows of targets, which are finite, with
+// target.CheckLabel: the one statement of what a label row must hold.
 func checkTargets(targets [][6]float64, bs, nc int) error {
-	isIndex := func(v float64, n int) bool { return v == math.Trunc(v) && v >= 0 && v < float64(n) }
 	for r, row := range targets {
-		if !isIndex(row[0], bs) {
-			return fmt.Errorf("targets[%d] (row %d): image %v is not an integer in [0, %d)", r, r, row[0], bs)
-		}
-		if !isIndex(row[1], nc) {
-			return fmt.Errorf("targets[%d] (row %d): class %v is not an integer in [0, %d)", r, r, row[1], nc)
-		}
-		for c := 2; c <= 3; c++ {
-			if v := row[c]; !(v >= 0 && v <= 1) {
-				return fmt.Errorf("targets[%d] (row %d): %s (column %d) = %v is outside [0, 1]", r, r, targetColumns[c], c, v)
-			}
-		}
-		for c := 4; c <= 5; c++ {
-			if v := row[c]; !(v > 0 && v <= 1) {
-				return fmt.Errorf("targets[%d] (row %d): %s (column %d) = %v is outside (0, 1]", r, r, targetColumns[c], c, v)
-			}
+		if err := target.CheckLabel(row, bs, nc); err != nil {
+			return fmt.Errorf("targets[%d] (row %d): %w", r, r, err)
 		}
 	}
 	return nil

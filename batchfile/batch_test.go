@@ -1,6 +1,7 @@
 package batchfile
 
 import (
+	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"testing"
 
@@ -14,8 +15,8 @@ func TestValidate(t *testing.T) {
 		want   string // "" for a valid batch
 	}{
 		{name: "base", mutate: func(*Batch) {}},
-		{name: "no anchors, strides or targets", mutate: func(b *Batch) { b.Anchors, b.Strides, b.Targets = nil, nil, nil }},
-		{name: "float32 layer", mutate: func(b *Batch) { b.Preds[2] = Tensor{Shape: baseP2, F32: ramp32(prod(baseP2))} }},
+		{name: "no anchors, strides or targets", mutate: func(b *Batch) { b.AnchorsGrid, b.Strides, b.Targets = nil, nil, nil }},
+		{name: "float32 layer", mutate: func(b *Batch) { b.Preds[2] = Tensor{Array: tensor.Array{Shape: baseP2, F32: ramp32(prod(baseP2))}} }},
 		{
 			name:   "no predictions",
 			mutate: func(b *Batch) { b.Preds = nil },
@@ -23,7 +24,7 @@ func TestValidate(t *testing.T) {
 		},
 		{
 			name:   "six layers",
-			mutate: func(b *Batch) { b.Preds = append(b.Preds, b.Preds[:3]...); b.Anchors, b.Strides = nil, nil },
+			mutate: func(b *Batch) { b.Preds = append(b.Preds, b.Preds[:3]...); b.AnchorsGrid, b.Strides = nil, nil },
 			want:   "batchfile: 6 prediction layers (p0..p5); at most 5 are supported",
 		},
 		{
@@ -52,24 +53,26 @@ func TestValidate(t *testing.T) {
 			want:   `batchfile: array "p0": zero dimension in shape [2 3 -4 6 10]`,
 		},
 		{
-			name:   "ragged anchors",
-			mutate: func(b *Batch) { b.Anchors = [][][2]float64{b.Anchors[0], b.Anchors[1][:2], b.Anchors[2]} },
-			want:   `batchfile: array "anchors": na 2 disagrees with na 3 of array "p0" (want shape [3 3 2], got [3 2 2])`,
+			name: "ragged anchors",
+			mutate: func(b *Batch) {
+				b.AnchorsGrid = [][][2]float64{b.AnchorsGrid[0], b.AnchorsGrid[1][:2], b.AnchorsGrid[2]}
+			},
+			want: `batchfile: array "anchors": na 2 disagrees with na 3 of array "p0" (want shape [3 3 2], got [3 2 2])`,
 		},
 		{
 			name:   "anchors for two layers",
-			mutate: func(b *Batch) { b.Anchors = b.Anchors[:2] },
+			mutate: func(b *Batch) { b.AnchorsGrid = b.AnchorsGrid[:2] },
 			want:   `batchfile: array "anchors": nl 2 disagrees with 3 prediction layers (want shape [3 3 2], got [2 3 2])`,
 		},
 		{
 			name:   "empty anchors",
-			mutate: func(b *Batch) { b.Anchors = [][][2]float64{} },
+			mutate: func(b *Batch) { b.AnchorsGrid = [][][2]float64{} },
 			want:   `batchfile: array "anchors": nl 0 disagrees with 3 prediction layers (want shape [3 3 2], got [0 3 2])`,
 		},
 		{
 			name: "anchor h NaN",
 			mutate: func(b *Batch) {
-				b.Anchors = [][][2]float64{b.Anchors[0], b.Anchors[1], {{1, 1}, {1, math.NaN()}, {1, 1}}}
+				b.AnchorsGrid = [][][2]float64{b.AnchorsGrid[0], b.AnchorsGrid[1], {{1, 1}, {1, math.NaN()}, {1, 1}}}
 			},
 			want: `batchfile: array "anchors": non-finite value NaN at index 15 [2 1 1]`,
 		},
@@ -88,7 +91,7 @@ func TestValidate(t *testing.T) {
 			mutate: func(b *Batch) {
 				v := ramp32(prod(baseP1))
 				v[11] = float32(math.NaN())
-				b.Preds[1] = Tensor{Shape: baseP1, F32: v}
+				b.Preds[1] = Tensor{Array: tensor.Array{Shape: baseP1, F32: v}}
 			},
 			want: `batchfile: array "p1": non-finite value NaN at index 11 [0 0 0 1 1]`,
 		},
@@ -100,7 +103,7 @@ func TestValidate(t *testing.T) {
 		{
 			name:   "class out of range",
 			mutate: func(b *Batch) { b.Targets = [][6]float64{baseTargets[0], {1, 9, 0.5, 0.5, 0.1, 0.1}} },
-			want:   "batchfile: targets[1] (row 1): class 9 is not an integer in [0, 5)",
+			want:   "batchfile: targets[1] (row 1): class (column 1) = 9 is not an integer in [0, 5)",
 		},
 	} {
 		t.Run(test.name, func(t *testing.T) {
@@ -140,24 +143,24 @@ func TestTensors(t *testing.T) {
 	b := baseBatch()
 	b.Preds[0].Name = "renamed"
 	want := []Tensor{
-		{Name: "p0", Shape: baseP0, F64: ramp(prod(baseP0))},
-		{Name: "p1", Shape: baseP1, F64: ramp(prod(baseP1))},
-		{Name: "p2", Shape: baseP2, F64: ramp(prod(baseP2))},
-		{Name: "targets", Shape: []int{4, 6}, F64: flatTargets(baseTargets)},
-		{Name: "anchors", Shape: []int{3, 3, 2}, F64: flatAnchors(baseAnchors)},
-		{Name: "strides", Shape: []int{3}, F64: baseStrides},
+		{Name: "p0", Array: tensor.Array{Shape: baseP0, F64: ramp(prod(baseP0))}},
+		{Name: "p1", Array: tensor.Array{Shape: baseP1, F64: ramp(prod(baseP1))}},
+		{Name: "p2", Array: tensor.Array{Shape: baseP2, F64: ramp(prod(baseP2))}},
+		{Name: "targets", Array: tensor.Array{Shape: []int{4, 6}, F64: flatTargets(baseTargets)}},
+		{Name: "anchors", Array: tensor.Array{Shape: []int{3, 3, 2}, F64: flatAnchors(baseAnchors)}},
+		{Name: "strides", Array: tensor.Array{Shape: []int{3}, F64: baseStrides}},
 	}
 	if diff := cmp.Diff(want, b.Tensors(), exact); diff != "" {
 		t.Errorf("tensors mismatch (-want +got):\n%s", diff)
 	}
 
-	b.Anchors, b.Strides, b.Targets = nil, nil, nil
+	b.AnchorsGrid, b.Strides, b.Targets = nil, nil, nil
 	got := b.Tensors()
 	if len(got) != 4 {
 		t.Fatalf("want 4 tensors without anchors and strides, got %d", len(got))
 	}
 	// cmp.Diff tells an empty F64 from a nil one.
-	wantTargets := Tensor{Name: "targets", Shape: []int{0, 6}, F64: []float64{}}
+	wantTargets := Tensor{Name: "targets", Array: tensor.Array{Shape: []int{0, 6}, F64: []float64{}}}
 	if diff := cmp.Diff(wantTargets, got[3]); diff != "" {
 		t.Errorf("empty targets mismatch (-want +got):\n%s", diff)
 	}
@@ -169,9 +172,9 @@ func TestTensorLen(t *testing.T) {
 		t    Tensor
 		want int
 	}{
-		{"float32", Tensor{Shape: []int{2, 2}, F32: make([]float32, 4)}, 4},
-		{"float64", Tensor{Shape: []int{3}, F64: make([]float64, 3)}, 3},
-		{"empty", Tensor{Shape: []int{0, 6}, F64: []float64{}}, 0},
+		{"float32", Tensor{Array: tensor.Array{Shape: []int{2, 2}, F32: make([]float32, 4)}}, 4},
+		{"float64", Tensor{Array: tensor.Array{Shape: []int{3}, F64: make([]float64, 3)}}, 3},
+		{"empty", Tensor{Array: tensor.Array{Shape: []int{0, 6}, F64: []float64{}}}, 0},
 		{"no data", Tensor{}, 0},
 	} {
 		if got := test.t.Len(); got != test.want {

@@ -7,10 +7,16 @@
 // An .npz file is a zip archive of .npy arrays, as NumPy's savez writes
 // it. A batch file holds
 //
-//	p0 … p{nl-1}  float32 or float64 [bs, na, ny, nx, 5+nc]  raw outputs per layer, 1 ≤ nl ≤ 5
-//	targets       float32 or float64 [nt, 6]                 (image, class, x, y, w, h), normalised
-//	anchors       float32 or float64 [nl, na, 2]             anchor (w, h) in grid units; optional
-//	strides       float32 or float64 [nl]                    optional
+//	p0 … p{nl-1}  float [bs, na, ny, nx, 5+nc]  raw outputs per layer, 1 ≤ nl ≤ 5
+//	targets       float [nt, 6]                 (image, class, x, y, w, h), normalised
+//	anchors       float [nl, na, 2]             anchor (w, h) in grid units; optional
+//	strides       float [nl]                    optional
+//
+// where float is float16, float32 or float64 in either byte order. float16
+// arrays, which YOLOv5 saves under automatic mixed precision, are widened
+// to float32 as they are read, exactly: a Tensor holds float32 or float64
+// (a tensor.Array), which the engine takes without a copy when its element
+// type matches (tensor.As).
 //
 // Grids may be rectangular (ny ≠ nx) and differ between layers; bs, na and
 // 5+nc may not.

@@ -2,6 +2,7 @@ package batchfile_test
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/tensor"
 	"log"
 	"os"
 	"path/filepath"
@@ -39,8 +40,8 @@ func ExampleReadFile_invalid() {
 
 	// One layer with nc = 1, and a target of class 7.
 	err = batchfile.WriteFile(path, []batchfile.Tensor{
-		{Name: "p0", Shape: []int{1, 1, 1, 1, 6}, F32: []float32{0, 0, 0, 0, 0, 0}},
-		{Name: "targets", Shape: []int{1, 6}, F64: []float64{0, 7, 0.5, 0.5, 0.1, 0.1}},
+		{Name: "p0", Array: tensor.Array{Shape: []int{1, 1, 1, 1, 6}, F32: []float32{0, 0, 0, 0, 0, 0}}},
+		{Name: "targets", Array: tensor.Array{Shape: []int{1, 6}, F64: []float64{0, 7, 0.5, 0.5, 0.1, 0.1}}},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -48,7 +49,7 @@ func ExampleReadFile_invalid() {
 	_, err = batchfile.ReadFile(path)
 	fmt.Println(strings.ReplaceAll(err.Error(), path, "bad.npz"))
 	// Output:
-	// batchfile: bad.npz: targets[0] (row 0): class 7 is not an integer in [0, 1)
+	// batchfile: bad.npz: targets[0] (row 0): class (column 1) = 7 is not an integer in [0, 1)
 }
 
 func ExampleWriteFile() {

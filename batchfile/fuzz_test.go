@@ -2,6 +2,7 @@ package batchfile
 
 import (
 	"bytes"
+	"github.com/yolo-loss/yololoss/tensor"
 	"runtime/metrics"
 	"testing"
 
@@ -64,7 +65,7 @@ func FuzzRead(f *testing.F) {
 			return
 		}
 		for _, p := range b.Preds {
-			if n, _ := numElems(p.Shape); n != p.Len() {
+			if n, _ := tensor.Size(p.Shape); n != p.Len() {
 				t.Fatalf("shape %v holds %d elements, data has %d", p.Shape, n, p.Len())
 			}
 		}
@@ -85,7 +86,7 @@ func namesOf(b *Batch) []string {
 		names = append(names, PredName(i))
 	}
 	names = append(names, "targets")
-	if b.Anchors != nil {
+	if b.AnchorsGrid != nil {
 		names = append(names, "anchors")
 	}
 	if b.Strides != nil {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"slices"
 	"strconv"
@@ -107,7 +108,7 @@ func npyF32(shape []int, v []float32) []byte {
 
 // npyOf is an array of the given descr with n·itemsize zero bytes.
 func npyOf(descr string, itemsize int, shape []int) []byte {
-	n, _ := numElems(shape)
+	n, _ := tensor.Size(shape)
 	return npyRaw(dictFor(descr, shape), make([]byte, n*itemsize))
 }
 
@@ -128,7 +129,7 @@ func ramp32(n int) []float32 {
 	return v
 }
 
-func prod(shape []int) int { n, _ := numElems(shape); return n }
+func prod(shape []int) int { n, _ := tensor.Size(shape); return n }
 
 // Shapes of the base batch: bs 2, na 3, nc 5, three layers. The grids
 // need not shrink; p2's is chosen so that flat index 1234 is [0 1 2 3 4].
@@ -173,13 +174,13 @@ func flatAnchors(as [][][2]float64) []float64 {
 func baseBatch() *Batch {
 	return &Batch{
 		Preds: []Tensor{
-			{Name: "p0", Shape: baseP0, F64: ramp(prod(baseP0))},
-			{Name: "p1", Shape: baseP1, F64: ramp(prod(baseP1))},
-			{Name: "p2", Shape: baseP2, F64: ramp(prod(baseP2))},
+			{Name: "p0", Array: tensor.Array{Shape: baseP0, F64: ramp(prod(baseP0))}},
+			{Name: "p1", Array: tensor.Array{Shape: baseP1, F64: ramp(prod(baseP1))}},
+			{Name: "p2", Array: tensor.Array{Shape: baseP2, F64: ramp(prod(baseP2))}},
 		},
-		Targets: baseTargets,
-		Anchors: baseAnchors,
-		Strides: baseStrides,
+		Targets:     baseTargets,
+		AnchorsGrid: baseAnchors,
+		Strides:     baseStrides,
 	}
 }
 

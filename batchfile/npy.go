@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"strconv"
 	"strings"
@@ -31,19 +32,19 @@ const (
 	maxNesting = 16
 )
 
-// dtype is an element type this package reads: float32 or float64, in a
-// given byte order.
+// dtype is an element type this package reads: float16, float32 or
+// float64, in a given byte order. float16 data are widened to float32 as
+// they are read.
 type dtype struct {
-	size  int // 4 or 8
+	size  int // 2, 4 or 8 bytes in the file
 	order binary.ByteOrder
 }
 
-func (d dtype) String() string {
-	if d.size == 4 {
-		return "float32"
-	}
-	return "float64"
-}
+func (d dtype) String() string { return "float" + strconv.Itoa(8*d.size) }
+
+// memSize is the size of an element in memory: float16 is widened to
+// float32.
+func (d dtype) memSize() int { return max(d.size, 4) }
 
 // npyHeader is a parsed and checked .npy header.
 type npyHeader struct {
@@ -128,8 +129,8 @@ func eofIsUnexpected(err error) error {
 // checked to be in [0, maxInt], refusing overflow and anything over
 // MaxBytes.
 func (h *npyHeader) size() error {
-	count, ok := numElems(h.shape)
-	if !ok || int64(count) > MaxBytes/int64(h.dtype.size) {
+	count, ok := tensor.Size(h.shape)
+	if !ok || int64(count) > MaxBytes/int64(h.dtype.memSize()) {
 		return fmt.Errorf("header declares %s %v: more than the limit of %d bytes (%s)",
 			h.dtype, h.shape, MaxBytes, maxBytesText)
 	}
@@ -205,15 +206,15 @@ func (h *npyHeader) parse(s string) error {
 
 const maxInt = int(^uint(0) >> 1)
 
-// dtypeError reports an element type other than float32 or float64. Its
+// dtypeError reports an element type other than float16, float32 or float64. Its
 // message is completed with the array's name by the caller.
 type dtypeError struct{ name string }
 
 func (e *dtypeError) Error() string {
-	return fmt.Sprintf("dtype %s is not float32 or float64", e.name)
+	return fmt.Sprintf("dtype %s is not float16, float32 or float64", e.name)
 }
 
-// parseDescr accepts a little- or big-endian float32 or float64 descr and
+// parseDescr accepts a little- or big-endian float16, float32 or float64 descr and
 // names anything else the way NumPy would.
 func parseDescr(v any) (dtype, error) {
 	s, ok := v.(string)
@@ -249,7 +250,7 @@ func parseDescr(v any) (dtype, error) {
 	default:
 		return dtype{}, &dtypeError{name: strconv.Quote(s)}
 	}
-	if kind != 'f' || (size != 4 && size != 8) {
+	if kind != 'f' || size == 16 {
 		return dtype{}, &dtypeError{name: name}
 	}
 	switch order {

@@ -3,6 +3,7 @@ package batchfile
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/yolo-loss/yololoss/tensor"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -98,22 +99,22 @@ func TestParseHeader(t *testing.T) {
 		{
 			name:    "object dtype",
 			dict:    "{'descr': '|O', 'fortran_order': False, 'shape': (2,)}",
-			wantErr: `dtype "|O" is not float32 or float64`,
+			wantErr: `dtype "|O" is not float16, float32 or float64`,
 		},
 		{
 			name:    "float128",
 			dict:    "{'descr': '<f16', 'fortran_order': False, 'shape': (2,)}",
-			wantErr: "dtype float128 is not float32 or float64",
+			wantErr: "dtype float128 is not float16, float32 or float64",
 		},
 		{
 			name:    "odd float size",
 			dict:    "{'descr': '<f3', 'fortran_order': False, 'shape': (2,)}",
-			wantErr: `dtype "<f3" is not float32 or float64`,
+			wantErr: `dtype "<f3" is not float16, float32 or float64`,
 		},
 		{
 			name:    "signed size",
 			dict:    "{'descr': '<f+8', 'fortran_order': False, 'shape': (2,)}",
-			wantErr: `dtype "<f+8" is not float32 or float64`,
+			wantErr: `dtype "<f+8" is not float16, float32 or float64`,
 		},
 		{
 			name:    "too deep",
@@ -165,7 +166,7 @@ func TestAppendNPYHeader(t *testing.T) {
 			if test.descr == "<f4" {
 				size = 4
 			}
-			n, _ := numElems(test.shape)
+			n, _ := tensor.Size(test.shape)
 			avail := uint64(len(b) + n*size)
 			h, err := readNPYHeader(bytes.NewReader(b), avail)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"errors"
 	"fmt"
+	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"math"
 	"os"
@@ -80,13 +81,13 @@ func (e *entry) close() {
 
 // read reads the data of e into a tensor of its own dtype, in C order.
 func (e *entry) read() (Tensor, error) {
-	t := Tensor{Name: e.name, Shape: e.hdr.shape}
+	t := Tensor{Name: e.name, Array: tensor.Array{Shape: e.hdr.shape}}
 	n := int(e.hdr.count)
 	size := e.hdr.dtype.size
 	order := e.hdr.dtype.order
 	// Start small; append grows the slice only as data really arrives.
 	capHint := min(n, chunkBytes/size)
-	if size == 4 {
+	if size <= 4 {
 		t.F32 = make([]float32, 0, capHint)
 	} else {
 		t.F64 = make([]float64, 0, capHint)
@@ -98,11 +99,16 @@ func (e *entry) read() (Tensor, error) {
 			return Tensor{}, fmt.Errorf("array %q: reading data: %w", e.name, eofIsUnexpected(err))
 		}
 		left -= int64(len(chunk))
-		if size == 4 {
+		switch size {
+		case 2:
+			for i := 0; i < len(chunk); i += 2 {
+				t.F32 = append(t.F32, halfToFloat32(order.Uint16(chunk[i:])))
+			}
+		case 4:
 			for i := 0; i < len(chunk); i += 4 {
 				t.F32 = append(t.F32, math.Float32frombits(order.Uint32(chunk[i:])))
 			}
-		} else {
+		default:
 			for i := 0; i < len(chunk); i += 8 {
 				t.F64 = append(t.F64, math.Float64frombits(order.Uint64(chunk[i:])))
 			}
@@ -119,7 +125,7 @@ func (e *entry) read() (Tensor, error) {
 		return Tensor{}, fmt.Errorf("array %q: %w", e.name, err)
 	}
 	if e.hdr.fortran && len(t.Shape) > 1 {
-		if size == 4 {
+		if size <= 4 {
 			t.F32 = fortranToC(t.F32, t.Shape)
 		} else {
 			t.F64 = fortranToC(t.F64, t.Shape)
@@ -218,8 +224,29 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
+	nl, err := countLayers(a)
+	if err != nil {
+		return nil, err
+	}
+	h := headers{a: a}
+	defer h.close()
+	// Headers first: types, shapes and sizes, before any data.
+	if err := h.open(nl); err != nil {
+		return nil, err
+	}
+	b, err := h.read()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.validate(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
 
-	// Which layers are there: p0..p{nl-1} without a gap.
+// countLayers returns the number of prediction layers of a:
+// p0..p{nl-1} without a gap, 1 to MaxLayers.
+func countLayers(a *archive) (int, error) {
 	nl := 0
 	for {
 		if _, ok := a.files[PredName(nl)]; !ok {
@@ -235,75 +262,91 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	}
 	switch {
 	case nl == 0 && next < 0:
-		return nil, errors.New(`no predictions: array "p0" is missing`)
+		return 0, errors.New(`no predictions: array "p0" is missing`)
 	case nl == 0:
-		return nil, fmt.Errorf(`no predictions: array "p0" is missing (found %q)`, PredName(next))
+		return 0, fmt.Errorf(`no predictions: array "p0" is missing (found %q)`, PredName(next))
 	case next >= 0:
-		return nil, fmt.Errorf("array %q is missing (found %q)", PredName(nl), PredName(next))
+		return 0, fmt.Errorf("array %q is missing (found %q)", PredName(nl), PredName(next))
 	case nl > MaxLayers:
-		return nil, errTooManyLayers(nl)
+		return 0, errTooManyLayers(nl)
 	}
+	return nl, nil
+}
 
-	// Headers first: types, shapes and sizes, before any data.
-	var ents []*entry
-	defer func() {
-		for _, e := range ents {
-			e.close()
-		}
-	}()
-	openOne := func(name string) (*entry, error) {
-		e, err := a.open(name)
-		if err != nil {
-			return nil, err
-		}
-		ents = append(ents, e)
-		return e, checkTotal(ents)
+// headers are the open entries of a batch file, their headers checked.
+type headers struct {
+	a                         *archive
+	all                       []*entry // every entry opened, for close
+	preds                     []*entry
+	targets, anchors, strides *entry // anchors and strides nil when absent
+}
+
+func (h *headers) close() {
+	for _, e := range h.all {
+		e.close()
 	}
-	preds := make([]*entry, nl)
-	shapes := make([][]int, nl)
-	for i := range preds {
-		if preds[i], err = openOne(PredName(i)); err != nil {
-			return nil, err
-		}
-		shapes[i] = preds[i].hdr.shape
-	}
-	if err := checkPredShapes(shapes); err != nil {
-		return nil, err
-	}
-	targets, err := openOne("targets")
+}
+
+// openOne opens the entry name, and checks the total size declared so far.
+func (h *headers) openOne(name string) (*entry, error) {
+	e, err := h.a.open(name)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTargetsShape(targets.hdr.shape); err != nil {
-		return nil, err
-	}
-	var anchors, strides *entry
-	if _, ok := a.files["anchors"]; ok {
-		if anchors, err = openOne("anchors"); err != nil {
-			return nil, err
-		}
-		if err := checkAnchorsShape(anchors.hdr.shape, shapes); err != nil {
-			return nil, err
-		}
-	}
-	if _, ok := a.files["strides"]; ok {
-		if strides, err = openOne("strides"); err != nil {
-			return nil, err
-		}
-		if err := checkStridesShape(strides.hdr.shape, nl); err != nil {
-			return nil, err
-		}
-	}
+	h.all = append(h.all, e)
+	return e, checkTotal(h.all)
+}
 
-	// Then the data.
-	b := &Batch{Preds: make([]Tensor, nl)}
-	for i, e := range preds {
+// open opens the arrays of a batch of nl layers and checks their shapes.
+func (h *headers) open(nl int) error {
+	var err error
+	h.preds = make([]*entry, nl)
+	shapes := make([][]int, nl)
+	for i := range h.preds {
+		if h.preds[i], err = h.openOne(PredName(i)); err != nil {
+			return err
+		}
+		shapes[i] = h.preds[i].hdr.shape
+	}
+	if err := checkPredShapes(shapes); err != nil {
+		return err
+	}
+	if h.targets, err = h.openOne("targets"); err != nil {
+		return err
+	}
+	if err := checkTargetsShape(h.targets.hdr.shape); err != nil {
+		return err
+	}
+	if _, ok := h.a.files["anchors"]; ok {
+		if h.anchors, err = h.openOne("anchors"); err != nil {
+			return err
+		}
+		if err := checkAnchorsShape(h.anchors.hdr.shape, shapes); err != nil {
+			return err
+		}
+	}
+	if _, ok := h.a.files["strides"]; ok {
+		if h.strides, err = h.openOne("strides"); err != nil {
+			return err
+		}
+		if err := checkStridesShape(h.strides.hdr.shape, nl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// read reads the data of the open arrays into a batch, not yet validated.
+func (h *headers) read() (*Batch, error) {
+	var err error
+	b := &Batch{Preds: make([]Tensor, len(h.preds))}
+	for i, e := range h.preds {
 		if b.Preds[i], err = e.read(); err != nil {
 			return nil, err
 		}
 		e.close()
 	}
-	tg, err := readFloat64(targets)
+	tg, err := readFloat64(h.targets)
 	if err != nil {
 		return nil, err
 	}
@@ -311,27 +354,24 @@ func read(r io.ReaderAt, size int64) (*Batch, error) {
 	for i := range b.Targets {
 		copy(b.Targets[i][:], tg[6*i:])
 	}
-	if anchors != nil {
-		an, err := readFloat64(anchors)
+	if h.anchors != nil {
+		an, err := readFloat64(h.anchors)
 		if err != nil {
 			return nil, err
 		}
-		na := anchors.hdr.shape[1]
-		b.Anchors = make([][][2]float64, nl)
-		for l := range b.Anchors {
-			b.Anchors[l] = make([][2]float64, na)
-			for k := range b.Anchors[l] {
-				b.Anchors[l][k] = [2]float64{an[2*(l*na+k)], an[2*(l*na+k)+1]}
+		na := h.anchors.hdr.shape[1]
+		b.AnchorsGrid = make([][][2]float64, len(h.preds))
+		for l := range b.AnchorsGrid {
+			b.AnchorsGrid[l] = make([][2]float64, na)
+			for k := range b.AnchorsGrid[l] {
+				b.AnchorsGrid[l][k] = [2]float64{an[2*(l*na+k)], an[2*(l*na+k)+1]}
 			}
 		}
 	}
-	if strides != nil {
-		if b.Strides, err = readFloat64(strides); err != nil {
+	if h.strides != nil {
+		if b.Strides, err = readFloat64(h.strides); err != nil {
 			return nil, err
 		}
-	}
-	if err := b.validate(); err != nil {
-		return nil, err
 	}
 	return b, nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
+	"github.com/yolo-loss/yololoss/tensor"
 	"hash/crc32"
 	"io"
 	"math"
@@ -131,49 +132,49 @@ func TestReadErrors(t *testing.T) {
 		{
 			name:   "p0 int64",
 			mutate: func(f *npzFile) { f.set("p0.npy", npyOf("<i8", 8, baseP0)) },
-			want:   `batchfile: array "p0": dtype int64 is not float32 or float64`,
+			want:   `batchfile: array "p0": dtype int64 is not float16, float32 or float64`,
 		},
 		{
-			name:   "p2 float16",
-			mutate: func(f *npzFile) { f.set("p2.npy", npyOf("<f2", 2, baseP2)) },
-			want:   `batchfile: array "p2": dtype float16 is not float32 or float64`,
+			name:   "p2 float128",
+			mutate: func(f *npzFile) { f.set("p2.npy", npyOf("<f16", 16, baseP2)) },
+			want:   `batchfile: array "p2": dtype float128 is not float16, float32 or float64`,
 		},
 		{
 			name:   "p1 bool",
 			mutate: func(f *npzFile) { f.set("p1.npy", npyOf("|b1", 1, baseP1)) },
-			want:   `batchfile: array "p1": dtype bool is not float32 or float64`,
+			want:   `batchfile: array "p1": dtype bool is not float16, float32 or float64`,
 		},
 		{
 			name:   "p0 complex128",
 			mutate: func(f *npzFile) { f.set("p0.npy", npyOf("<c16", 16, baseP0)) },
-			want:   `batchfile: array "p0": dtype complex128 is not float32 or float64`,
+			want:   `batchfile: array "p0": dtype complex128 is not float16, float32 or float64`,
 		},
 		{
 			name:   "p0 unicode",
 			mutate: func(f *npzFile) { f.set("p0.npy", npyOf("<U4", 16, baseP0)) },
-			want:   `batchfile: array "p0": dtype "<U4" is not float32 or float64`,
+			want:   `batchfile: array "p0": dtype "<U4" is not float16, float32 or float64`,
 		},
 		{
 			name: "p0 structured",
 			mutate: func(f *npzFile) {
 				f.set("p0.npy", npyRaw("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2,), }", make([]byte, 16)))
 			},
-			want: `batchfile: array "p0": dtype structured is not float32 or float64`,
+			want: `batchfile: array "p0": dtype structured is not float16, float32 or float64`,
 		},
 		{
 			name:   "targets int32",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyOf("<i4", 4, []int{4, 6})) },
-			want:   `batchfile: array "targets": dtype int32 is not float32 or float64`,
+			want:   `batchfile: array "targets": dtype int32 is not float16, float32 or float64`,
 		},
 		{
 			name:   "anchors uint8",
 			mutate: func(f *npzFile) { f.set("anchors.npy", npyOf("|u1", 1, []int{3, 3, 2})) },
-			want:   `batchfile: array "anchors": dtype uint8 is not float32 or float64`,
+			want:   `batchfile: array "anchors": dtype uint8 is not float16, float32 or float64`,
 		},
 		{
 			name:   "strides int64",
 			mutate: func(f *npzFile) { f.set("strides.npy", npyOf("<i8", 8, []int{3})) },
-			want:   `batchfile: array "strides": dtype int64 is not float32 or float64`,
+			want:   `batchfile: array "strides": dtype int64 is not float16, float32 or float64`,
 		},
 
 		// Targets shape.
@@ -280,57 +281,57 @@ func TestReadErrors(t *testing.T) {
 		{
 			name:   "class not an integer",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(3, 1, 7.5))) },
-			want:   "batchfile: targets[3] (row 3): class 7.5 is not an integer in [0, 5)",
+			want:   "batchfile: targets[3] (row 3): class (column 1) = 7.5 is not an integer in [0, 5)",
 		},
 		{
 			name:   "class fraction",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(0, 1, 1.5))) },
-			want:   "batchfile: targets[0] (row 0): class 1.5 is not an integer in [0, 5)",
+			want:   "batchfile: targets[0] (row 0): class (column 1) = 1.5 is not an integer in [0, 5)",
 		},
 		{
 			name:   "class equal to nc",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(2, 1, 5))) },
-			want:   "batchfile: targets[2] (row 2): class 5 is not an integer in [0, 5)",
+			want:   "batchfile: targets[2] (row 2): class (column 1) = 5 is not an integer in [0, 5)",
 		},
 		{
 			name:   "class negative",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(1, 1, -1))) },
-			want:   "batchfile: targets[1] (row 1): class -1 is not an integer in [0, 5)",
+			want:   "batchfile: targets[1] (row 1): class (column 1) = -1 is not an integer in [0, 5)",
 		},
 		{
 			name:   "image equal to bs",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(1, 0, 2))) },
-			want:   "batchfile: targets[1] (row 1): image 2 is not an integer in [0, 2)",
+			want:   "batchfile: targets[1] (row 1): image (column 0) = 2 is not an integer in [0, 2)",
 		},
 		{
 			name:   "image fraction",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(0, 0, 0.5))) },
-			want:   "batchfile: targets[0] (row 0): image 0.5 is not an integer in [0, 2)",
+			want:   "batchfile: targets[0] (row 0): image (column 0) = 0.5 is not an integer in [0, 2)",
 		},
 		{
 			name:   "x above 1",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(2, 2, 1.5))) },
-			want:   "batchfile: targets[2] (row 2): x (column 2) = 1.5 is outside [0, 1]",
+			want:   "batchfile: targets[2] (row 2): x (column 2) = 1.5 is not in [0, 1]",
 		},
 		{
 			name:   "y negative",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(3, 3, -0.25))) },
-			want:   "batchfile: targets[3] (row 3): y (column 3) = -0.25 is outside [0, 1]",
+			want:   "batchfile: targets[3] (row 3): y (column 3) = -0.25 is not in [0, 1]",
 		},
 		{
 			name:   "w zero",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(1, 4, 0))) },
-			want:   "batchfile: targets[1] (row 1): w (column 4) = 0 is outside (0, 1]",
+			want:   "batchfile: targets[1] (row 1): w (column 4) = 0 is not in (0, 1]",
 		},
 		{
 			name:   "w negative",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(1, 4, -0.1))) },
-			want:   "batchfile: targets[1] (row 1): w (column 4) = -0.1 is outside (0, 1]",
+			want:   "batchfile: targets[1] (row 1): w (column 4) = -0.1 is not in (0, 1]",
 		},
 		{
 			name:   "h above 1",
 			mutate: func(f *npzFile) { f.set("targets.npy", npyF64([]int{4, 6}, withTarget(0, 5, 1.25))) },
-			want:   "batchfile: targets[0] (row 0): h (column 5) = 1.25 is outside (0, 1]",
+			want:   "batchfile: targets[0] (row 0): h (column 5) = 1.25 is not in (0, 1]",
 		},
 
 		// Corrupt or truncated members.
@@ -446,7 +447,7 @@ func TestRead(t *testing.T) {
 				f.set("targets.npy", npyF32([]int{4, 6}, v32))
 			},
 			want: func(b *Batch) *Batch {
-				b.Preds[1] = Tensor{Name: "p1", Shape: baseP1, F32: ramp32(prod(baseP1))}
+				b.Preds[1] = Tensor{Name: "p1", Array: tensor.Array{Shape: baseP1, F32: ramp32(prod(baseP1))}}
 				for i := range b.Targets {
 					for j := range b.Targets[i] {
 						b.Targets[i][j] = float64(float32(b.Targets[i][j]))
@@ -463,7 +464,7 @@ func TestRead(t *testing.T) {
 		{
 			name:   "no anchors or strides",
 			mutate: func(f *npzFile) { f.del("anchors.npy"); f.del("strides.npy") },
-			want:   func(b *Batch) *Batch { b.Anchors, b.Strides = nil, nil; return b },
+			want:   func(b *Batch) *Batch { b.AnchorsGrid, b.Strides = nil, nil; return b },
 		},
 		{
 			name: "single layer",
@@ -474,7 +475,7 @@ func TestRead(t *testing.T) {
 				f.set("strides.npy", npyF64([]int{1}, baseStrides[:1]))
 			},
 			want: func(b *Batch) *Batch {
-				b.Preds, b.Anchors, b.Strides = b.Preds[:1], b.Anchors[:1], b.Strides[:1]
+				b.Preds, b.AnchorsGrid, b.Strides = b.Preds[:1], b.AnchorsGrid[:1], b.Strides[:1]
 				return b
 			},
 		},
@@ -489,7 +490,7 @@ func TestRead(t *testing.T) {
 			want: func(b *Batch) *Batch {
 				b.Preds = append(b.Preds, b.Preds[2], b.Preds[2])
 				b.Preds[3].Name, b.Preds[4].Name = "p3", "p4"
-				b.Anchors, b.Strides = nil, nil
+				b.AnchorsGrid, b.Strides = nil, nil
 				return b
 			},
 		},
@@ -744,8 +745,8 @@ func TestReadGolden(t *testing.T) {
 			if b.NL() < 3 || b.BS() != 2 || b.NA() < 2 || b.NC() < 1 {
 				t.Errorf("unexpected dimensions nl=%d bs=%d na=%d nc=%d", b.NL(), b.BS(), b.NA(), b.NC())
 			}
-			if len(b.Anchors) != b.NL() || len(b.Strides) != b.NL() {
-				t.Errorf("anchors or strides missing: %v %v", b.Anchors, b.Strides)
+			if len(b.AnchorsGrid) != b.NL() || len(b.Strides) != b.NL() {
+				t.Errorf("anchors or strides missing: %v %v", b.AnchorsGrid, b.Strides)
 			}
 
 			gpath := filepath.Join(filepath.Dir(path), "grad.npz")
@@ -862,9 +863,9 @@ func TestReadTensors(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Tensor{
-		{Name: "p1", Shape: baseP1, F32: ramp32(prod(baseP1))},
-		{Name: "strides", Shape: []int{3}, F64: baseStrides},
-		{Name: "scalar", Shape: []int{}, F64: []float64{2.5}},
+		{Name: "p1", Array: tensor.Array{Shape: baseP1, F32: ramp32(prod(baseP1))}},
+		{Name: "strides", Array: tensor.Array{Shape: []int{3}, F64: baseStrides}},
+		{Name: "scalar", Array: tensor.Array{Shape: []int{}, F64: []float64{2.5}}},
 	}
 	if diff := cmp.Diff(want, got, exact); diff != "" {
 		t.Errorf("tensors mismatch (-want +got):\n%s", diff)
@@ -884,8 +885,8 @@ func TestReadTensors(t *testing.T) {
 		want  string
 	}{
 		{name: "missing", names: []string{"p0", "p9"}, want: `batchfile: array "p9" is missing`},
-		{name: "int dtype", names: []string{"int"}, want: `batchfile: array "int": dtype int64 is not float32 or float64`},
-		{name: "all, with an int", names: nil, want: `batchfile: array "int": dtype int64 is not float32 or float64`},
+		{name: "int dtype", names: []string{"int"}, want: `batchfile: array "int": dtype int64 is not float16, float32 or float64`},
+		{name: "all, with an int", names: nil, want: `batchfile: array "int": dtype int64 is not float16, float32 or float64`},
 	} {
 		t.Run(test.name, func(t *testing.T) {
 			_, err := read(test.names...)
@@ -935,6 +936,38 @@ func TestIsPredName(t *testing.T) {
 		n, ok := isPredName(test.name)
 		if n != test.n || ok != test.ok {
 			t.Errorf("isPredName(%q) = %d, %t; want %d, %t", test.name, n, ok, test.n, test.ok)
+		}
+	}
+}
+
+// TestReadFloat16 reads a batch whose p2 is float16, as YOLOv5 under AMP
+// saves it, in both byte orders: it is widened to float32, exactly.
+func TestReadFloat16(t *testing.T) {
+	halves := []uint16{0x3c00, 0xc000, 0x3555, 0x0001, 0x7bff, 0x8000} // 1, −2, 0.33325, 2^−24, 65504, −0
+	want := []float32{1, -2, 0.333251953125, 1.0 / (1 << 24), 65504, float32(math.Copysign(0, -1))}
+	for _, order := range []struct {
+		descr string
+		put   func([]byte, uint16)
+	}{{"<f2", binary.LittleEndian.PutUint16}, {">f2", binary.BigEndian.PutUint16}} {
+		data := make([]byte, 2*prod(baseP2))
+		for i, h := range halves {
+			order.put(data[2*i:], h)
+		}
+		f := baseFile()
+		f.set("p2.npy", npyRaw(dictFor(order.descr, baseP2), data))
+		raw := f.bytes(t)
+		b, err := Read(bytes.NewReader(raw), int64(len(raw)))
+		if err != nil {
+			t.Fatalf("%s: %v", order.descr, err)
+		}
+		p2 := b.Preds[2]
+		if p2.F32 == nil || p2.F64 != nil || p2.Len() != prod(baseP2) {
+			t.Fatalf("%s: p2 is %s with %d elements, want float32 with %d", order.descr, p2.DType(), p2.Len(), prod(baseP2))
+		}
+		for i, w := range want {
+			if g := p2.F32[i]; g != w || math.Signbit(float64(g)) != math.Signbit(float64(w)) {
+				t.Errorf("%s: p2[%d] = %v, want %v", order.descr, i, g, w)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"io/fs"
 	"maps"
@@ -28,7 +29,7 @@ func TestWriteFileRoundTrip(t *testing.T) {
 			batch: func() *Batch {
 				b := baseBatch()
 				for i, p := range b.Preds {
-					b.Preds[i] = Tensor{Name: p.Name, Shape: p.Shape, F32: ramp32(p.Len())}
+					b.Preds[i] = Tensor{Name: p.Name, Array: tensor.Array{Shape: p.Shape, F32: ramp32(p.Len())}}
 				}
 				return b
 			},
@@ -39,7 +40,7 @@ func TestWriteFileRoundTrip(t *testing.T) {
 		},
 		{
 			name:  "no anchors or strides",
-			batch: func() *Batch { b := baseBatch(); b.Anchors, b.Strides = nil, nil; return b },
+			batch: func() *Batch { b := baseBatch(); b.AnchorsGrid, b.Strides = nil, nil; return b },
 		},
 	} {
 		t.Run(test.name, func(t *testing.T) {
@@ -96,28 +97,28 @@ func TestWriteFileGoldenRoundTrip(t *testing.T) {
 }
 
 func TestWriteFileErrors(t *testing.T) {
-	good := Tensor{Name: "a", Shape: []int{2}, F64: []float64{1, 2}}
+	good := Tensor{Name: "a", Array: tensor.Array{Shape: []int{2}, F64: []float64{1, 2}}}
 	for _, test := range []struct {
 		name    string
 		tensors []Tensor
 		want    string // after "batchfile: write <path>: "
 	}{
-		{name: "no name", tensors: []Tensor{{Shape: []int{1}, F64: []float64{1}}}, want: "a tensor has no name"},
+		{name: "no name", tensors: []Tensor{{Array: tensor.Array{Shape: []int{1}, F64: []float64{1}}}}, want: "a tensor has no name"},
 		{name: "duplicate", tensors: []Tensor{good, good}, want: `array "a" appears twice`},
-		{name: "no data", tensors: []Tensor{{Name: "b", Shape: []int{1}}}, want: `array "b": exactly one of F32 and F64 must be non-nil`},
+		{name: "no data", tensors: []Tensor{{Name: "b", Array: tensor.Array{Shape: []int{1}}}}, want: `array "b": exactly one of F32 and F64 must be non-nil`},
 		{
 			name:    "both data",
-			tensors: []Tensor{{Name: "b", Shape: []int{1}, F32: []float32{1}, F64: []float64{1}}},
+			tensors: []Tensor{{Name: "b", Array: tensor.Array{Shape: []int{1}, F32: []float32{1}, F64: []float64{1}}}},
 			want:    `array "b": exactly one of F32 and F64 must be non-nil`,
 		},
 		{
 			name:    "shape mismatch",
-			tensors: []Tensor{{Name: "b", Shape: []int{2, 2}, F64: []float64{1}}},
+			tensors: []Tensor{{Name: "b", Array: tensor.Array{Shape: []int{2, 2}, F64: []float64{1}}}},
 			want:    `array "b": shape [2 2] holds 4 elements, but the data has 1`,
 		},
 		{
 			name:    "negative dimension",
-			tensors: []Tensor{{Name: "b", Shape: []int{-1}, F64: []float64{}}},
+			tensors: []Tensor{{Name: "b", Array: tensor.Array{Shape: []int{-1}, F64: []float64{}}}},
 			want:    `array "b": invalid shape [-1]`,
 		},
 	} {
@@ -220,7 +221,7 @@ func TestReadNpyioFile(t *testing.T) {
 	if err := w.Write("targets.npy", want.Targets); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Write("anchors.npy", want.Anchors); err != nil {
+	if err := w.Write("anchors.npy", want.AnchorsGrid); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Write("strides.npy", want.Strides); err != nil {
@@ -243,7 +244,7 @@ func TestReadNpyioFile(t *testing.T) {
 func TestWriteFileNpyio(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "batch.npz")
 	b := baseBatch()
-	b.Preds[1] = Tensor{Shape: baseP1, F32: ramp32(prod(baseP1))}
+	b.Preds[1] = Tensor{Array: tensor.Array{Shape: baseP1, F32: ramp32(prod(baseP1))}}
 	if err := WriteFile(path, b.Tensors()); err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +262,7 @@ func TestWriteFileNpyio(t *testing.T) {
 		if diff := cmp.Diff(want.Shape, h.Descr.Shape, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%s: shape mismatch (-want +got):\n%s", name, diff)
 		}
-		got := Tensor{Name: want.Name, Shape: want.Shape}
+		got := Tensor{Name: want.Name, Array: tensor.Array{Shape: want.Shape}}
 		if want.F32 != nil {
 			err = r.Read(name, &got.F32)
 		} else {

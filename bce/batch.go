@@ -9,9 +9,10 @@ import "math"
 // work arrays live on the stack.
 const Block = 64
 
-// Logistics stores σ(x[i]), σ(−x[i]) and log(1+e^{−|x[i]|}) in s, sc and sp,
-// for len(x) ≤ Block elements, exactly or with the fast approximations.
-func Logistics(s, sc, sp, x []float64, fast bool) {
+// LogisticBlock is Logistic over a block of len(x) ≤ Block elements: it
+// stores σ(x[i]), σ(−x[i]) and log(1+e^{−|x[i]|}) in s, sc and sp, exactly
+// or with the fast approximations (LogisticFast).
+func LogisticBlock(s, sc, sp, x []float64, fast bool) {
 	n := len(x)
 	s, sc, sp = s[:n], sc[:n], sp[:n]
 	// e = e^{−|x|}, kept in sc for now.
@@ -50,7 +51,7 @@ func Elems(loss, grad, x, y []float64, fast bool, f ElemFunc) {
 	var s, sc, sp [Block]float64
 	for i0 := 0; i0 < len(x); i0 += Block {
 		xb := x[i0:min(i0+Block, len(x))]
-		Logistics(s[:], sc[:], sp[:], xb, fast)
+		LogisticBlock(s[:], sc[:], sp[:], xb, fast)
 		yb := y[i0:][:len(xb)]
 		lb := loss[i0:][:len(xb)]
 		if grad == nil {

@@ -2,6 +2,8 @@ package computeloss_test
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -16,18 +18,18 @@ import (
 // 8, 16, 32 with YOLOv5's P5 anchors, 80 classes, float32, predictions like
 // a partly trained model's.
 type workload struct {
-	model  computeloss.Model
-	p, g   []computeloss.Tensor[float32]
+	model  model.Detect
+	p, g   []tensor.Tensor[float32]
 	labels []target.Label
 }
 
 func newWorkload(bs, imgsz, perImage int) *workload {
 	rng := rand.New(rand.NewPCG(16, 640))
-	w := &workload{model: computeloss.P5Model(80)}
+	w := &workload{model: model.P5(80)}
 	for _, s := range w.model.Strides {
 		g := imgsz / int(s)
 		sh := [5]int{bs, 3, g, g, 85}
-		p := computeloss.NewTensor[float32](sh)
+		p := tensor.New[float32](sh[:]...)
 		for c := range len(p.Data) / 85 {
 			x := p.Data[c*85 : (c+1)*85]
 			for k := range 4 {
@@ -39,7 +41,7 @@ func newWorkload(bs, imgsz, perImage int) *workload {
 			}
 		}
 		w.p = append(w.p, p)
-		w.g = append(w.g, computeloss.NewTensor[float32](sh))
+		w.g = append(w.g, tensor.New[float32](sh[:]...))
 	}
 	for b := range bs {
 		for range perImage {
@@ -171,6 +173,66 @@ func BenchmarkScaling(b *testing.B) {
 				slices.Sort(f)
 				b.ReportMetric(f[len(f)/2], fmt.Sprintf("first-%d/median-%d", w+1, w+1))
 			}
+		})
+	}
+}
+
+// boxLosses are the box-loss settings that the box-loss benchmarks and
+// tests run: every variant, and each modifier once.
+var boxLosses = []struct{ name, yaml string }{
+	{"IoU", "iou_type: iou\n"},
+	{"GIoU", "iou_type: giou\n"},
+	{"DIoU", "iou_type: diou\n"},
+	{"EIoU", "iou_type: eiou\n"},
+	{"SIoU", "iou_type: siou\n"},
+	{"WIoUv3", "iou_type: wiou\n"},
+	{"MPDIoU", "iou_type: mpdiou\n"},
+	{"ShapeIoU", "iou_type: shape_iou\nshape_iou_scale: 1.5\n"},
+	{"AlphaCIoU", "iou_type: ciou\niou_alpha: 3\n"},
+	{"FocalEIoU", "iou_type: eiou\niou_focal_gamma: 0.5\n"},
+	{"InnerSIoU", "iou_type: siou\niou_inner_ratio: 1.2\n"},
+}
+
+// BenchmarkBoxLoss runs the COCO workload, forward and backward, on one
+// worker, with CIoU and with each other box loss in alternating runs of
+// boxRun calls, and reports the median over iterations of the ratio of
+// the runs' median call times as "x-ciou": the cost of the variant over
+// CIoU's. ns/op is one iteration, both runs.
+func BenchmarkBoxLoss(b *testing.B) {
+	const boxRun = 8
+	w := newWorkload(16, 640, 8)
+	ciou, err := computeloss.New[float32](testHyp(b, ""), w.model, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ciou.SetWorkers(1)
+	var d [boxRun]float64
+	run := func(e *computeloss.Engine[float32]) float64 {
+		for k := range d {
+			t0 := time.Now()
+			if _, err := e.Loss(w.p, w.labels, w.g); err != nil {
+				b.Fatal(err)
+			}
+			d[k] = float64(time.Since(t0))
+		}
+		slices.Sort(d[:])
+		return (d[boxRun/2-1] + d[boxRun/2]) / 2
+	}
+	for _, c := range boxLosses {
+		b.Run(c.name, func(b *testing.B) {
+			e, err := computeloss.New[float32](testHyp(b, c.yaml), w.model, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			e.SetWorkers(1)
+			run(e)
+			run(ciou)
+			var ratios []float64
+			for b.Loop() {
+				ratios = append(ratios, run(e)/run(ciou))
+			}
+			slices.Sort(ratios)
+			b.ReportMetric(ratios[len(ratios)/2], "x-ciou")
 		})
 	}
 }

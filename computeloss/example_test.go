@@ -2,6 +2,8 @@ package computeloss_test
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 	"log"
 
 	"github.com/yolo-loss/yololoss/computeloss"
@@ -13,20 +15,20 @@ import (
 // gradient buffers allocated once and reused on every step.
 func ExampleEngine_Loss() {
 	const nc = 3
-	model := computeloss.P5Model(nc) // YOLOv5's P5 anchors, strides 8, 16, 32
+	model := model.P5(nc) // YOLOv5's P5 anchors, strides 8, 16, 32
 	e, err := computeloss.New[float32](hyp.Default(), model, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	var preds, grads []computeloss.Tensor[float32]
+	var preds, grads []tensor.Tensor[float32]
 	for _, g := range []int{32, 16, 8} { // a 256×256 image
 		sh := [5]int{1, 3, g, g, 5 + nc}
-		p := computeloss.NewTensor[float32](sh)
+		p := tensor.New[float32](sh[:]...)
 		for c := 4; c < len(p.Data); c += sh[4] {
 			p.Data[c] = -4 // low objectness everywhere
 		}
 		preds = append(preds, p)
-		grads = append(grads, computeloss.NewTensor[float32](sh))
+		grads = append(grads, tensor.New[float32](sh[:]...))
 	}
 	labels := []target.Label{{0, 1, 0.5, 0.5, 0.2, 0.3}} // image, class, x, y, w, h
 

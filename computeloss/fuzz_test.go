@@ -1,6 +1,9 @@
 package computeloss_test
 
 import (
+	"github.com/yolo-loss/yololoss/criterion"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -31,20 +34,20 @@ func FuzzLoss(f *testing.F) {
 		nl, na, nc, bs, grid = 1+nl%5, 1+na%3, 1+nc%6, 1+bs%3, 1+grid%9
 		h := hyp.Default()
 		h.FlGamma, h.FlAlpha, h.LabelSmoothing = gamma, alpha, smooth
-		h.FlType = []hyp.FlType{hyp.Focal, hyp.QFocal, hyp.Varifocal}[typ%3]
-		m := computeloss.Model{NC: int(nc)}
+		h.FlType = criterion.Names()[int(typ)%len(criterion.Names())]
+		m := model.Detect{NC: int(nc)}
 		var shapes [][5]int
+		gw := int(grid) + rng.IntN(3) // the grid width at stride 8
 		for i := range int(nl) {
 			m.Strides = append(m.Strides, float64(int(8)<<i))
 			var anc [][2]float64
 			for range na {
 				anc = append(anc, [2]float64{0.1 + 5*rng.Float64(), 0.1 + 5*rng.Float64()})
 			}
-			m.Anchors = append(m.Anchors, anc)
-			g := max(1, int(grid)>>i)
-			shapes = append(shapes, [5]int{int(bs), int(na), g, g + rng.IntN(3), 5 + int(nc)})
+			m.AnchorsGrid = append(m.AnchorsGrid, anc)
+			shapes = append(shapes, [5]int{int(bs), int(na), max(1, int(grid)>>i), max(1, gw>>i), 5 + int(nc)})
 		}
-		opt := &computeloss.Options{GR: gr, SortObjIoU: flags&1 != 0, Autobalance: flags&2 != 0 && nl >= 2}
+		opt := &computeloss.Options{GR: &gr, SortObjIoU: flags&1 != 0, Autobalance: flags&2 != 0 && nl >= 2}
 		var labels []target.Label
 		for range nlabels % 16 {
 			labels = append(labels, target.Label{float64(rng.IntN(int(bs))), float64(rng.IntN(int(nc))),
@@ -58,7 +61,7 @@ func FuzzLoss(f *testing.F) {
 	})
 }
 
-func check[T computeloss.Float](t *testing.T, h *hyp.Hyp, m computeloss.Model, opt *computeloss.Options, shapes [][5]int, labels []target.Label, rng *rand.Rand, scale float64) {
+func check[T tensor.Float](t *testing.T, h *hyp.Hyp, m model.Detect, opt *computeloss.Options, shapes [][5]int, labels []target.Label, rng *rand.Rand, scale float64) {
 	// One engine on one goroutine, one on three: their results must be
 	// bit-identical.
 	var engines [2]*computeloss.Engine[T]
@@ -70,16 +73,16 @@ func check[T computeloss.Float](t *testing.T, h *hyp.Hyp, m computeloss.Model, o
 		e.SetWorkers(1 + 2*w)
 		engines[w] = e
 	}
-	var p []computeloss.Tensor[T]
-	var g [2][]computeloss.Tensor[T]
+	var p []tensor.Tensor[T]
+	var g [2][]tensor.Tensor[T]
 	for _, sh := range shapes {
-		x := computeloss.NewTensor[T](sh)
+		x := tensor.New[T](sh[:]...)
 		for k := range x.Data {
 			x.Data[k] = T(scale * rng.NormFloat64())
 		}
 		p = append(p, x)
 		for w := range g {
-			g[w] = append(g[w], computeloss.NewTensor[T](sh))
+			g[w] = append(g[w], tensor.New[T](sh[:]...))
 		}
 	}
 	nan := T(math.NaN())

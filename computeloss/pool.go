@@ -1,7 +1,6 @@
 package computeloss
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -18,10 +17,12 @@ var workerPool struct {
 // maxWorkers caps the goroutines of one call.
 const maxWorkers = 64
 
-// job asks a pool worker to join region r as worker slot slot.
+// job asks a pool worker to join region r as worker slot slot (and, for
+// the parking region, to work on step step).
 type job struct {
 	r    *region
 	slot int
+	step int
 }
 
 func ensureWorkers(n int) {
@@ -33,8 +34,7 @@ func ensureWorkers(n int) {
 	for ; workerPool.started < n; workerPool.started++ {
 		go func() {
 			for j := range workerPool.jobs {
-				j.r.work(j.slot)
-				j.r.busy.Add(-1)
+				j.r.join(j)
 			}
 		}()
 	}
@@ -42,48 +42,18 @@ func ensureWorkers(n int) {
 
 // The steps of a call, in the order of the pool workers' preference.
 const (
-	// stepFree is the objectness pass over the blocks of cells that hold
-	// no matched cell: it needs nothing but the matches' places, so it
-	// runs while the caller computes the matched cells' terms.
-	stepFree = iota
-	// stepMatch is the matched cells' box and class terms.
-	stepMatch
-	// stepMarked is the objectness pass over the blocks that hold matched
-	// cells, which needs the terms of stepMatch.
-	stepMarked
+	// stepPlainBlocks is the objectness pass over the blocks of cells
+	// that hold no matched cell: it needs nothing but the matches'
+	// places, so it runs while the caller computes the matched cells'
+	// terms.
+	stepPlainBlocks = iota
+	// stepMatches is the matched cells' box and class terms.
+	stepMatches
+	// stepMatchedBlocks is the objectness pass over the blocks that hold
+	// matched cells, which needs the terms of stepMatches.
+	stepMatchedBlocks
 	maxSteps
 )
-
-// A region is one call's parallel work: steps of items that the caller and
-// the pool workers that joined take in turn. The caller publishes a step
-// when its inputs are ready and takes the items of the steps it chooses;
-// a worker takes items of whichever published step it prefers (the lowest
-// index) that still has some, and polls for more until the region ends.
-//
-// So the workers fill the caller's serial work with items that do not
-// depend on it: in a call, the memory-bound objectness pass over the
-// blocks without matches (stepFree) runs beside the caller's
-// compute-bound matched-cell terms (stepMatch), and beside its serial work
-// between the steps. The previous design, a sequence of two steps each
-// taken by all, left the workers idle through that serial work and both
-// goroutines on the memory-bound pass at once; against it, two workers
-// over one went from 1.75 to 1.80 (focal), 1.71 to 1.81 (BCE) and 1.75
-// to 1.80 (varifocal), medians of ten alternated BenchmarkScaling runs.
-//
-// Workers join when the region begins and stay in it until it ends, so a
-// call wakes them once, and early: waking a parked worker took 170–200 µs
-// on the project's VM (its idle virtual CPU has to be woken), which the
-// caller's own serial work, building the targets, now covers.
-//
-// An engine keeps its own region, so calls allocate nothing. Which
-// goroutine runs an item never changes what the item computes, so results
-// do not depend on the number of workers.
-type region struct {
-	pub   atomic.Uint32 // bit s: step s is published
-	ended atomic.Bool
-	busy  atomic.Int64 // pool workers in the region
-	steps [maxSteps]step
-}
 
 // step is one parallel step of a region: run(slot, k) for the items k
 // in [0, avail), the items opened so far.
@@ -92,75 +62,6 @@ type step struct {
 	next     atomic.Int64 // the next item to take
 	avail    atomic.Int64 // items open so far
 	inflight atomic.Int64 // pool workers running an item
-}
-
-// begin starts a region on up to workers goroutines, the caller's (slot 0)
-// included, and asks idle pool workers to join; when they are busy with
-// other engines' calls, the caller does the work itself rather than wait.
-func (r *region) begin(workers int) {
-	r.pub.Store(0)
-	r.ended.Store(false)
-	if workers <= 1 {
-		return
-	}
-	ensureWorkers(workers - 1)
-	for w := 1; w < workers; w++ {
-		r.busy.Add(1)
-		select {
-		case workerPool.jobs <- job{r, w}:
-		default:
-			r.busy.Add(-1)
-		}
-	}
-}
-
-// publish makes step s, run(slot, k) for items k from 0 on, known to the
-// region's goroutines, with items [0, open) open to be taken; slot tells
-// each goroutine's calls apart, in [0, workers). Each step is published
-// once per region.
-func (r *region) publish(s int, open int, run func(slot, k int)) {
-	st := &r.steps[s]
-	st.run = run
-	st.next.Store(0)
-	st.avail.Store(int64(open))
-	st.inflight.Store(0)
-	r.pub.Or(1 << s) // publishes the step to the workers
-}
-
-// open opens the items of published step s up to item k (exclusive); k
-// never decreases.
-func (r *region) open(s int, k int) { r.steps[s].avail.Store(int64(k)) }
-
-// drain takes the open items of step s on the caller's goroutine (slot 0)
-// until none are left; the workers may still be running their last ones.
-// The caller has opened all of the step's items.
-func (r *region) drain(s int) {
-	st := &r.steps[s]
-	for st.take(0) {
-	}
-}
-
-// wait returns when the workers have finished their items of the drained
-// step s.
-//
-// The caller waits by yielding, not by parking on a WaitGroup: parking
-// takes a runtime wait record that the garbage collector's cache clearing
-// makes the runtime allocate again now and then, which would break the
-// engine's allocation-free calls. The wait is at most one item long.
-func (r *region) wait(s int) {
-	for r.steps[s].inflight.Load() > 0 {
-		runtime.Gosched()
-	}
-}
-
-// end closes the region and waits for its workers to leave it; ending an
-// ended region does nothing more. The caller has drained and waited for
-// every step it published.
-func (r *region) end() {
-	r.ended.Store(true)
-	for r.busy.Load() > 0 {
-		runtime.Gosched()
-	}
 }
 
 // take runs one open item of the step as worker slot slot, if one is
@@ -186,41 +87,3 @@ func (st *step) take(slot int) bool {
 		}
 	}
 }
-
-// work is a pool worker's part of the region: one item at a time, of the
-// first published step that has any left, until the region ends.
-//
-// It waits for items by polling without yielding: a goroutine that
-// yields goes to the global run queue, where the caller's processor,
-// yielding as it waits for a step's last item, can take it; the worker
-// then parks on the pool's channel on one processor and wakes on the
-// other, and the runtime's per-processor caches of wait records drift
-// apart until it allocates new ones (seen as 0.03–0.17 allocations per
-// call in lossdemo -bench; none with the poll). After spinLimit polls it
-// yields after all; the scheduler also preempts a long poll when another
-// goroutine needs the processor.
-func (r *region) work(slot int) {
-	polls := 0
-	for !r.ended.Load() {
-		pub := r.pub.Load()
-		took := false
-		for s := range maxSteps {
-			if pub&(1<<s) != 0 && r.steps[s].take(slot) {
-				took = true
-				break
-			}
-		}
-		if took {
-			polls = 0
-			continue
-		}
-		if polls++; polls > spinLimit {
-			runtime.Gosched()
-		}
-	}
-}
-
-// spinLimit is how many times a worker polls for an item before it
-// starts yielding: about 0.25 ms (measured), more than the caller's serial
-// work before the first items are opened.
-const spinLimit = 1 << 19

@@ -15,7 +15,7 @@ func TestRegion(t *testing.T) {
 	tests := []struct {
 		name    string
 		workers int
-		parts   []int // stepFree opened up to each of these in turn
+		parts   []int // stepPlainBlocks opened up to each of these in turn
 		nMatch  int
 		nMarked int
 	}{
@@ -36,14 +36,14 @@ func TestRegion(t *testing.T) {
 					make([]atomic.Int32, tc.nMatch),
 					make([]atomic.Int32, tc.nMarked),
 				}
-				var opened atomic.Int64 // stepFree items opened so far
+				var opened atomic.Int64 // stepPlainBlocks items opened so far
 				var matchDone, ended atomic.Bool
 				var bad atomic.Int32
 				run := func(s int) func(slot, k int) {
 					return func(slot, k int) {
 						if slot < 0 || slot >= tc.workers ||
-							(s == stepFree && int64(k) >= opened.Load()) ||
-							(s == stepMarked && !matchDone.Load()) {
+							(s == stepPlainBlocks && int64(k) >= opened.Load()) ||
+							(s == stepMatchedBlocks && !matchDone.Load()) {
 							bad.Add(1)
 						}
 						// Slow items, so that the workers join before the
@@ -61,25 +61,25 @@ func TestRegion(t *testing.T) {
 					}
 				}
 				r.begin(tc.workers)
-				r.publish(stepFree, 0, run(stepFree))
+				r.publish(stepPlainBlocks, 0, run(stepPlainBlocks))
 				for _, k := range tc.parts {
 					opened.Store(int64(k))
-					r.open(stepFree, k)
+					r.open(stepPlainBlocks, k)
 				}
-				r.publish(stepMatch, tc.nMatch, run(stepMatch))
-				r.drain(stepMatch)
-				r.wait(stepMatch)
-				for k := range ran[stepMatch] {
-					if n := ran[stepMatch][k].Load(); n != 1 {
+				r.publish(stepMatches, tc.nMatch, run(stepMatches))
+				r.drain(stepMatches)
+				r.wait(stepMatches)
+				for k := range ran[stepMatches] {
+					if n := ran[stepMatches][k].Load(); n != 1 {
 						t.Fatalf("rep %d: match item %d ran %d times by the wait", rep, k, n)
 					}
 				}
 				matchDone.Store(true)
-				r.publish(stepMarked, tc.nMarked, run(stepMarked))
-				r.drain(stepMarked)
-				r.drain(stepFree)
-				r.wait(stepMarked)
-				r.wait(stepFree)
+				r.publish(stepMatchedBlocks, tc.nMarked, run(stepMatchedBlocks))
+				r.drain(stepMatchedBlocks)
+				r.drain(stepPlainBlocks)
+				r.wait(stepMatchedBlocks)
+				r.wait(stepPlainBlocks)
 				ended.Store(true)
 				r.end()
 				for s := range ran {

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/tensor"
@@ -47,9 +48,8 @@ func sigmoid(x float64) float64 {
 
 // gridBox decodes the four box logits at v[0:4] into the loss frame.
 func gridBox[T tensor.Float](v []T, anchor [2]float64) [4]float64 {
-	sx, sy := sigmoid(float64(v[0])), sigmoid(float64(v[1]))
-	sw, sh := 2*sigmoid(float64(v[2])), 2*sigmoid(float64(v[3]))
-	return [4]float64{2*sx - 0.5, 2*sy - 0.5, sw * sw * anchor[0], sh * sh * anchor[1]}
+	b, _, _ := LossBox([4]float64{float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3])}, anchor, bce.Logistic)
+	return b
 }
 
 // classes returns the first class whose logit is largest among v and its
@@ -180,4 +180,29 @@ func Layer[T tensor.Float](dst []Detection, p tensor.Tensor[T], anchors [][2]flo
 		}
 	}
 	return dst
+}
+
+// LossBox returns the box of the box logits t = (t_x, t_y, t_w, t_h) of
+// one cell and anchor (grid units) in the loss frame, and what the loss's
+// gradient needs:
+//
+//	pxy        = 2σ(t_xy) − 0.5
+//	pwh        = (2σ(t_wh))²·anchor
+//	log pwh    = log(4·anchor) − 2·log(1 + e^{−t_wh})     (finite where pwh underflows)
+//	d_xy       = ∂pxy/∂t_xy = 2σ(t)σ(−t)
+//	d_wh       = ∂log pwh/∂t_wh = 2σ(−t)
+//
+// logistic returns σ(t), σ(−t) and log(1 + e^{−|t|}): bce.Logistic, or
+// bce.LogisticFast for float32 data. GridBox and the loss engine both
+// decode through it.
+func LossBox(t [4]float64, anchor [2]float64, logistic func(float64) (s, sc, sp float64)) (box [4]float64, logWH [2]float64, d [4]float64) {
+	sx, scx, _ := logistic(t[0])
+	sy, scy, _ := logistic(t[1])
+	sw, scw, spw := logistic(t[2])
+	sh, sch, sph := logistic(t[3])
+	box = [4]float64{2*sx - 0.5, 2*sy - 0.5, 4 * sw * sw * anchor[0], 4 * sh * sh * anchor[1]}
+	// log σ(t) = −log(1 + e^{−t}) = −(sp + max(−t, 0))
+	logWH = [2]float64{math.Log(4*anchor[0]) - 2*(spw+max(-t[2], 0)), math.Log(4*anchor[1]) - 2*(sph+max(-t[3], 0))}
+	d = [4]float64{2 * sx * scx, 2 * sy * scy, 2 * scw, 2 * sch}
+	return box, logWH, d
 }

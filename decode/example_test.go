@@ -3,15 +3,15 @@ package decode_test
 import (
 	"fmt"
 
-	"github.com/yolo-loss/yololoss/tensor"
 	"github.com/yolo-loss/yololoss/decode"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // Decoding the stride-32 layer of a two-class model on a 64×64 input: a
 // 2×2 grid with one anchor, background everywhere but one cell.
 func ExampleLayer() {
 	const nc = 2
-	p := tensor.New[float32](1, 1, 2, 2, 5 + nc)
+	p := tensor.New[float32](1, 1, 2, 2, 5+nc)
 	for i := range p.Data {
 		p.Data[i] = -6
 	}
@@ -38,7 +38,7 @@ func ExampleLayer() {
 // GridBox gives the box in the frame of the loss: grid units, the centre
 // relative to the cell's corner, as in the targets of package target.
 func ExampleGridBox() {
-	p := tensor.New[float64](1, 1, 4, 4, 5 + 1)
+	p := tensor.New[float64](1, 1, 4, 4, 5+1)
 	// σ(ln 3) = 3/4: centre offset 2·3/4 − 0.5 = 1, size (2·3/4)² = 2.25 anchors.
 	ln3 := 1.0986122886681098
 	copy(p.Data[(2*4+1)*6:], []float64{ln3, 0, ln3, 0, 0, 0})

@@ -21,7 +21,7 @@ fl_type: qfocal
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(h.Criteria())
+	fmt.Println(h.DescribeCriteria())
 	fmt.Println("label smoothing:", h.LabelSmoothing)
 
 	// A typo is an error, not a silent fallback to the default.
@@ -44,7 +44,7 @@ fl_gama: 1.5
 
 func ExampleDefault() {
 	h := hyp.Default()
-	fmt.Println(h.Criteria())
+	fmt.Println(h.DescribeCriteria())
 	fmt.Printf("box %g, cls %g, obj %g, anchor_t %g\n", h.Box, h.Cls, h.Obj, h.AnchorT)
 
 	// Output:
@@ -72,7 +72,7 @@ func ExampleLoad() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(h.Criteria())
+	fmt.Println(h.DescribeCriteria())
 
 	// Output:
 	// varifocal γ=2 α=0.75 on cls and obj
@@ -91,7 +91,7 @@ func ExampleHyp_ScaleGains() {
 func ExampleMarshal() {
 	h := hyp.Default()
 	h.FlGamma = 2
-	h.FlType = hyp.Varifocal
+	h.FlType = "varifocal"
 	fmt.Printf("%s", hyp.Marshal(h))
 
 	// Output:

@@ -3,29 +3,14 @@ package hyp
 import (
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/data/hyps"
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
-
-// FlType selects the focal-family criterion.
-type FlType string
-
-// The focal-family criteria.
-const (
-	Focal     FlType = "focal"     // focal loss (Lin et al. 2017)
-	QFocal    FlType = "qfocal"    // quality focal loss (Li et al. 2020)
-	Varifocal FlType = "varifocal" // varifocal loss (Zhang et al. 2021)
-)
-
-// valid reports whether t is one of the known criteria.
-func (t FlType) valid() bool {
-	return t == Focal || t == QFocal || t == Varifocal
-}
 
 // Hyp holds YOLOv5 hyperparameters. YAML names are YOLOv5's (fl_gamma, anchor_t, ...).
 type Hyp struct {
@@ -46,10 +31,29 @@ type Hyp struct {
 	AnchorT float64 `yaml:"anchor_t"`          // target/anchor size ratio threshold
 	Anchors float64 `yaml:"anchors,omitempty"` // optional `anchors` key (anchors per output layer); 0 when absent
 
-	FlGamma        float64 `yaml:"fl_gamma"`        // focal γ; 0 selects plain BCE
-	FlAlpha        float64 `yaml:"fl_alpha"`        // focal α; default 0.25
-	FlType         FlType  `yaml:"fl_type"`         // focal-family criterion; default Focal
-	LabelSmoothing float64 `yaml:"label_smoothing"` // class label smoothing ε; default 0
+	FlGamma float64 `yaml:"fl_gamma"` // focal γ; 0 selects plain BCE
+
+	// The criteria (package criterion). FlType "" means "focal" and
+	// FlApply "" means both, as in YOLOv5.
+	FlAlpha        float64             `yaml:"fl_alpha"`        // focal α; 0.25 in a file without it
+	FlType         string              `yaml:"fl_type"`         // focal, qfocal or varifocal (criterion.Names)
+	FlApply        criterion.Placement `yaml:"fl_apply"`        // which criteria fl_type wraps: both, cls or obj
+	LabelSmoothing float64             `yaml:"label_smoothing"` // class label smoothing ε; default 0
+	ClsIoUTarget   bool                `yaml:"cls_iou_target"`  // the matched class's target is the match's IoU, not 1 − ε/2
+
+	// The box loss (package iou). A zero value means the key's default,
+	// which keeps YOLOv5's CIoU: IoUType "" is ciou, IoUAlpha and
+	// IoUInnerRatio 0 are 1, WIoUVersion 0 is 3, WIoUAlpha 0 is 1.9,
+	// WIoUDelta 0 is 3, WIoUMomentum 0 is 0.01.
+	IoUType       string  `yaml:"iou_type"`        // iou, giou, diou, ciou, eiou, siou, wiou, mpdiou, shape_iou
+	IoUAlpha      float64 `yaml:"iou_alpha"`       // α-IoU power
+	IoUFocalGamma float64 `yaml:"iou_focal_gamma"` // Focal-IoU weight IoU^γ, no gradient; 0 for none
+	IoUInnerRatio float64 `yaml:"iou_inner_ratio"` // Inner-IoU's box scale
+	WIoUVersion   int     `yaml:"wiou_version"`    // WIoU v1, v2 or v3
+	WIoUAlpha     float64 `yaml:"wiou_alpha"`      // WIoU v3's α
+	WIoUDelta     float64 `yaml:"wiou_delta"`      // WIoU v3's δ
+	WIoUMomentum  float64 `yaml:"wiou_momentum"`   // momentum of WIoU's running mean
+	ShapeIoUScale float64 `yaml:"shape_iou_scale"` // Shape-IoU's scale
 
 	HsvH        float64 `yaml:"hsv_h"`       // hue augmentation (fraction)
 	HsvS        float64 `yaml:"hsv_s"`       // saturation augmentation (fraction)
@@ -66,147 +70,28 @@ type Hyp struct {
 	CopyPaste   float64 `yaml:"copy_paste"`  // copy-paste probability
 }
 
-// Default values of the optional keys that are not zero when absent.
-const (
-	DefaultFlAlpha = 0.25
-	DefaultFlType  = Focal
-)
+// DefaultFlAlpha is fl_alpha in a file without it: YOLOv5's FocalLoss α.
+const DefaultFlAlpha = 0.25
 
-// field describes one key of a hyp file.
-type field struct {
-	key      string
-	num      func(*Hyp) *float64 // nil for fl_type, the only string
-	required bool
-	omitZero bool                 // Marshal leaves the key out when its value is 0
-	check    func(float64) string // "" when the value is in range
-	doc      string               // comment written by Marshal
-}
-
-// fields lists the keys in YOLOv5's order, followed by this package's own.
-var fields = []field{
-	{key: "lr0", num: func(h *Hyp) *float64 { return &h.Lr0 }, check: nonNegative, doc: "starting learning rate"},
-	{key: "lrf", num: func(h *Hyp) *float64 { return &h.Lrf }, check: nonNegative, doc: "final learning rate, fraction of lr0"},
-	{key: "momentum", num: func(h *Hyp) *float64 { return &h.Momentum }, check: unit, doc: "SGD momentum, Adam beta1"},
-	{key: "weight_decay", num: func(h *Hyp) *float64 { return &h.WeightDecay }, check: nonNegative, doc: "weight decay"},
-	{key: "warmup_epochs", num: func(h *Hyp) *float64 { return &h.WarmupEpochs }, check: nonNegative, doc: "warm-up length (epochs)"},
-	{key: "warmup_momentum", num: func(h *Hyp) *float64 { return &h.WarmupMomentum }, check: unit, doc: "momentum at the start of warm-up"},
-	{key: "warmup_bias_lr", num: func(h *Hyp) *float64 { return &h.WarmupBiasLr }, check: nonNegative, doc: "bias learning rate at the start of warm-up"},
-	{key: "box", num: func(h *Hyp) *float64 { return &h.Box }, required: true, check: nonNegative, doc: "box loss gain"},
-	{key: "cls", num: func(h *Hyp) *float64 { return &h.Cls }, required: true, check: nonNegative, doc: "class loss gain"},
-	{key: "cls_pw", num: func(h *Hyp) *float64 { return &h.ClsPw }, required: true, check: positive, doc: "class BCE positive weight"},
-	{key: "obj", num: func(h *Hyp) *float64 { return &h.Obj }, required: true, check: nonNegative, doc: "objectness loss gain"},
-	{key: "obj_pw", num: func(h *Hyp) *float64 { return &h.ObjPw }, required: true, check: positive, doc: "objectness BCE positive weight"},
-	{key: "iou_t", num: func(h *Hyp) *float64 { return &h.IouT }, check: unit, doc: "IoU training threshold"},
-	{key: "anchor_t", num: func(h *Hyp) *float64 { return &h.AnchorT }, required: true, check: aboveOne, doc: "target/anchor size ratio threshold"},
-	{key: "anchors", num: func(h *Hyp) *float64 { return &h.Anchors }, omitZero: true, check: nonNegative, doc: "anchors per output layer"},
-	{key: "fl_gamma", num: func(h *Hyp) *float64 { return &h.FlGamma }, required: true, check: gammaRange, doc: "focal gamma, 0 for plain BCE"},
-	{key: "hsv_h", num: func(h *Hyp) *float64 { return &h.HsvH }, check: nonNegative, doc: "hue augmentation (fraction)"},
-	{key: "hsv_s", num: func(h *Hyp) *float64 { return &h.HsvS }, check: nonNegative, doc: "saturation augmentation (fraction)"},
-	{key: "hsv_v", num: func(h *Hyp) *float64 { return &h.HsvV }, check: nonNegative, doc: "value augmentation (fraction)"},
-	{key: "degrees", num: func(h *Hyp) *float64 { return &h.Degrees }, check: nonNegative, doc: "rotation (+/- degrees)"},
-	{key: "translate", num: func(h *Hyp) *float64 { return &h.Translate }, check: nonNegative, doc: "translation (+/- fraction)"},
-	{key: "scale", num: func(h *Hyp) *float64 { return &h.Scale }, check: nonNegative, doc: "scale (+/- gain)"},
-	{key: "shear", num: func(h *Hyp) *float64 { return &h.Shear }, check: nonNegative, doc: "shear (+/- degrees)"},
-	{key: "perspective", num: func(h *Hyp) *float64 { return &h.Perspective }, check: nonNegative, doc: "perspective (+/- fraction)"},
-	{key: "flipud", num: func(h *Hyp) *float64 { return &h.Flipud }, check: unit, doc: "up-down flip probability"},
-	{key: "fliplr", num: func(h *Hyp) *float64 { return &h.Fliplr }, check: unit, doc: "left-right flip probability"},
-	{key: "mosaic", num: func(h *Hyp) *float64 { return &h.Mosaic }, check: unit, doc: "mosaic probability"},
-	{key: "mixup", num: func(h *Hyp) *float64 { return &h.Mixup }, check: unit, doc: "mixup probability"},
-	{key: "copy_paste", num: func(h *Hyp) *float64 { return &h.CopyPaste }, check: unit, doc: "copy-paste probability"},
-	{key: "fl_alpha", num: func(h *Hyp) *float64 { return &h.FlAlpha }, check: unit, doc: "focal alpha"},
-	{key: "fl_type", doc: "focal-family criterion: focal, qfocal or varifocal"},
-	{key: "label_smoothing", num: func(h *Hyp) *float64 { return &h.LabelSmoothing }, check: smoothingRange, doc: "class label smoothing epsilon"},
-}
-
-// byKey indexes fields by key.
-var byKey = func() map[string]*field {
-	m := make(map[string]*field, len(fields))
-	for i := range fields {
-		m[fields[i].key] = &fields[i]
-	}
-	return m
-}()
-
-func formatNumber(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-
-func nonNegative(v float64) string {
-	if v < 0 {
-		return "must not be negative, got " + formatNumber(v)
-	}
-	return ""
-}
-
-func unit(v float64) string {
-	if v < 0 || v > 1 {
-		return "must be in [0, 1], got " + formatNumber(v)
-	}
-	return ""
-}
-
-func positive(v float64) string {
-	if v <= 0 {
-		return "must be positive, got " + formatNumber(v)
-	}
-	return ""
-}
-
-func aboveOne(v float64) string {
-	if v <= 1 {
-		return "must be greater than 1, got " + formatNumber(v)
-	}
-	return ""
-}
-
-func gammaRange(v float64) string {
-	if v < 0 || v > 10 {
-		return "must be in [0, 10], got " + formatNumber(v)
-	}
-	return ""
-}
-
-func smoothingRange(v float64) string {
-	if v < 0 || v >= 1 {
-		return "must be in [0, 1), got " + formatNumber(v)
-	}
-	return ""
-}
-
-// checkNumber returns the problem with value v of key f, or "".
-func (f *field) checkNumber(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "value must be finite, got " + formatNumber(v)
-	}
-	return f.check(v)
-}
-
-// criterionError is the message for an unknown fl_type.
-func criterionError(t string) string {
-	return fmt.Sprintf("unknown criterion %s (want focal, qfocal or varifocal)", quote(t))
-}
-
-// Validate checks that every value is finite and in range, and that FlType is one
-// of Focal, QFocal and Varifocal. It returns an *Error naming the first offending
-// key in YOLOv5's key order, or nil. Parse makes the same checks as it reads each
-// key; its errors also carry the line of the key.
+// Validate checks that every value is finite and in range (a zero standing for
+// its key's default where the package documentation says so), that FlType,
+// FlApply and IoUType name rows of their tables, and that no key set away from
+// its default has no effect under the others (see the package documentation).
+// It returns an *Error naming the first offending key in the key order, or nil.
+// Parse makes the same checks as it reads a file; its errors also carry the
+// line of the key.
 func (h *Hyp) Validate() error {
-	if err := h.validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (h *Hyp) validate() *Error {
 	for i := range fields {
 		f := &fields[i]
-		if f.num == nil {
-			if !h.FlType.valid() {
-				return keyError(0, f.key, criterionError(string(h.FlType)))
-			}
-			continue
-		}
-		if msg := f.checkNumber(*f.num(h)); msg != "" {
+		if msg := f.value.check(h); msg != "" {
 			return keyError(0, f.key, msg)
 		}
+	}
+	if err := h.checkEffects(func(key string) (int, bool) {
+		f := byKey[key]
+		return 0, !f.value.isDefault(h)
+	}); err != nil {
+		return err
 	}
 	return nil
 }
@@ -231,16 +116,6 @@ func (h *Hyp) ScaleGains(nl, nc, imgsz int) {
 	h.Cls *= float64(nc) / 80 * 3 / l
 	r := float64(imgsz) / 640
 	h.Obj *= r * r * 3 / l
-}
-
-// Criteria describes the classification and objectness criteria h selects, for
-// logs: "BCE (fl_gamma 0)" when FlGamma is 0, otherwise for example
-// "focal γ=1.5 α=0.25 on cls and obj".
-func (h *Hyp) Criteria() string {
-	if h.FlGamma == 0 {
-		return "BCE (fl_gamma 0)"
-	}
-	return fmt.Sprintf("%s γ=%s α=%s on cls and obj", h.FlType, formatNumber(h.FlGamma), formatNumber(h.FlAlpha))
 }
 
 // Load reads and parses the hyp file at path. Errors name the file.
@@ -356,11 +231,4 @@ func keyError(line int, key, msg string) *Error {
 	return &Error{Line: line, Key: key, Msg: fmt.Sprintf("key %s: %s", quote(key), msg)}
 }
 
-// quote quotes s for an error message, shortening it if it is long.
-func quote(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		return strconv.Quote(string(r[:max])) + "…"
-	}
-	return strconv.Quote(s)
-}
+func quote(s string) string { return yamlnode.Quote(s) }

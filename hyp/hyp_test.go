@@ -65,7 +65,7 @@ var scratchLow = Hyp{
 	Lr0: 0.01, Lrf: 0.01, Momentum: 0.937, WeightDecay: 0.0005,
 	WarmupEpochs: 3, WarmupMomentum: 0.8, WarmupBiasLr: 0.1,
 	Box: 0.05, Cls: 0.5, ClsPw: 1, Obj: 1, ObjPw: 1, IouT: 0.2, AnchorT: 4,
-	FlGamma: 0, FlAlpha: 0.25, FlType: Focal, LabelSmoothing: 0,
+	FlGamma: 0, FlAlpha: 0.25, FlType: "focal", LabelSmoothing: 0,
 	HsvH: 0.015, HsvS: 0.7, HsvV: 0.4, Degrees: 0, Translate: 0.1, Scale: 0.5,
 	Shear: 0, Perspective: 0, Flipud: 0, Fliplr: 0.5, Mosaic: 1, Mixup: 0, CopyPaste: 0,
 }
@@ -90,7 +90,7 @@ func TestParse(t *testing.T) {
 			// label_smoothing and anchors 0.
 			name: "required keys only",
 			in:   minimal,
-			want: &Hyp{Box: 0.05, Cls: 0.5, ClsPw: 1, Obj: 1, ObjPw: 1, AnchorT: 4, FlAlpha: 0.25, FlType: Focal},
+			want: &Hyp{Box: 0.05, Cls: 0.5, ClsPw: 1, Obj: 1, ObjPw: 1, AnchorT: 4, FlAlpha: 0.25, FlType: "focal"},
 		},
 		{
 			name: "integers are numbers",
@@ -100,12 +100,12 @@ func TestParse(t *testing.T) {
 		{
 			name: "focal-family keys",
 			in:   edit("fl_gamma: 0.0", "fl_gamma: 2") + "fl_alpha: 0.75\nfl_type: varifocal\nlabel_smoothing: 0.1\n",
-			want: with(func(h *Hyp) { h.FlGamma, h.FlAlpha, h.FlType, h.LabelSmoothing = 2, 0.75, Varifocal, 0.1 }),
+			want: with(func(h *Hyp) { h.FlGamma, h.FlAlpha, h.FlType, h.LabelSmoothing = 2, 0.75, "varifocal", 0.1 }),
 		},
 		{
 			name: "quoted fl_type",
 			in:   base + `fl_type: "qfocal"` + "\n",
-			want: with(func(h *Hyp) { h.FlType = QFocal }),
+			want: with(func(h *Hyp) { h.FlType = "qfocal" }),
 		},
 		{
 			name: "anchors",
@@ -120,12 +120,12 @@ func TestParse(t *testing.T) {
 		{
 			name: "flow mapping",
 			in:   "{box: 0.05, cls: 0.5, cls_pw: 1, obj: 1, obj_pw: 1, anchor_t: 4, fl_gamma: 1.5}",
-			want: &Hyp{Box: 0.05, Cls: 0.5, ClsPw: 1, Obj: 1, ObjPw: 1, AnchorT: 4, FlGamma: 1.5, FlAlpha: 0.25, FlType: Focal},
+			want: &Hyp{Box: 0.05, Cls: 0.5, ClsPw: 1, Obj: 1, ObjPw: 1, AnchorT: 4, FlGamma: 1.5, FlAlpha: 0.25, FlType: "focal"},
 		},
 		{
 			name: "aliases and explicit tags",
 			in:   "box: 0.05\ncls: &half 0.5\ncls_pw: !!float 1\nobj: 1\nobj_pw: 1\nanchor_t: 4\nfl_gamma: 0\nfl_alpha: *half\n",
-			want: &Hyp{Box: 0.05, Cls: 0.5, ClsPw: 1, Obj: 1, ObjPw: 1, AnchorT: 4, FlAlpha: 0.5, FlType: Focal},
+			want: &Hyp{Box: 0.05, Cls: 0.5, ClsPw: 1, Obj: 1, ObjPw: 1, AnchorT: 4, FlAlpha: 0.5, FlType: "focal"},
 		},
 		{
 			name: "document markers",
@@ -183,8 +183,8 @@ func TestParseErrors(t *testing.T) {
 		{name: "fl_type empty", in: base + "fl_type:\n", want: `hyp: line 29: key "fl_type": want a string, got null`},
 
 		// Values.
-		{name: "unknown fl_type", in: base + "fl_type: vfl\n", want: `hyp: line 29: key "fl_type": unknown criterion "vfl" (want focal, qfocal or varifocal)`},
-		{name: "fl_type wrong case", in: base + "fl_type: Focal\n", want: `hyp: line 29: key "fl_type": unknown criterion "Focal" (want focal, qfocal or varifocal)`},
+		{name: "unknown fl_type", in: base + "fl_type: vfl\n", want: `hyp: line 29: key "fl_type": unknown criterion "vfl" (want focal, qfocal, varifocal)`},
+		{name: "fl_type wrong case", in: base + "fl_type: Focal\n", want: `hyp: line 29: key "fl_type": unknown criterion "Focal" (want focal, qfocal, varifocal)`},
 		{name: "NaN", in: edit("box: 0.05", "box: .nan"), want: `hyp: line 8: key "box": value must be finite, got NaN`},
 		{name: "+Inf", in: edit("box: 0.05", "box: .inf"), want: `hyp: line 8: key "box": value must be finite, got +Inf`},
 		{name: "-Inf", in: edit("obj: 1.0", "obj: -.Inf"), want: `hyp: line 11: key "obj": value must be finite, got -Inf`},
@@ -328,7 +328,7 @@ func TestPresets(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			want := &Hyp{FlAlpha: 0.25, FlType: Focal}
+			want := &Hyp{FlAlpha: 0.25, FlType: "focal"}
 			if err := yaml.Unmarshal(data, want); err != nil {
 				t.Fatalf("yaml.Unmarshal: %v", err)
 			}
@@ -443,7 +443,7 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("Load: %v", err)
 			}
 			if want, ok := criteria[name]; ok {
-				if diff := cmp.Diff(want, h.Criteria()); diff != "" {
+				if diff := cmp.Diff(want, h.DescribeCriteria()); diff != "" {
 					t.Errorf("Criteria mismatch (-want +got):\n%s", diff)
 				}
 			}
@@ -506,8 +506,8 @@ func TestValidate(t *testing.T) {
 		{name: "negative box", modify: func(h *Hyp) { h.Box = -1 }, want: `hyp: key "box": must not be negative, got -1`},
 		{name: "NaN", modify: func(h *Hyp) { h.Obj = math.NaN() }, want: `hyp: key "obj": value must be finite, got NaN`},
 		{name: "Inf", modify: func(h *Hyp) { h.Scale = math.Inf(1) }, want: `hyp: key "scale": value must be finite, got +Inf`},
-		{name: "empty FlType", modify: func(h *Hyp) { h.FlType = "" }, want: `hyp: key "fl_type": unknown criterion "" (want focal, qfocal or varifocal)`},
-		{name: "unknown FlType", modify: func(h *Hyp) { h.FlType = "vfl" }, want: `hyp: key "fl_type": unknown criterion "vfl" (want focal, qfocal or varifocal)`},
+		{name: "empty FlType is the default, focal", modify: func(h *Hyp) { h.FlType = "" }, want: ""},
+		{name: "unknown FlType", modify: func(h *Hyp) { h.FlType = "vfl" }, want: `hyp: key "fl_type": unknown criterion "vfl" (want focal, qfocal, varifocal)`},
 		{name: "fl_alpha", modify: func(h *Hyp) { h.FlAlpha = 2 }, want: `hyp: key "fl_alpha": must be in [0, 1], got 2`},
 		{name: "first key in YOLOv5 order", modify: func(h *Hyp) { h.LabelSmoothing, h.Lr0 = 1, -1 }, want: `hyp: key "lr0": must not be negative, got -1`},
 		{name: "negative zero is not negative", modify: func(h *Hyp) { h.Box = math.Copysign(0, -1) }},
@@ -578,15 +578,15 @@ func TestCriteria(t *testing.T) {
 		h    Hyp
 		want string
 	}{
-		{name: "BCE", h: Hyp{FlAlpha: 0.25, FlType: Focal}, want: "BCE (fl_gamma 0)"},
-		{name: "BCE whatever the type", h: Hyp{FlAlpha: 0.9, FlType: Varifocal}, want: "BCE (fl_gamma 0)"},
-		{name: "focal", h: Hyp{FlGamma: 1.5, FlAlpha: 0.25, FlType: Focal}, want: "focal γ=1.5 α=0.25 on cls and obj"},
-		{name: "qfocal", h: Hyp{FlGamma: 2, FlAlpha: 0.5, FlType: QFocal}, want: "qfocal γ=2 α=0.5 on cls and obj"},
-		{name: "varifocal", h: Hyp{FlGamma: 2, FlAlpha: 0.75, FlType: Varifocal}, want: "varifocal γ=2 α=0.75 on cls and obj"},
+		{name: "BCE", h: Hyp{FlAlpha: 0.25, FlType: "focal"}, want: "BCE (fl_gamma 0)"},
+		{name: "BCE whatever the type", h: Hyp{FlAlpha: 0.9, FlType: "varifocal"}, want: "BCE (fl_gamma 0)"},
+		{name: "focal", h: Hyp{FlGamma: 1.5, FlAlpha: 0.25, FlType: "focal"}, want: "focal γ=1.5 α=0.25 on cls and obj"},
+		{name: "qfocal", h: Hyp{FlGamma: 2, FlAlpha: 0.5, FlType: "qfocal"}, want: "qfocal γ=2 α=0.5 on cls and obj"},
+		{name: "varifocal", h: Hyp{FlGamma: 2, FlAlpha: 0.75, FlType: "varifocal"}, want: "varifocal γ=2 α=0.75 on cls and obj"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, tc.h.Criteria()); diff != "" {
+			if diff := cmp.Diff(tc.want, tc.h.DescribeCriteria()); diff != "" {
 				t.Errorf("Criteria mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -614,7 +614,7 @@ func TestMarshal(t *testing.T) {
 	odd.WeightDecay = 5e-324
 	odd.Degrees = 123456789
 	odd.Anchors = 3
-	odd.FlGamma, odd.FlType, odd.LabelSmoothing = 2, Varifocal, 0.1
+	odd.FlGamma, odd.FlType, odd.LabelSmoothing = 2, "varifocal", 0.1
 
 	cases := map[string]*Hyp{"odd values": &odd}
 	for _, name := range hyps.Names() {

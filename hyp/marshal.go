@@ -9,8 +9,10 @@ import (
 )
 
 // Marshal returns h as a hyp file: one "key: value # comment" line per key, in
-// YOLOv5's key order followed by fl_alpha, fl_type and label_smoothing. The
-// anchors key is written only when it is not zero. Numbers are written so that
+// YOLOv5's key order followed by fl_alpha, fl_type and label_smoothing, then the
+// keys of this package that hold other values than their defaults (fl_apply,
+// cls_iou_target and the box-loss keys). The anchors key is written only when it
+// is not zero. Numbers are written so that
 // Parse returns them exactly and so that YOLOv5's YAML loader reads them as floats
 // (1.0, 1.0e-05). Marshal does not validate h.
 func Marshal(h *Hyp) []byte {
@@ -19,18 +21,9 @@ func Marshal(h *Hyp) []byte {
 	width := 0
 	for i := range fields {
 		f := &fields[i]
-		var val string
-		if f.num == nil {
-			val = string(h.FlType)
-			if !h.FlType.valid() {
-				val = strconv.Quote(val)
-			}
-		} else {
-			v := *f.num(h)
-			if f.omitZero && v == 0 {
-				continue
-			}
-			val = marshalNumber(v)
+		val, ok := f.value.format(h)
+		if !ok {
+			continue
 		}
 		kv := f.key + ": " + val
 		width = max(width, len(kv))

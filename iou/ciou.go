@@ -8,15 +8,71 @@ const Eps = 1e-7
 // kAspect is 4/π², the weight of CIoU's aspect term v.
 const kAspect = 4 / (math.Pi * math.Pi)
 
-// ciou is YOLOv5's CIoU: ℓ = 1 − CIoU, with α held.
-type ciou struct{ stateless }
+// ciou is the Complete IoU (Zheng et al. 2020): value = T − (D + A),
+// ℓ = w_f·(1 − value), with T the IoU term of mods, D DIoU's distance
+// penalty (diou.go) and the aspect term
+//
+//	v  = (4/π²)·(atan(w_t/h_t) − atan(w/h))²
+//	αc = v/(v − T_α + 1 + ε)                    (held: no gradient)
+//	A  = (v·αc + ε″)^α
+//
+// where T_α is T (iou.py's α-CIoU takes its powered IoU) but for
+// Inner-CIoU, whose αc comes from the plain I/U of the original boxes, and
+// ε″ the penalty's ε of mods. Backward, with G = ∂ℓ/∂A = w_f:
+//
+//	∂A/∂v = G·αc·α·(v·αc + ε″)^(α−1),  ∂v/∂atan(w/h) = −(8/π²)·(atan(w_t/h_t) − atan(w/h))
+//
+// and ∂atan(w/h)/∂log w = −∂atan(w/h)/∂log h = 1/(r + 1/r), r = w/h =
+// e^{log w − log h}. With no modifier (α = 1, γ = 0, ratio 1) Eval is
+// YOLOv5's CIoU through CIoUGradLog, bit for bit.
+type ciou struct {
+	stateless
+	m     mods
+	plain bool // YOLOv5's CIoU: CIoUGradLog
+}
 
-func newCIoU(p Params) (Loss, error) { return ciou{}, nil }
+func newCIoU(p Params) (Loss, error) {
+	m, err := newMods(p, true, true)
+	if err != nil {
+		return nil, err
+	}
+	return ciou{m: m, plain: m.ue == 0 && m.ratio == 1}, nil
+}
 
-func (ciou) String() string { return "CIoU" }
+func (v ciou) String() string { return v.m.name("CIoU") }
 
-// Eval computes ℓ = 1 − CIoU(p, t); the held constant is CIoU's α.
-func (ciou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
+// Eval computes ℓ = w_f·(1 − CIoU); the held constants are αc and the
+// Focal weight.
+func (v ciou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
+	if v.plain {
+		return ciouPlain(p, t, h, frozen)
+	}
+	q := newPair(p, t)
+	var a adjoint
+	wf := v.m.weight(&q, h, frozen)
+	value := v.m.iouTerm(&q, &a, -wf)
+	tIoU := value
+	if v.m.ratio != 1 {
+		tIoU = q.inter / q.union
+	}
+	d := distance(&q, &a, wf, v.m.alpha)
+	r := ratio(q.lw, q.lh)
+	da := math.Atan(q.tw/q.th) - math.Atan(r)
+	asp := kAspect * (da * da)
+	ac := h.c[0]
+	if !frozen {
+		ac = asp / (asp - tIoU + (1 + Eps))
+		h.c[0] = ac
+	}
+	pen, dp := v.m.power(asp * ac)
+	g := wf * dp * ac * kAspect * 2 * da * -atanGrad(r) // ∂ℓ/∂log w through v
+	a.lw += g
+	a.lh -= g
+	return v.m.term(&q, &a, value-(d+pen), wf)
+}
+
+// ciouPlain is YOLOv5's CIoU: ℓ = 1 − CIoU with αc held.
+func ciouPlain(p Pred, t Box, h *Held, frozen bool) Term {
 	alpha := math.NaN()
 	if frozen {
 		alpha = h.c[0]
@@ -85,7 +141,7 @@ func CIoUGradLog(p Box, lwh [2]float64, t Box, alpha float64) (ciou float64, d B
 	dx := x21 + x22 - x11 - x12
 	dy := y21 + y22 - y11 - y12
 	rho2 := (dx*dx + dy*dy) / 4
-	r := math.Exp(lwh[0] - lwh[1]) // w₁/h₁, finite where both underflow
+	r := ratio(lwh[0], lwh[1]) // w₁/h₁, finite where both underflow
 	da := math.Atan(w2/h2) - math.Atan(r)
 	v := kAspect * da * da
 	if math.IsNaN(alpha) {
@@ -140,17 +196,3 @@ func CIoUGradLog(p Box, lwh [2]float64, t Box, alpha float64) (ciou float64, d B
 	d[3] = glh + (gy12-gy11)*h1/2
 	return ciou, d, alpha
 }
-
-// hi is ∂max(a, b)/∂a under PyTorch's rule: 1, ½ on a tie, else 0.
-func hi(a, b float64) float64 {
-	switch {
-	case a > b:
-		return 1
-	case a == b:
-		return 0.5
-	}
-	return 0
-}
-
-// lo is ∂min(a, b)/∂a: 1, ½ on a tie, else 0.
-func lo(a, b float64) float64 { return hi(b, a) }

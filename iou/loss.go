@@ -44,14 +44,15 @@ type Term struct {
 	// Grad is ∂ℓ/∂(x, y, log w, log h) of the prediction, with the held
 	// constants (Held) fixed.
 	Grad [4]float64
-	// Base is what the layer weight is computed from: WIoU's L_IoU; 0 for
-	// the variants without a layer weight.
+	// Base is what Weigh reads for the layer weight and the running
+	// state: WIoU's L_IoU (v1 included); 0 for the other variants.
 	Base float64
 }
 
 // Held is what one match's term holds constant: the parts that carry no
 // gradient (CIoU's aspect weight α, the Focal weight IoU^γ, WIoU's
-// enclosing diagonal c²). An unfrozen evaluation computes and stores them;
+// enclosing diagonal c²; the layer weight of WIoU v2/v3 is the engine's to
+// hold). An unfrozen evaluation computes and stores them;
 // a frozen one reuses them, so that the loss is a smooth function of the
 // prediction (see computeloss's Engine.SetFrozen). Its content is the
 // variant's own.
@@ -70,15 +71,18 @@ type State struct {
 // running state belongs to one engine: Variant.New makes a new one.
 type Loss interface {
 	// Eval computes the term of one match: prediction p against target t
-	// in a layer of grid g. Unfrozen (frozen false), it computes the held
-	// constants and stores them in *h; frozen, it uses those in *h.
+	// (of positive size) in a layer of grid g. Unfrozen (frozen false), it
+	// computes the held constants and stores them in *h; frozen, it uses
+	// those in *h. MPDIoU reads g and panics if it is empty.
 	Eval(p Pred, t Box, g Grid, h *Held, frozen bool) Term
 	// Weigh computes the layer weights w[k] = f(base[k]) of the matches of
 	// one layer from their Term.Base, and reports whether the variant has
 	// any; when it reports false it has left w alone, and every weight is
-	// 1. A variant with a running state updates it first, from the bases:
-	// call Weigh once per layer with matches, in layer order, in each call
-	// that succeeds and is not frozen. It panics if the lengths differ.
+	// 1. A variant with a running state updates it first, from the bases
+	// (WIoU v1 too, though no weight reads it): call Weigh once per layer
+	// with matches, in layer order, in each call that succeeds and is not
+	// frozen; an empty layer leaves the state alone. It panics if the
+	// lengths differ.
 	Weigh(w, base []float64) bool
 	// State returns the running state; SetState restores one (a
 	// checkpoint), and returns an error if it is not a valid state.
@@ -115,13 +119,34 @@ type Variant struct {
 	Name string // iou_type in a hyp file
 	Doc  string // one line: what it changes, and its reference
 	// Keys are the hyp keys beside iou_type that can have an effect with
-	// this variant; Applies tells, for a key, whether it has one under p
-	// (nil: every key of Keys always has).
+	// this variant. Applies tells, for a key of Keys, whether it has one
+	// under p in a file that sets the keys for which set reports true
+	// (nil: every key of Keys always has). Use Effect, which checks both.
 	Keys    []string
-	Applies func(key string, p Params) bool
-	// New returns a Loss for p, whose Type is Name; it returns an error
-	// naming the parameter when one is out of range.
+	Applies func(key string, p Params, set func(key string) bool) bool
+	// New returns a Loss for p, whose Type is Name. It reads only the
+	// parameters of Keys, and returns a *ParamError naming the key when one
+	// is out of range, or an error when iou_inner_ratio ≠ 1 meets
+	// iou_alpha ≠ 1 or iou_focal_gamma ≠ 0.
 	New func(p Params) (Loss, error)
+}
+
+// Effect reports whether the hyp key, set in a file with the parameters
+// p, has an effect with this variant: whether it is one of Keys and
+// Applies allows it. set reports which keys the file sets; a key the file
+// sets that has no effect is an error in package hyp, whatever its value.
+func (v Variant) Effect(key string, p Params, set func(key string) bool) bool {
+	if !slices.Contains(v.Keys, key) {
+		return false
+	}
+	return v.Applies == nil || v.Applies(key, p, set)
+}
+
+// Keys returns the family's hyp keys beside iou_type, each of which some
+// variant reads.
+func Keys() []string {
+	return []string{KeyAlpha, KeyFocalGamma, KeyInnerRatio, KeyWIoUVersion, KeyWIoUAlpha,
+		KeyWIoUDelta, KeyWIoUMomentum, KeyShapeScale}
 }
 
 // Variants returns the table of variants, in the order of the iou_type

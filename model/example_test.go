@@ -29,3 +29,30 @@ func ExampleDetect_CheckGrids() {
 	// <nil>
 	// model: p1 (P4, stride 16) has a 40x40 grid, whose height fits an image of 624 to 656 px exclusive; no image height also fits p0 20x20 at stride 8: layers out of order? p0 must be the finest grid (stride 8)
 }
+
+// A YOLOv5 model file gives nc and the anchors in pixels; the strides come
+// from the caller (nil: 8, 16, 32, … from P3 upwards).
+func ExampleParse() {
+	d, err := model.Parse([]byte(`
+nc: 80 # number of classes
+depth_multiple: 0.33
+width_multiple: 0.50
+anchors:
+  - [10, 13, 16, 30, 33, 23] # P3/8
+  - [30, 61, 62, 45, 59, 119] # P4/16
+  - [116, 90, 156, 198, 373, 326] # P5/32
+backbone: [[-1, 1, Conv, [64, 6, 2, 2]]]
+head: [[[17, 20, 23], 1, Detect, [nc, anchors]]]
+`), nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(d.NC, d.Strides, d.AnchorsGrid[2][2])
+
+	// autoanchor.yaml and -p7.yaml leave the anchors to AutoAnchor.
+	_, err = model.Load("testdata/autoanchor.yaml", nil)
+	fmt.Println(err)
+	// Output:
+	// 80 [8 16 32] [11.65625 10.1875]
+	// model: testdata/autoanchor.yaml: line 6: key "anchors": 3 is a number of anchors per layer, not the anchors: YOLOv5 computes them by AutoAnchor when it trains, so this file holds none. Take them from the trained model (Detect's anchors are in grid units: FromGrid) or write them into the file as rows of anchor (w, h) pairs in pixels, one row per output layer, such as - [10, 13, 16, 30, 33, 23]
+}

@@ -82,6 +82,10 @@ func FromPixels(nc int, anchorsPixels [][][2]float64, strides []float64) (Detect
 			layer[j][1] /= d.Strides[i]
 		}
 	}
+	// Again in grid units: a tiny pixel anchor can underflow to 0 there.
+	if err := d.Validate(); err != nil {
+		return Detect{}, err
+	}
 	return d, nil
 }
 

@@ -16,9 +16,9 @@ func TestPixelModels(t *testing.T) {
 		strides []float64
 		last    [2]float64 // the last anchor of the last layer, in grid units
 	}{
-		// 373/32, 326/32 (yolov5s.yaml's largest P5 anchor)
+		// 373/32, 326/32 (p5.yaml's largest P5 anchor)
 		{"P5", model.P5(80), []float64{8, 16, 32}, [2]float64{11.65625, 10.1875}},
-		// 925/64, 792/64 (yolov5s6.yaml's largest P6 anchor)
+		// 925/64, 792/64 (p6.yaml's largest P6 anchor)
 		{"P6", model.P6(80), []float64{8, 16, 32, 64}, [2]float64{14.453125, 12.375}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,5 +115,14 @@ func TestLayerName(t *testing.T) {
 		if got := model.LayerName(i, s); got != want {
 			t.Errorf("LayerName(%d) = %q, want %q", i, got, want)
 		}
+	}
+}
+
+// TestFromPixelsUnderflow: a pixel anchor that is positive but becomes 0
+// in grid units is rejected.
+func TestFromPixelsUnderflow(t *testing.T) {
+	_, err := model.FromPixels(1, [][][2]float64{{{5e-324, 1}}}, []float64{8})
+	if err == nil || !strings.Contains(err.Error(), "anchors[0][0][0] = 0") {
+		t.Errorf("FromPixels(5e-324 px at stride 8) = %v, want the grid anchor 0 rejected", err)
 	}
 }

@@ -28,4 +28,11 @@
 // Matches come in YOLOv5's order: by offset (own cell, left, up, right,
 // down), then by anchor, then by target row. The order matters: where
 // several matches share an objectness cell, the last one written wins.
+//
+// # Valid labels
+//
+// CheckLabel is the one statement of what a label row must hold: finite
+// values, image and class integers in [0, bs) and [0, nc), the centre in
+// [0, 1] and the size in (0, 1]. Build assumes it; readers of labels check
+// it and report the column at fault (*LabelError).
 package target

@@ -41,8 +41,13 @@ func frac(v float64) float64 { return v - math.Floor(v) }
 
 // Build appends the matches of labels on layer l to dst[:0] and returns it,
 // so that a caller that passes the previous result back allocates nothing
-// once the slice is large enough. Labels must be valid: image and class are
-// truncated to integers, as YOLOv5's .long() does.
+// once the slice is large enough.
+//
+// Labels must be valid, as CheckLabel states (image and class integers,
+// centre in [0, 1], size in (0, 1], all finite); Build does not check them,
+// and a caller checks them first, as the engine does. For an invalid label
+// the matches mean nothing: a fractional image or class, for one, is cut
+// toward zero by the conversion to int, where the engine rejects it.
 func Build(dst []Match, l Layer, labels []Label, anchorT float64) []Match {
 	dst = dst[:0]
 	nx, ny := float64(l.NX), float64(l.NY)

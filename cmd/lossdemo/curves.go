@@ -156,7 +156,7 @@ func newCurveFigure(h *hyp.Hyp, hypName string) *curveFigure {
 		g += " (the hyp's fl_gamma is 0)"
 		note = fmt.Sprintf("fl_gamma 0 selects plain BCE in training; the focal-family curves use γ = %s", curvesNum(curvesGamma))
 	} else {
-		note = "it trains with " + h.Criteria()
+		note = "it trains with " + h.DescribeCriteria()
 	}
 	f.title = fmt.Sprintf("Objectness criteria against the predicted probability p = σ(x):  γ = %s,  α = %s,  obj_pw = %s\n"+
 		"hyp: %s; %s",

@@ -27,7 +27,7 @@ func TestCurvesWritesFormats(t *testing.T) {
 	dir := t.TempDir()
 	hypPath := filepath.Join(dir, "hyp.gamma2.yaml")
 	h := hyp.Default()
-	h.FlGamma, h.FlType = 2, hyp.Varifocal
+	h.FlGamma, h.FlType = 2, "varifocal"
 	writeHyp(t, hypPath, h)
 
 	for _, tc := range []struct {

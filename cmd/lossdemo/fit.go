@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -14,9 +15,9 @@ import (
 	"gonum.org/v1/gonum/optimize"
 
 	"github.com/yolo-loss/yololoss/batchfile"
-	"github.com/yolo-loss/yololoss/ciou"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/decode"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/target"
 )
 
@@ -81,7 +82,7 @@ type fitter struct {
 	e      *computeloss.Engine[float64]
 	labels []target.Label
 	x, gx  []float64 // every prediction element of every layer, and its gradient
-	p, g   []computeloss.Tensor[float64]
+	p, g   []tensor.Tensor[float64]
 	idx    []int     // free parameters: positions in x
 	groups [3][]int  // free parameters (indices into idx) of box, objectness and class logits
 	base   []float64 // z = 0 is x[idx] = base
@@ -109,8 +110,8 @@ func newFitter(e *computeloss.Engine[float64], in *inputs) *fitter {
 		var sh [5]int
 		copy(sh[:], t.Shape)
 		n := t.Len()
-		f.p = append(f.p, computeloss.Tensor[float64]{Data: f.x[off : off+n], Shape: sh})
-		f.g = append(f.g, computeloss.Tensor[float64]{Data: f.gx[off : off+n], Shape: sh})
+		f.p = append(f.p, tensor.Tensor[float64]{Data: f.x[off : off+n], Shape: t.Shape})
+		f.g = append(f.g, tensor.Tensor[float64]{Data: f.gx[off : off+n], Shape: t.Shape})
 		no := sh[4]
 		for c, all := range matchedCells(in, i, sh) {
 			for ch := range no {
@@ -347,9 +348,9 @@ func fit(o *fitOpts, in *inputs, stdout io.Writer) (*fitSummary, error) {
 	// targets, anchors and strides.
 	outB := *in.batch
 	outB.Preds = nil
-	outB.Anchors, outB.Strides = in.model.Anchors, in.model.Strides
+	outB.AnchorsGrid, outB.Strides = in.model.AnchorsGrid, in.model.Strides
 	for i, t := range in.batch.Preds {
-		nt := batchfile.Tensor{Name: t.Name, Shape: t.Shape}
+		nt := batchfile.Tensor{Name: t.Name, Array: tensor.Array{Shape: t.Shape}}
 		if t.F32 != nil {
 			nt.F32 = make([]float32, t.Len())
 			for k, v := range f.p[i].Data {
@@ -378,7 +379,7 @@ func (s iouStats) mean() float64 { return s.sum / float64(s.n) }
 // labelIoUs decodes, for every label, the predicted boxes of all the cells
 // the assigner gives it (every layer, neighbour cells included) and returns
 // their IoU with the label's box, in pixels.
-func labelIoUs(in *inputs, p []computeloss.Tensor[float64]) []iouStats {
+func labelIoUs(in *inputs, p []tensor.Tensor[float64]) []iouStats {
 	out := make([]iouStats, len(in.batch.Targets))
 	for k := range out {
 		out[k].min = math.Inf(1)
@@ -388,9 +389,9 @@ func labelIoUs(in *inputs, p []computeloss.Tensor[float64]) []iouStats {
 		stride := in.model.Strides[i]
 		W, H := float64(sh[3])*stride, float64(sh[2])*stride // image size in pixels
 		for _, m := range in.layerMatches(i) {
-			d := decode.Cell(t, m.Image, m.Anchor, m.GJ, m.GI, in.model.Anchors[i][m.Anchor], stride)
+			d := decode.Cell(t, m.Image, m.Anchor, m.GJ, m.GI, in.model.AnchorsGrid[i][m.Anchor], stride)
 			l := in.batch.Targets[m.Label]
-			iou := ciou.IoU(d.Box.XYWH(), ciou.Box{l[2] * W, l[3] * H, l[4] * W, l[5] * H})
+			iou := iou.IoU(d.Box.XYWH(), iou.Box{l[2] * W, l[3] * H, l[4] * W, l[5] * H})
 			s := &out[m.Label]
 			s.n++
 			s.sum += iou

@@ -40,7 +40,7 @@ func TestFit(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := filepath.Join(dir, tc.sample+filepath.Base(tc.hyp)+".npz")
-			o := &fitOpts{out: out, iters: 2000, timeout: 60 * time.Second, quiet: true, engine: computeloss.DefaultOptions()}
+			o := &fitOpts{out: out, iters: 2000, timeout: 60 * time.Second, quiet: true, engine: computeloss.Options{}}
 			s, err := fit(o, in, io.Discard)
 			if err != nil {
 				t.Fatal(err)
@@ -63,8 +63,8 @@ func TestFit(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(b.Targets) != len(in.batch.Targets) || b.NL() != in.batch.NL() || len(b.Anchors) != b.NL() {
-				t.Fatalf("written batch: %d targets, %d layers, %d anchor layers", len(b.Targets), b.NL(), len(b.Anchors))
+			if len(b.Targets) != len(in.batch.Targets) || b.NL() != in.batch.NL() || len(b.AnchorsGrid) != b.NL() {
+				t.Fatalf("written batch: %d targets, %d layers, %d anchor layers", len(b.Targets), b.NL(), len(b.AnchorsGrid))
 			}
 			e, err := computeloss.New[float32](in.hyp, in.model, &o.engine)
 			if err != nil {

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/yolo-loss/yololoss/batchfile"
@@ -46,7 +49,26 @@ func inputFlags(fs *flag.FlagSet, hyp, pred, sample *string) {
 func engineFlags(fs *flag.FlagSet, o *computeloss.Options) {
 	fs.BoolVar(&o.Autobalance, "autobalance", false, "autobalance the objectness balance (needs a stride-16 layer)")
 	fs.BoolVar(&o.SortObjIoU, "sort-obj-iou", false, "write objectness targets in increasing IoU order")
-	fs.Float64Var(&o.GR, "gr", computeloss.DefaultOptions().GR, "objectness target mix: (1−gr) + gr·IoU, in [0, 1]")
+	fs.Var(grFlag{o}, "gr", "objectness target mix: (1−gr) + gr·IoU, in [0, 1] (default 1)")
+}
+
+// grFlag sets Options.GR from -gr.
+type grFlag struct{ o *computeloss.Options }
+
+func (f grFlag) String() string {
+	if f.o == nil || f.o.GR == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*f.o.GR, 'g', -1, 64)
+}
+
+func (f grFlag) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return err
+	}
+	f.o.GR = &v
+	return nil
 }
 
 // inputs is what every subcommand computes on.
@@ -55,7 +77,7 @@ type inputs struct {
 	hypName string
 	batch   *batchfile.Batch
 	source  string // where the batch came from, for people
-	model   computeloss.Model
+	model   model.Detect
 	f32     bool             // the predictions are float32
 	matches [][]target.Match // per layer, built on first use (layerMatches)
 }
@@ -68,7 +90,7 @@ func (in *inputs) layerMatches(i int) []target.Match {
 	}
 	if in.matches[i] == nil {
 		sh := in.batch.Preds[i].Shape
-		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.Anchors[i]}
+		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.AnchorsGrid[i]}
 		in.matches[i] = target.Build([]target.Match{}, geo, in.batch.Targets, in.hyp.AnchorT)
 	}
 	return in.matches[i]
@@ -123,18 +145,16 @@ func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 				in.source, i, dtypeName(p.F32 != nil), dtypeName(in.f32))
 		}
 	}
-	in.model = computeloss.Model{NC: b.NC(), Anchors: b.Anchors, Strides: b.Strides}
-	if in.model.Anchors == nil {
+	in.model = model.Detect{NC: b.NC(), AnchorsGrid: b.AnchorsGrid, Strides: b.Strides}
+	if in.model.AnchorsGrid == nil {
 		if b.NL() != 3 || b.NA() != 3 {
 			return nil, inputErr("%s: no \"anchors\" array, and the default P5 anchors need 3 layers of 3 anchors; the file has %d layers of %d",
 				in.source, b.NL(), b.NA())
 		}
-		in.model.Anchors = computeloss.P5Model(b.NC()).Anchors
+		in.model.AnchorsGrid = model.P5(b.NC()).AnchorsGrid
 	}
 	if in.model.Strides == nil {
-		for i := range b.NL() {
-			in.model.Strides = append(in.model.Strides, float64(int(8)<<i))
-		}
+		in.model.Strides = model.DefaultStrides(b.NL())
 	}
 	if err := in.model.Validate(); err != nil {
 		return nil, inputErr("%s: %v", in.source, err)
@@ -151,36 +171,22 @@ func dtypeName(f32 bool) string {
 
 // tensors views the batch's predictions as engine tensors of type T, and
 // makes gradient tensors of the same shapes when withGrad is set.
-func tensors[T computeloss.Float](b *batchfile.Batch, withGrad bool) (p, g []computeloss.Tensor[T]) {
+func tensors[T tensor.Float](b *batchfile.Batch, withGrad bool) (p, g []tensor.Tensor[T]) {
 	for _, t := range b.Preds {
-		var sh [5]int
-		copy(sh[:], t.Shape)
-		var data []T
-		if t.F32 != nil {
-			data = any(t.F32).([]T)
-		} else {
-			data = any(t.F64).([]T)
-		}
-		p = append(p, computeloss.Tensor[T]{Data: data, Shape: sh})
+		x := tensor.Convert[T](t.Array) // no copy: every layer has T's dtype
+		p = append(p, x)
 		if withGrad {
-			g = append(g, computeloss.NewTensor[T](sh))
+			g = append(g, tensor.New[T](x.Shape...))
 		}
 	}
 	return p, g
 }
 
 // gradTensors converts engine gradients to file tensors named p0, p1, ….
-func gradTensors[T computeloss.Float](g []computeloss.Tensor[T]) []batchfile.Tensor {
+func gradTensors[T tensor.Float](g []tensor.Tensor[T]) []batchfile.Tensor {
 	var out []batchfile.Tensor
 	for i, t := range g {
-		bt := batchfile.Tensor{Name: batchfile.PredName(i), Shape: t.Shape[:]}
-		switch d := any(t.Data).(type) {
-		case []float32:
-			bt.F32 = d
-		case []float64:
-			bt.F64 = d
-		}
-		out = append(out, bt)
+		out = append(out, batchfile.Tensor{Name: batchfile.PredName(i), Array: tensor.View(t)})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"math"
 	"os"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
-	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/target"
 )
 
@@ -103,7 +103,7 @@ type layerReport struct {
 	Balance float64 `json:"balance"`
 }
 
-func lossRun[T computeloss.Float](o *lossOpts, in *inputs, stdout io.Writer) error {
+func lossRun[T tensor.Float](o *lossOpts, in *inputs, stdout io.Writer) error {
 	e, err := computeloss.New[T](in.hyp, in.model, &o.engine)
 	if err != nil {
 		return asInput(err)
@@ -112,7 +112,7 @@ func lossRun[T computeloss.Float](o *lossOpts, in *inputs, stdout io.Writer) err
 	p, g := tensors[T](in.batch, o.grad != "" || o.bench > 0 || o.compare)
 	// The gradient is written only with -grad; -compare and -bench use g
 	// as their own scratch.
-	var gi []computeloss.Tensor[T]
+	var gi []tensor.Tensor[T]
 	if o.grad != "" {
 		gi = g
 	}
@@ -174,7 +174,7 @@ func lossRun[T computeloss.Float](o *lossOpts, in *inputs, stdout io.Writer) err
 
 // criteriaText describes the criteria in force, e.g.
 // "focal γ=1.5 α=0.25 on cls and obj".
-func criteriaText[T computeloss.Float](e *computeloss.Engine[T]) string {
+func criteriaText[T tensor.Float](e *computeloss.Engine[T]) string {
 	cls, obj := e.Criteria()
 	if cls.String() == obj.String() {
 		return cls.String() + " on cls and obj"
@@ -200,7 +200,7 @@ type benchResult struct {
 // bench times n forward+backward calls after a warm-up, then n forward-only
 // calls, then n clear() of the gradient buffers: the least any backward
 // pass must do, writing its output once.
-func bench[T computeloss.Float](e *computeloss.Engine[T], p []computeloss.Tensor[T], labels []target.Label, g []computeloss.Tensor[T], n int) (benchResult, error) {
+func bench[T tensor.Float](e *computeloss.Engine[T], p []tensor.Tensor[T], labels []target.Label, g []tensor.Tensor[T], n int) (benchResult, error) {
 	for range 3 {
 		if _, err := e.Loss(p, labels, g); err != nil {
 			return benchResult{}, asInput(err)
@@ -306,7 +306,7 @@ type compareEntry struct {
 
 // compare runs the four criteria on the same input with the hyp's γ (1.5
 // when the hyp has 0) and α.
-func compare[T computeloss.Float](o *lossOpts, in *inputs, p, g []computeloss.Tensor[T]) ([]compareEntry, error) {
+func compare[T tensor.Float](o *lossOpts, in *inputs, p, g []tensor.Tensor[T]) ([]compareEntry, error) {
 	gamma := in.hyp.FlGamma
 	if gamma == 0 {
 		gamma = 1.5
@@ -315,8 +315,8 @@ func compare[T computeloss.Float](o *lossOpts, in *inputs, p, g []computeloss.Te
 	var out []compareEntry
 	for _, c := range []struct {
 		gamma float64
-		typ   hyp.FlType
-	}{{0, hyp.Focal}, {gamma, hyp.Focal}, {gamma, hyp.QFocal}, {gamma, hyp.Varifocal}} {
+		typ   string
+	}{{0, "focal"}, {gamma, "focal"}, {gamma, "qfocal"}, {gamma, "varifocal"}} {
 		h := *in.hyp
 		h.FlGamma, h.FlType = c.gamma, c.typ
 		e, err := computeloss.New[T](&h, in.model, &o.engine)
@@ -351,10 +351,10 @@ func compare[T computeloss.Float](o *lossOpts, in *inputs, p, g []computeloss.Te
 }
 
 // positiveCells marks, per layer, the cells that some match assigns to.
-func positiveCells[T computeloss.Float](in *inputs, p []computeloss.Tensor[T]) [][]bool {
+func positiveCells[T tensor.Float](in *inputs, p []tensor.Tensor[T]) [][]bool {
 	var pos [][]bool
 	for i, t := range p {
-		pos = append(pos, matchedCells(in, i, t.Shape))
+		pos = append(pos, matchedCells(in, i, [5]int(t.Shape)))
 	}
 	return pos
 }

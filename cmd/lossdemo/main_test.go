@@ -172,7 +172,7 @@ func TestInputErrors(t *testing.T) {
 	hypText, _ := hyps.FS.ReadFile(hyps.Default)
 	os.WriteFile(badHyp, bytes.Replace(hypText, []byte("fl_gamma:"), []byte("fl_gama:"), 1), 0o644)
 	noAnchors := writeBatch(t, filepath.Join(dir, "noanchors.npz"), func(b *batchfile.Batch) []batchfile.Tensor {
-		b.Anchors, b.Strides = nil, nil
+		b.AnchorsGrid, b.Strides = nil, nil
 		b.Preds = b.Preds[:2]
 		return b.Tensors()
 	})

@@ -17,6 +17,9 @@ type Items struct {
 	LObj    float64   `json:"lobj"`
 	LCls    float64   `json:"lcls"`
 	Balance []float64 `json:"balance"`
+	// WIoUMeans is WIoU's running mean after each update in the call, one
+	// per layer with matches (golden-iou's wiou cases only).
+	WIoUMeans []float64 `json:"wiou_means,omitempty"`
 }
 
 // Expect is a case's expect.json: the engine options it was computed with

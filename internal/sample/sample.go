@@ -2,11 +2,12 @@ package sample
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"math/rand/v2"
 
 	"github.com/yolo-loss/yololoss/batchfile"
-	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/model"
 )
 
 // Config says what to generate.
@@ -46,12 +47,12 @@ func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 // Generate returns the sample batch for c: float32 predictions [2, 3, ny,
 // nx, 85] per layer, the labels, the anchors in grid units and the strides.
 func Generate(c Config) (*batchfile.Batch, error) {
-	var m computeloss.Model // anchors in grid units, and strides
+	var m model.Detect // anchors in grid units, and strides
 	switch c.Layers {
 	case 3:
-		m = computeloss.P5Model(NC)
+		m = model.P5(NC)
 	case 4:
-		m = computeloss.P6Model(NC)
+		m = model.P6(NC)
 	default:
 		return nil, fmt.Errorf("sample: %d layers; want 3 or 4", c.Layers)
 	}
@@ -61,10 +62,10 @@ func Generate(c Config) (*batchfile.Batch, error) {
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x5a3b1e))
 	const bs, na, no = 2, 3, 5 + NC
-	b := &batchfile.Batch{Targets: append([][6]float64(nil), labels...), Anchors: m.Anchors, Strides: m.Strides}
+	b := &batchfile.Batch{Targets: append([][6]float64(nil), labels...), AnchorsGrid: m.AnchorsGrid, Strides: m.Strides}
 	for i, stride := range m.Strides {
 		g := c.ImgSize / int(stride)
-		anc := m.Anchors[i]
+		anc := m.AnchorsGrid[i]
 		data := make([]float32, bs*na*g*g*no)
 		for img := range bs {
 			for a := range na {
@@ -75,7 +76,7 @@ func Generate(c Config) (*batchfile.Batch, error) {
 				}
 			}
 		}
-		b.Preds = append(b.Preds, batchfile.Tensor{Name: batchfile.PredName(i), Shape: []int{bs, na, g, g, no}, F32: data})
+		b.Preds = append(b.Preds, batchfile.Tensor{Name: batchfile.PredName(i), Array: tensor.Array{Shape: []int{bs, na, g, g, no}, F32: data}})
 	}
 	return b, b.Validate()
 }

@@ -63,9 +63,9 @@ func streamAVX(dst, src unsafe.Pointer, n int)
 func sfence()
 
 //go:noescape
-func prefetchAVX(p unsafe.Pointer, stride uintptr, n int)
+func prefetchT0(p unsafe.Pointer, stride uintptr, n int)
 
-func prefetch(p unsafe.Pointer, stride uintptr, n int) { prefetchAVX(p, stride, n) }
+func prefetch(p unsafe.Pointer, stride uintptr, n int) { prefetchT0(p, stride, n) }
 
 func zeroTarget(loss, grad, x []float64, a, gamma float64) {
 	if !hasAVX2 {
@@ -113,3 +113,7 @@ func fence() {
 		sfence()
 	}
 }
+
+// kernelIsGo reports whether ZeroTarget runs zeroTargetGo itself: on a
+// processor without AVX2 and FMA.
+func kernelIsGo() bool { return !hasAVX2 }

@@ -17,3 +17,6 @@ func prefetch(p unsafe.Pointer, stride uintptr, n int) {}
 func zeroTarget32(loss, grad, x []float32, a, gamma float32) {
 	zeroTarget32Go(loss, grad, x, a, gamma)
 }
+
+// kernelIsGo reports whether ZeroTarget runs zeroTargetGo itself.
+func kernelIsGo() bool { return true }

@@ -30,14 +30,14 @@ loop4:
 	JMP  loop4
 loop1:
 	TESTQ CX, CX
-	JZ   fence
+	JZ   vzeroupper
 	VMOVDQU 0(SI), Y0
 	VMOVNTDQ Y0, 0(DI)
 	ADDQ $32, SI
 	ADDQ $32, DI
 	DECQ CX
 	JMP  loop1
-fence:
+vzeroupper:
 	VZEROUPPER
 done:
 	RET
@@ -47,9 +47,9 @@ TEXT ·sfence(SB), NOSPLIT, $0-0
 	SFENCE
 	RET
 
-// func prefetchAVX(p unsafe.Pointer, stride uintptr, n int)
+// func prefetchT0(p unsafe.Pointer, stride uintptr, n int): PREFETCHT0, an SSE instruction every x86-64 processor has
 // Prefetches the cache lines at p, p+stride, …, p+(n−1)·stride.
-TEXT ·prefetchAVX(SB), NOSPLIT, $0-24
+TEXT ·prefetchT0(SB), NOSPLIT, $0-24
 	MOVQ p+0(FP), SI
 	MOVQ stride+8(FP), BX
 	MOVQ n+16(FP), CX

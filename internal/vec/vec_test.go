@@ -30,6 +30,9 @@ func relErr(got, want, tiny float64) float64 {
 }
 
 func TestZeroTargetAgainstGo(t *testing.T) {
+	if kernelIsGo() {
+		t.Skip("ZeroTarget is zeroTargetGo here (purego build, or no AVX2): the comparison would pass whatever it computes; TestZeroTarget32AgainstGo and the criteria's tests check the Go version against float64 and the criteria")
+	}
 	x := logits()
 	for _, tc := range []struct{ a, gamma float64 }{
 		{1, 0}, {0.75, 1.5}, {0.25, 2}, {0.75, 0.5}, {1, 3}, {0.4, 1.2345},
@@ -268,6 +271,8 @@ func FuzzZeroTarget(f *testing.F) {
 			}
 			return
 		}
+		// Where ZeroTarget is zeroTargetGo this compares it with itself;
+		// the float32 check below still tests it.
 		if !near(l[0], wl[0], 1e-12, 1e-290) || !near(g[0], wg[0], 1e-12, 1e-290) {
 			t.Fatalf("x=%v a=%v γ=%v: (%v, %v), Go (%v, %v)", x, a, gamma, l[0], g[0], wl[0], wg[0])
 		}

@@ -1,0 +1,237 @@
+package model
+
+import (
+	"fmt"
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
+	"math"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FileError is a problem in a YOLOv5 model file: the line and key at fault
+// where there are some.
+type FileError struct {
+	File string // the file, set by Load; empty for Parse
+	Line int    // 1-based line of the problem; 0 when it has none
+	Key  string // the top-level key concerned; empty when there is none
+	Msg  string // what is wrong, without file and line
+	Err  error  // the underlying error (YAML syntax, file system), if any
+}
+
+// Error formats e as "model: file: line N: msg: err", leaving out the
+// empty parts.
+func (e *FileError) Error() string {
+	var b strings.Builder
+	b.WriteString("model: ")
+	if e.File != "" {
+		b.WriteString(e.File + ": ")
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "line %d: ", e.Line)
+	}
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		if e.Msg != "" {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// keyError returns a FileError about the value of key.
+func keyError(line int, key, msg string) *FileError {
+	return &FileError{Line: line, Key: key, Msg: fmt.Sprintf("key %s: %s", yamlnode.Quote(key), msg)}
+}
+
+// Load reads the YOLOv5 model file at path, as Parse does. A *FileError
+// names the file.
+func Load(path string, strides []float64) (Detect, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		// The *fs.PathError names the file already.
+		return Detect{}, &FileError{Err: err}
+	}
+	d, err := parse(data, strides)
+	if fe, ok := err.(*FileError); ok {
+		fe.File = path
+	}
+	return d, err
+}
+
+// Parse reads a YOLOv5 model file (models/yolov5s.yaml and the like) into
+// the Detect of its nc and anchors, over the given strides (nil:
+// DefaultStrides of the number of anchor rows). Anchors are in pixels in
+// the file and are divided by the strides, as FromPixels does. See the
+// package documentation for the keys and the checks. A problem with the
+// file is a *FileError naming the line and key; strides that do not fit
+// the file are reported as FromPixels reports them.
+func Parse(data []byte, strides []float64) (Detect, error) { return parse(data, strides) }
+
+// parse returns a *FileError for a problem with the file, and FromPixels's
+// error for strides that do not fit it.
+func parse(data []byte, strides []float64) (Detect, error) {
+	root, yerr := yamlnode.Document(data, "model file")
+	if yerr != nil {
+		return Detect{}, &FileError{Line: yerr.Line, Msg: yerr.Msg, Err: yerr.Err}
+	}
+	if root == nil {
+		return Detect{}, &FileError{Msg: "empty model file"}
+	}
+	f, ferr := readKeys(root)
+	if ferr != nil {
+		return Detect{}, ferr
+	}
+	if strides == nil {
+		strides = DefaultStrides(len(f.anchors))
+		if err := f.checkStrideComments(strides); err != nil {
+			return Detect{}, err
+		}
+	} else if len(strides) != len(f.anchors) {
+		return Detect{}, keyError(f.anchorsLine, "anchors",
+			fmt.Sprintf("%d anchor rows (output layers), but %d strides were given", len(f.anchors), len(strides)))
+	}
+	if err := (Detect{NC: f.nc, AnchorsGrid: f.anchors, Strides: strides}).Validate(); err != nil {
+		// The file passed its checks: the strides are at fault.
+		return Detect{}, err
+	}
+	d, err := FromPixels(f.nc, f.anchors, strides)
+	// An anchor in pixels over a stride may leave the floating-point
+	// range (5e-324 / 8 is 0).
+	if err != nil {
+		return Detect{}, keyError(f.anchorsLine, "anchors", "in grid units (pixels / stride), "+strings.TrimPrefix(err.Error(), "model: "))
+	}
+	return d, nil
+}
+
+// modelFile is what Parse reads from a model file.
+type modelFile struct {
+	nc          int
+	anchors     [][][2]float64 // pixels
+	anchorsLine int
+	rowLines    []int    // line of each anchor row
+	rowComments []string // the comment after each anchor row, "# P3/8"
+}
+
+// modelKeys are the top-level keys of a YOLOv5 model file, in the order of
+// yolov5s.yaml, and whether YOLOv5's parse_model requires them; check reads
+// a value into the file (nil: the value is not read).
+var modelKeys = []struct {
+	key      string
+	required bool
+	check    func(f *modelFile, v *yaml.Node) string // "" or what is wrong
+}{
+	{"nc", true, (*modelFile).readNC},
+	{"depth_multiple", true, checkMultiple},
+	{"width_multiple", true, checkMultiple},
+	{"anchors", true, nil}, // readAnchors, which reports its own lines
+	{"backbone", true, checkLayers},
+	{"head", true, checkLayers},
+	{"activation", false, nil},
+	{"channel_multiple", false, nil},
+	{"ch", false, nil},
+	{"inplace", false, nil},
+}
+
+// keyList is the list of the keys for error messages.
+func keyList(required bool) string {
+	var names []string
+	for _, k := range modelKeys {
+		if k.required == required {
+			names = append(names, k.key)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// readKeys checks the top-level mapping key by key, in file order, then the
+// required keys, and returns what it read.
+func readKeys(root *yaml.Node) (*modelFile, *FileError) {
+	if root.Kind != yaml.MappingNode {
+		return nil, &FileError{Line: root.Line, Msg: "a model file is a mapping of keys to values, got " + yamlnode.Describe(yamlnode.Resolve(root))}
+	}
+	f := &modelFile{}
+	lines := make(map[string]int) // key -> line of its first occurrence
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		kn, vn := yamlnode.Resolve(root.Content[i]), yamlnode.Resolve(root.Content[i+1])
+		line := root.Content[i].Line
+		if kn == nil || kn.Kind != yaml.ScalarNode || kn.ShortTag() == "!!merge" {
+			return nil, &FileError{Line: line, Msg: "keys must be plain names, got " + yamlnode.Describe(kn)}
+		}
+		key := kn.Value
+		k := keyIndex(key)
+		if k < 0 {
+			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("unknown key %s: a YOLOv5 model file has the keys %s (and may have %s)",
+				yamlnode.Quote(key), keyList(true), keyList(false))}
+		}
+		if first, dup := lines[key]; dup {
+			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("duplicate key %s (first at line %d)", yamlnode.Quote(key), first)}
+		}
+		lines[key] = line
+		if key == "anchors" {
+			if err := f.readAnchors(line, vn); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if c := modelKeys[k].check; c != nil {
+			if msg := c(f, vn); msg != "" {
+				return nil, keyError(line, key, msg)
+			}
+		}
+	}
+	var missing []string
+	for _, k := range modelKeys {
+		if _, ok := lines[k.key]; k.required && !ok {
+			missing = append(missing, yamlnode.Quote(k.key))
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return f, nil
+	case 1:
+		return nil, &FileError{Key: strings.Trim(missing[0], `"`), Msg: "not a YOLOv5 model file: missing key " + missing[0]}
+	}
+	return nil, &FileError{Msg: "not a YOLOv5 model file: missing keys " + strings.Join(missing, ", ")}
+}
+
+func keyIndex(key string) int {
+	for i, k := range modelKeys {
+		if k.key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+func (f *modelFile) readNC(v *yaml.Node) string {
+	nc, ok := yamlnode.Integer(v)
+	if !ok || nc < 1 {
+		return "want the number of classes, an integer ≥ 1, got " + yamlnode.Describe(v)
+	}
+	f.nc = nc
+	return ""
+}
+
+// checkMultiple checks depth_multiple or width_multiple, which the loss
+// does not use.
+func checkMultiple(_ *modelFile, v *yaml.Node) string {
+	if x, ok := yamlnode.Number(v); !ok || !(x > 0) || math.IsInf(x, 0) {
+		return "want a finite number > 0, got " + yamlnode.Describe(v)
+	}
+	return ""
+}
+
+// checkLayers checks that backbone or head is a non-empty sequence (of
+// layers, which the loss does not read).
+func checkLayers(_ *modelFile, v *yaml.Node) string {
+	if v == nil || v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+		return "want a sequence of layers [from, number, module, args], got " + yamlnode.Describe(v)
+	}
+	return ""
+}
