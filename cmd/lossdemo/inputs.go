@@ -11,8 +11,8 @@ import (
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/data/hyps"
 	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/internal/sample"
-	"github.com/yolo-loss/yololoss/target"
 )
 
 // errHelp reports that -h was asked for and the usage printed.
@@ -56,22 +56,7 @@ type inputs struct {
 	batch   *batchfile.Batch
 	source  string // where the batch came from, for people
 	model   computeloss.Model
-	f32     bool             // the predictions are float32
-	matches [][]target.Match // per layer, built on first use (layerMatches)
-}
-
-// layerMatches returns the assigner's matches of the labels in layer i,
-// the ones the engine computes the loss over.
-func (in *inputs) layerMatches(i int) []target.Match {
-	if in.matches == nil {
-		in.matches = make([][]target.Match, in.batch.NL())
-	}
-	if in.matches[i] == nil {
-		sh := in.batch.Preds[i].Shape
-		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.Anchors[i]}
-		in.matches[i] = target.Build([]target.Match{}, geo, in.batch.Targets, in.hyp.AnchorT)
-	}
-	return in.matches[i]
+	f32     bool // the predictions are float32
 }
 
 // loadHyp reads the hyp file at path, or takes the embedded default when
@@ -115,74 +100,13 @@ func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 		}
 		in.source = predPath
 	}
-	b := in.batch
-	in.f32 = b.Preds[0].F32 != nil
-	for i, p := range b.Preds {
-		if (p.F32 != nil) != in.f32 {
-			return nil, inputErr("%s: array \"p%d\" is %s but \"p0\" is %s: all prediction layers must have one dtype",
-				in.source, i, dtypeName(p.F32 != nil), dtypeName(in.f32))
-		}
+	if in.f32, err = feed.Float32(in.batch); err != nil {
+		return nil, inputErr("%s: %v", in.source, err)
 	}
-	in.model = computeloss.Model{NC: b.NC(), Anchors: b.Anchors, Strides: b.Strides}
-	if in.model.Anchors == nil {
-		if b.NL() != 3 || b.NA() != 3 {
-			return nil, inputErr("%s: no \"anchors\" array, and the default P5 anchors need 3 layers of 3 anchors; the file has %d layers of %d",
-				in.source, b.NL(), b.NA())
-		}
-		in.model.Anchors = computeloss.P5Model(b.NC()).Anchors
-	}
-	if in.model.Strides == nil {
-		for i := range b.NL() {
-			in.model.Strides = append(in.model.Strides, float64(int(8)<<i))
-		}
-	}
-	if err := in.model.Validate(); err != nil {
+	if in.model, err = feed.Model(in.batch); err != nil {
 		return nil, inputErr("%s: %v", in.source, err)
 	}
 	return in, nil
-}
-
-func dtypeName(f32 bool) string {
-	if f32 {
-		return "float32"
-	}
-	return "float64"
-}
-
-// tensors views the batch's predictions as engine tensors of type T, and
-// makes gradient tensors of the same shapes when withGrad is set.
-func tensors[T computeloss.Float](b *batchfile.Batch, withGrad bool) (p, g []computeloss.Tensor[T]) {
-	for _, t := range b.Preds {
-		var sh [5]int
-		copy(sh[:], t.Shape)
-		var data []T
-		if t.F32 != nil {
-			data = any(t.F32).([]T)
-		} else {
-			data = any(t.F64).([]T)
-		}
-		p = append(p, computeloss.Tensor[T]{Data: data, Shape: sh})
-		if withGrad {
-			g = append(g, computeloss.NewTensor[T](sh))
-		}
-	}
-	return p, g
-}
-
-// gradTensors converts engine gradients to file tensors named p0, p1, ….
-func gradTensors[T computeloss.Float](g []computeloss.Tensor[T]) []batchfile.Tensor {
-	var out []batchfile.Tensor
-	for i, t := range g {
-		bt := batchfile.Tensor{Name: batchfile.PredName(i), Shape: t.Shape[:]}
-		switch d := any(t.Data).(type) {
-		case []float32:
-			bt.F32 = d
-		case []float64:
-			bt.F64 = d
-		}
-		out = append(out, bt)
-	}
-	return out
 }
 
 // usage prints a flag set's usage with a heading.
