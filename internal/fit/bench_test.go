@@ -3,6 +3,8 @@ package fit
 import (
 	"math"
 	"testing"
+
+	"github.com/yolo-loss/yololoss/computeloss"
 )
 
 // adam is Adam (Kingma and Ba, 2015) with PyTorch's defaults β = (0.9,
@@ -30,10 +32,12 @@ func (a *adam) step(z, g []float64, _ float64) {
 }
 
 // BenchmarkFit fits every case of TestFit and TestFitSharedCells with
-// Fit's method and with Adam, and reports what each reached: the loss and
-// lbox at the end in % of their start (end_%, lbox_%), the mean over labels
-// of the mean IoU of their cells (iou), and the steps taken (steps). Run it
-// once per case:
+// Fit's method, with it unbounded, and with Adam in rounds of 100 steps and
+// on YOLOv5's gradient (the detached terms refreshed at every step), and
+// reports what each reached: the loss and lbox at the end in % of their
+// start (end_%, lbox_%), the mean over labels of the mean IoU of their
+// cells (iou), the steps and engine calls taken (steps, calls) and the
+// largest |logit| of the fitted predictions (max|x|). Run it once per case:
 //
 //	go test -run '^$' -bench Fit -benchtime 1x ./internal/fit/
 func BenchmarkFit(b *testing.B) {
@@ -43,6 +47,7 @@ func BenchmarkFit(b *testing.B) {
 		new  func(n int) stepper
 	}{
 		{"rprop", (&Settings{}).withDefaults(), func(n int) stepper { return newRprop(n, DefaultBound) }},
+		{"rprop-unbounded", (&Settings{Bound: math.MaxFloat64}).withDefaults(), func(n int) stepper { return newRprop(n, math.MaxFloat64) }},
 		{"adam", (&Settings{Iterations: 4000, RoundIterations: 100, Bound: math.Inf(1), Tolerance: math.SmallestNonzeroFloat64}).withDefaults(),
 			func(n int) stepper { return &adam{m: make([]float64, n), v: make([]float64, n), lr: 0.05} }},
 		{"adam-yolov5", (&Settings{Iterations: 4000, RoundIterations: 1, Bound: math.Inf(1), Tolerance: math.SmallestNonzeroFloat64}).withDefaults(),
@@ -53,8 +58,10 @@ func BenchmarkFit(b *testing.B) {
 		for _, c := range cases {
 			b.Run(m.name+"/"+c.name, func(b *testing.B) {
 				var r *Result
+				var p []computeloss.Tensor[float64]
 				for b.Loop() {
-					e, p := c.engine(b)
+					var e *computeloss.Engine[float64]
+					e, p = c.engine(b)
 					var err error
 					if r, err = fit(e, p, c.b.Targets, m.set, m.new); err != nil {
 						b.Fatal(err)
@@ -72,6 +79,14 @@ func BenchmarkFit(b *testing.B) {
 				b.ReportMetric(100*r.End.LBox/r.Start.LBox, "lbox_%")
 				b.ReportMetric(iou/float64(n), "iou")
 				b.ReportMetric(float64(r.Iterations), "steps")
+				b.ReportMetric(float64(r.Evaluations), "calls")
+				var big float64
+				for _, t := range p {
+					for _, x := range t.Data {
+						big = math.Max(big, math.Abs(x))
+					}
+				}
+				b.ReportMetric(big, "max|x|")
 			})
 		}
 	}
