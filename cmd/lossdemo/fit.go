@@ -73,6 +73,11 @@ func fitRun(o *fitOpts, in *inputs, stdout io.Writer) (*fit.Result, error) {
 		}
 	}
 	fmt.Fprintf(stdout, "fit: %s, %s, criteria %s\n", in.source, in.hypName, compare.Describe(e.Criteria()))
+	s, err := e.Loss(p, in.batch.Targets, nil)
+	if err != nil {
+		return nil, asInput(err)
+	}
+	fmt.Fprintf(stdout, "start: loss %.6f  lbox %.6f  lobj %.6f  lcls %.6f\n", s.Loss, s.LBox, s.LObj, s.LCls)
 	r, err := fit.Fit(e, p, in.batch.Targets, set)
 	if err != nil {
 		return nil, asInput(err)
@@ -89,10 +94,9 @@ func fitRun(o *fitOpts, in *inputs, stdout io.Writer) (*fit.Result, error) {
 // its cells' boxes.
 func printFit(w io.Writer, r *fit.Result, in *inputs) {
 	s, e := r.Start, r.End
-	fmt.Fprintf(w, "%d free parameters of %d\n", r.Free, r.Total)
-	fmt.Fprintf(w, "start: loss %.6f  lbox %.6f  lobj %.6f  lcls %.6f\n", s.Loss, s.LBox, s.LObj, s.LCls)
-	fmt.Fprintf(w, "end:   loss %.6f  lbox %.6f  lobj %.6f  lcls %.6f  (%s after %d iterations, %d rounds, %d evaluations, %.1fs)\n",
+	fmt.Fprintf(w, "end:   loss %.6g  lbox %.6g  lobj %.6g  lcls %.6g  (%s after %d iterations, %d rounds, %d evaluations, %.1fs)\n",
 		e.Loss, e.LBox, e.LObj, e.LCls, r.Stop, r.Iterations, r.Rounds, r.Evaluations, r.Elapsed.Seconds())
+	fmt.Fprintf(w, "%d free parameters of %d: every cell's objectness logit, every channel of the matched cells\n", r.Free, r.Total)
 	fmt.Fprintf(w, "loss before %.6f, after %.6g: %.3g%% of the start; lbox %.3g%% of the start\n",
 		s.Loss, e.Loss, 100*e.Loss/s.Loss, 100*e.LBox/s.LBox)
 	if r.Shared > 0 {
