@@ -22,6 +22,12 @@
 // engine without a copy, and a fitter that works in float64 gets its own
 // copy of a float32 file.
 //
+// The engine's tensor type is computeloss.Tensor for now, with a fixed
+// rank of 5; Tensor views one as a tensor.Tensor for package decode.
+// Every conversion between a file's arrays, the engine's types and
+// decode's lives here, so that the engine's move to tensor.Tensor and
+// model.Detect changes little else.
+//
 // # Matches
 //
 // Matches runs the assigner (package target) over the layers as the engine

@@ -7,6 +7,7 @@ import (
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // ErrNoAnchors reports a batch without anchors whose layout the default P5
@@ -94,6 +95,13 @@ func shape5(s []int) [5]int {
 		panic(fmt.Sprintf("feed: prediction of rank %d, want 5", len(s)))
 	}
 	return [5]int(s)
+}
+
+// Tensor returns an engine tensor as a tensor.Tensor sharing its data and
+// shape, the type of package decode. (The engine's own tensor type is to
+// become tensor.Tensor; this is then the identity.)
+func Tensor[T computeloss.Float](t computeloss.Tensor[T]) tensor.Tensor[T] {
+	return tensor.Tensor[T]{Data: t.Data, Shape: t.Shape[:]}
 }
 
 // Grads returns zeroed tensors of the shapes of p, for the engine's

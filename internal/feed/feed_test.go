@@ -131,6 +131,9 @@ func TestWithPreds(t *testing.T) {
 			t.Errorf("f32 %v: element %v", f32, got)
 		}
 	}
+	if v := Tensor(p[1]); &v.Data[0] != &p[1].Data[0] || !slices.Equal(v.Shape, p[1].Shape[:]) {
+		t.Errorf("Tensor: shape %v, sharing %v", v.Shape, &v.Data[0] == &p[1].Data[0])
+	}
 	arr := Arrays(p)
 	if arr[1].Name != "p1" || &arr[1].F64[0] != &p[1].Data[0] {
 		t.Errorf("Arrays: %q, sharing %v", arr[1].Name, &arr[1].F64[0] == &p[1].Data[0])

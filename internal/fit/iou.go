@@ -6,8 +6,8 @@ import (
 	"github.com/yolo-loss/yololoss/ciou"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/decode"
+	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/target"
-	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // LabelIoU summarises the IoUs of one label with the decoded boxes of the
@@ -32,7 +32,7 @@ func LabelIoUs(m computeloss.Model, p []computeloss.Tensor[float64], labels []ta
 		sh := t.Shape
 		stride := m.Strides[i]
 		W, H := float64(sh[3])*stride, float64(sh[2])*stride // image size in pixels
-		tt := tensor.Tensor[float64]{Data: t.Data, Shape: sh[:]}
+		tt := feed.Tensor(t)
 		for _, mt := range matches[i] {
 			d := decode.Cell(tt, mt.Image, mt.Anchor, mt.GJ, mt.GI, m.Anchors[i][mt.Anchor], stride)
 			l := labels[mt.Label]
