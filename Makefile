@@ -5,14 +5,14 @@ PKGS := ./...
 
 .PHONY: test demo bench fuzz lint generate docs vet
 
-# The race detector slows the engine tenfold, so lossdemo's fit convergence
-# test (built with !race) runs once more without it. The purego run tests
+# The race detector slows the engine tenfold, so internal/fit's convergence
+# tests (built with !race) run once more without it. The purego run tests
 # the portable Go versions of internal/vec's assembly kernels, through the
 # engine's golden cases too; the syncpool run tests the sync-based region
 # that BENCHMARKS.md compares with the default one.
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
-	$(GO) test -count=1 -run '^TestFit$$' ./cmd/lossdemo/
+	$(GO) test -count=1 -run '^TestFit' ./internal/fit/
 	$(GO) test -count=1 -tags purego ./internal/vec/ ./bce/ ./focal/ ./varifocal/ ./computeloss/
 	$(GO) test -count=1 -tags syncpool ./computeloss/
 
