@@ -137,6 +137,35 @@ func fitCases(t testing.TB) []fitCase {
 			}
 		}
 	}
+	// Each box loss and modifier once: the fit holds each one's detached
+	// terms (Engine.SetFrozen) within a round.
+	for _, bl := range []struct {
+		name string
+		set  func(*hyp.Hyp)
+	}{
+		{"iou", func(h *hyp.Hyp) { h.IoUType = "iou" }},
+		{"giou", func(h *hyp.Hyp) { h.IoUType = "giou" }},
+		{"diou", func(h *hyp.Hyp) { h.IoUType = "diou" }},
+		{"eiou", func(h *hyp.Hyp) { h.IoUType = "eiou" }},
+		{"siou", func(h *hyp.Hyp) { h.IoUType = "siou" }},
+		{"wiou v1", func(h *hyp.Hyp) { h.IoUType, h.WIoUVersion = "wiou", 1 }},
+		{"wiou v3", func(h *hyp.Hyp) { h.IoUType = "wiou" }},
+		{"mpdiou", func(h *hyp.Hyp) { h.IoUType = "mpdiou" }},
+		{"shape_iou 1.5", func(h *hyp.Hyp) { h.IoUType, h.ShapeIoUScale = "shape_iou", 1.5 }},
+		{"alpha-ciou 3", func(h *hyp.Hyp) { h.IoUAlpha = 3 }},
+		{"focal-eiou 0.5", func(h *hyp.Hyp) { h.IoUType, h.IoUFocalGamma = "eiou", 0.5 }},
+		{"inner-siou 1.2", func(h *hyp.Hyp) { h.IoUType, h.IoUInnerRatio = "siou", 1.2 }},
+		{"varifocal iou targets", func(h *hyp.Hyp) { h.FlGamma, h.FlType, h.ClsIoUTarget = 2, "varifocal", true }},
+	} {
+		c := genCase(t, seed, 3, 3, "bce", false)
+		seed++
+		bl.set(c.h)
+		if err := c.h.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		c.name += " " + bl.name
+		cs = append(cs, c)
+	}
 	return cs
 }
 
