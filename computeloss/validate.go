@@ -81,4 +81,3 @@ func checkGrads[T tensor.Float](p, grad []tensor.Tensor[T]) {
 		}
 	}
 }
-
