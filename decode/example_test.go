@@ -3,15 +3,15 @@ package decode_test
 import (
 	"fmt"
 
-	"github.com/yolo-loss/yololoss/tensor"
 	"github.com/yolo-loss/yololoss/decode"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // Decoding the stride-32 layer of a two-class model on a 64×64 input: a
 // 2×2 grid with one anchor, background everywhere but one cell.
 func ExampleLayer() {
 	const nc = 2
-	p := tensor.New[float32](1, 1, 2, 2, 5 + nc)
+	p := tensor.New[float32](1, 1, 2, 2, 5+nc)
 	for i := range p.Data {
 		p.Data[i] = -6
 	}
@@ -38,11 +38,34 @@ func ExampleLayer() {
 // GridBox gives the box in the frame of the loss: grid units, the centre
 // relative to the cell's corner, as in the targets of package target.
 func ExampleGridBox() {
-	p := tensor.New[float64](1, 1, 4, 4, 5 + 1)
+	p := tensor.New[float64](1, 1, 4, 4, 5+1)
 	// σ(ln 3) = 3/4: centre offset 2·3/4 − 0.5 = 1, size (2·3/4)² = 2.25 anchors.
 	ln3 := 1.0986122886681098
 	copy(p.Data[(2*4+1)*6:], []float64{ln3, 0, ln3, 0, 0, 0})
 	fmt.Printf("%.4f\n", decode.GridBox(p, 0, 0, 2, 1, [2]float64{1.5, 2}))
 	// Output:
 	// [1.0000 0.5000 3.3750 2.0000]
+}
+
+// Inference writes Detect's inference output, the input of package nms:
+// every cell of every layer, P3 first, each row (x, y, w, h, obj, cls…).
+func ExampleInference() {
+	const nc = 2
+	p3 := tensor.New[float32](1, 1, 2, 2, 5+nc)                                 // stride 8: a 16×16 input
+	p4 := tensor.New[float32](1, 1, 1, 1, 5+nc)                                 // stride 16
+	anchors := [][][2]float64{{{10.0 / 8, 13.0 / 8}}, {{30.0 / 16, 61.0 / 16}}} // grid units
+	strides := []float64{8, 16}
+
+	out := decode.Inference(tensor.Tensor[float32]{}, []tensor.Tensor[float32]{p3, p4}, anchors, strides)
+	fmt.Println("shape", out.Shape)
+	for i := range out.Shape[1] {
+		fmt.Printf("%.1f\n", out.Data[i*(5+nc):(i+1)*(5+nc)])
+	}
+	// Output:
+	// shape [1 5 7]
+	// [4.0 4.0 10.0 13.0 0.5 0.5 0.5]
+	// [12.0 4.0 10.0 13.0 0.5 0.5 0.5]
+	// [4.0 12.0 10.0 13.0 0.5 0.5 0.5]
+	// [12.0 12.0 10.0 13.0 0.5 0.5 0.5]
+	// [8.0 8.0 30.0 61.0 0.5 0.5 0.5]
 }
