@@ -1,7 +1,6 @@
 package nms
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -109,15 +108,6 @@ func checkShape[T tensor.Float](p tensor.Tensor[T], rank int) {
 // to s.rows.
 func (s *NMS[T]) image(x []T, n, no int) {
 	s.collect(x, n, no)
-	slices.SortFunc(s.pairs, func(a, b pair[T]) int {
-		if c := cmp.Compare(b.conf, a.conf); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.idx, b.idx)
-	})
-	if len(s.pairs) > MaxNMS {
-		s.pairs = s.pairs[:MaxNMS]
-	}
 	s.suppress(x, no)
 }
 
@@ -154,39 +144,57 @@ func (s *NMS[T]) collect(x []T, n, no int) {
 	}
 }
 
-// suppress runs greedy NMS over the sorted pairs, appending each kept
-// pair's detection row to s.rows, up to maxDet.
+// suppress runs greedy NMS over the pairs in descending conf, appending
+// each kept pair's detection row to s.rows, until maxDet are kept or
+// MaxNMS pairs have been visited.
+//
+// The pairs are visited in the order of a full sort without sorting them
+// all: a heap yields them one by one, so the cost is linear in the pairs
+// plus a logarithm per pair visited, and NMS usually stops at maxDet long
+// before the last pair.
 func (s *NMS[T]) suppress(x []T, no int) {
 	for _, c := range s.used {
 		s.kept[c] = s.kept[c][:0]
 	}
 	s.used = s.used[:0]
+	h := heap[T](s.pairs)
+	h.init()
 	kept := 0
-	for _, p := range s.pairs {
-		v := x[int(p.row)*no:]
-		cx, cy, w, h := v[0], v[1], v[2], v[3]
-		x1, y1, x2, y2 := cx-w/2, cy-h/2, cx+w/2, cy+h/2
-		list, off := 0, T(0)
-		if !s.s.agnostic {
-			list, off = int(p.cls), T(p.cls)*MaxWH
-		}
-		b := box[T]{x1: x1 + off, y1: y1 + off, x2: x2 + off, y2: y2 + off}
-		b.area = (b.x2 - b.x1) * (b.y2 - b.y1)
-		if list >= len(s.kept) {
-			s.kept = append(s.kept, make([][]box[T], list+1-len(s.kept))...)
-		}
-		if s.overlaps(s.kept[list], b) {
+	for visited := 0; len(h) > 0 && visited < MaxNMS; visited++ {
+		var p pair[T]
+		p, h = h.pop()
+		if !s.keep(x[int(p.row)*no:], p) {
 			continue
 		}
-		if len(s.kept[list]) == 0 {
-			s.used = append(s.used, int32(list))
-		}
-		s.kept[list] = append(s.kept[list], b)
-		s.rows = append(s.rows, x1, y1, x2, y2, p.conf, T(p.cls))
 		if kept++; kept == s.s.maxDet {
 			return
 		}
 	}
+}
+
+// keep adds the pair p of row v to its class's kept boxes and its
+// detection to s.rows, unless a kept box of its class overlaps it.
+func (s *NMS[T]) keep(v []T, p pair[T]) bool {
+	cx, cy, w, h := v[0], v[1], v[2], v[3]
+	x1, y1, x2, y2 := cx-w/2, cy-h/2, cx+w/2, cy+h/2
+	list, off := 0, T(0)
+	if !s.s.agnostic {
+		list, off = int(p.cls), T(p.cls)*MaxWH
+	}
+	b := box[T]{x1: x1 + off, y1: y1 + off, x2: x2 + off, y2: y2 + off}
+	b.area = (b.x2 - b.x1) * (b.y2 - b.y1)
+	if list >= len(s.kept) {
+		s.kept = append(s.kept, make([][]box[T], list+1-len(s.kept))...)
+	}
+	if s.overlaps(s.kept[list], b) {
+		return false
+	}
+	if len(s.kept[list]) == 0 {
+		s.used = append(s.used, int32(list))
+	}
+	s.kept[list] = append(s.kept[list], b)
+	s.rows = append(s.rows, x1, y1, x2, y2, p.conf, T(p.cls))
+	return true
 }
 
 // overlaps reports whether b's IoU with one of the kept boxes is above
