@@ -9,9 +9,9 @@ import (
 
 // The constants of ap_per_class and compute_ap.
 const (
-	eps       = 1e-16 // ap_per_class's eps
-	apPoints  = 101   // compute_ap's x = 0, 0.01, …, 1 (COCO's 101-point interpolation)
-	smoothTap = 101   // smooth(f1, 0.1) on NumConf points: round(1000·0.1·2)//2 + 1 taps
+	eps      = 1e-16 // ap_per_class's eps
+	apPoints = 101   // compute_ap's x = 0, 0.01, …, 1 (COCO's 101-point interpolation)
+	f1Smooth = 0.1   // ap_per_class's smooth(f1.mean(0), 0.1): 101 taps on NumConf points
 )
 
 // Compute runs ap_per_class over everything added since the last Reset.
@@ -38,7 +38,7 @@ func (a *Accumulator[T]) Compute() Result {
 		cv.P, cv.R, cv.PR = append(cv.P, p), append(cv.R, r), append(cv.PR, pr)
 	}
 	cv.F1 = f1Curves(cv.P, cv.R)
-	cv.Best = argmax(smooth(meanCurve(cv.F1), smoothTap))
+	cv.Best = argmax(Smooth(MeanCurve(cv.F1), f1Smooth))
 	res.Curves = cv
 	res.summarise()
 	return res
@@ -216,9 +216,10 @@ func f1Curves(p, r [][]float64) [][]float64 {
 	return f1
 }
 
-// meanCurve returns the mean over classes at each point, summed class
-// after class as NumPy reduces over the first axis.
-func meanCurve(curves [][]float64) []float64 {
+// MeanCurve returns the mean of the curves at each point, summed curve
+// after curve as NumPy reduces over the first axis (YOLOv5's
+// f1.mean(0)). It panics if there is no curve.
+func MeanCurve(curves [][]float64) []float64 {
 	m := slices.Clone(curves[0])
 	for _, c := range curves[1:] {
 		for k, v := range c {
@@ -231,10 +232,13 @@ func meanCurve(curves [][]float64) []float64 {
 	return m
 }
 
-// smooth is YOLOv5's box filter of nf taps (nf odd): y padded at each end
-// by nf/2 copies of its edge value, then each window's sum of y·(1/nf) in
-// order, a 'valid' convolution of the same length as y.
-func smooth(y []float64, nf int) []float64 {
+// Smooth is YOLOv5's smooth(y, f), a box filter over the fraction f of
+// the points: nf = round(2·f·len(y))//2 + 1 taps (odd; round half to even),
+// y padded at each end by nf//2 copies of its edge value, then each
+// window's sum of y·(1/nf) in order, a 'valid' convolution of the same
+// length as y. It panics if y is empty.
+func Smooth(y []float64, f float64) []float64 {
+	nf := int(math.RoundToEven(float64(len(y))*f*2))/2 + 1
 	half := nf / 2
 	yp := make([]float64, 0, len(y)+2*half)
 	for range half {

@@ -76,7 +76,7 @@ func TestSmooth(t *testing.T) {
 	for i := range flat {
 		flat[i] = 0.25
 	}
-	for i, v := range smooth(flat, smoothTap) {
+	for i, v := range Smooth(flat, 0.1) {
 		if math.Abs(v-0.25) > 1e-15 {
 			t.Fatalf("a flat curve smoothed: [%d] = %v", i, v)
 		}
@@ -87,12 +87,18 @@ func TestSmooth(t *testing.T) {
 	for i := 500; i < 1000; i++ {
 		step[i] = 1
 	}
-	s := smooth(step, smoothTap)
+	s := Smooth(step, 0.1)
 	for _, k := range []int{0, 449, 450, 500, 549, 550, 999} {
 		want := float64(min(max(k-449, 0), 101)) / 101
 		if math.Abs(s[k]-want) > 1e-14 {
 			t.Errorf("step smoothed: [%d] = %v, want %v", k, s[k], want)
 		}
+	}
+	if got := len(Smooth(step, 0.05)); got != 1000 {
+		t.Errorf("Smooth(·, 0.05): %d points, want 1000", got)
+	}
+	if s := Smooth(step, 0.05); math.Abs(s[500]-26.0/51) > 1e-14 {
+		t.Errorf("Smooth(·, 0.05) has not 51 taps: [500] = %v, want 26/51", s[500])
 	}
 	if got := argmax([]float64{0, 3, 1, 3}); got != 1 {
 		t.Errorf("argmax: %d, want the first of the ties, 1", got)
