@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/yolo-loss/yololoss/ciou"
-	"github.com/yolo-loss/yololoss/tensor"
 	"github.com/yolo-loss/yololoss/decode"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // ln3 is the logit of 3/4: σ(ln 3) = 3/4 and σ(−ln 3) = 1/4.
@@ -209,7 +209,7 @@ func TestRoundTrip(t *testing.T) {
 		if len(matches) == 0 {
 			t.Fatalf("%s: no matches", tc.name)
 		}
-		p := tensor.New[float64](2, 3, ny, nx, 5 + nc)
+		p := tensor.New[float64](2, 3, ny, nx, 5+nc)
 		wantPix := decode.Box{X: tc.label[2] * nx * stride, Y: tc.label[3] * ny * stride, W: tc.label[4] * nx * stride, H: tc.label[5] * ny * stride}
 		for _, m := range matches {
 			bx := m.Box
