@@ -3,6 +3,8 @@ package nms
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"unsafe"
 
 	"github.com/yolo-loss/yololoss/tensor"
 )
@@ -16,10 +18,16 @@ type ValueError struct {
 	Index []int   // the multi-index of the value: [b, row, channel], or [row, channel]
 	Value float64 // the value
 	What  string  // what is wrong with it
+	bits  int     // the precision of the input, 32 or 64, for printing Value as it was
 }
 
 func (e *ValueError) Error() string {
-	return fmt.Sprintf("index %v (%s) = %v: %s", e.Index, channelName(e.Index[len(e.Index)-1]), e.Value, e.What)
+	bits := e.bits
+	if bits == 0 {
+		bits = 64
+	}
+	v := strconv.FormatFloat(e.Value, 'g', -1, bits)
+	return fmt.Sprintf("index %v (%s) = %s: %s", e.Index, channelName(e.Index[len(e.Index)-1]), v, e.What)
 }
 
 // channelName names channel c of a row of Detect's inference output.
@@ -56,7 +64,7 @@ func Check[T tensor.Float](pred tensor.Tensor[T]) error {
 	for off := 0; off < len(pred.Data); off += no {
 		for c, v := range pred.Data[off : off+no] {
 			if what := checkValue(float64(v), c); what != "" {
-				return &ValueError{Index: unravel(off+c, pred.Shape), Value: float64(v), What: what}
+				return &ValueError{Index: unravel(off+c, pred.Shape), Value: float64(v), What: what, bits: bitsOf[T]()}
 			}
 		}
 	}
@@ -78,6 +86,12 @@ func checkValue(v float64, c int) string {
 		return "a probability outside [0, 1]; " + hintLogits
 	}
 	return ""
+}
+
+// bitsOf returns the size of T in bits.
+func bitsOf[T tensor.Float]() int {
+	var z T
+	return 8 * int(unsafe.Sizeof(z))
 }
 
 func unravel(i int, shape []int) []int {
