@@ -45,6 +45,7 @@ t = rows[-1]["torch"]
 print("== median over %d rounds: PyTorch %.0f ms, Go %.2f ms, speed-up %.0fx (per-round %s)" % (
     len(rows), st.median(x["torch_ms"] for x in rows), st.median(x["go_ms"] for x in rows),
     st.median(x["torch_ms"] / x["go_ms"] for x in rows), ", ".join("%.0f" % (x["torch_ms"] / x["go_ms"]) for x in rows)))
+print("== PyTorch's parts (mean of the last round): " + ", ".join("%s %.0f ms" % kv for kv in t["mean_parts_ms"].items()))
 worst = max(abs(g[k] - t[k]) for k in ("map", "map50", "mp", "mr"))
 print("== PyTorch %s / torchvision %s: mAP %.6f mAP50 %.6f mP %.6f mR %.6f" % (t["torch"], t["torchvision"], t["map"], t["map50"], t["mp"], t["mr"]))
 print("== Go (yoloval):                  mAP %.6f mAP50 %.6f mP %.6f mR %.6f; largest difference %.2g (%s 1e-4)" % (

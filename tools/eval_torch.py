@@ -128,10 +128,20 @@ def per_class(tp, conf, pred_cls, target_cls, eps=1e-16):
     return tp, fp, p, r, f1, ap, classes.astype(int)
 
 
-def evaluate(pred, targets, nc, conf_thres=0.001, iou_thres=0.6, multi_label=True, agnostic=False, max_det=300):
-    """val.py's loop over one batch: returns the detections, the correct matrix and the metrics."""
+def evaluate(pred, targets, nc, conf_thres=0.001, iou_thres=0.6, multi_label=True, agnostic=False, max_det=300, parts=None):
+    """val.py's loop over one batch: returns the detections, the correct matrix and the metrics. With a dict
+    parts, adds the seconds spent in NMS, in matching and in ap_per_class to it."""
+    clock = [time.perf_counter()]
+
+    def lap(name):
+        now = time.perf_counter()
+        if parts is not None:
+            parts[name] = parts.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
     iouv = torch.linspace(0.5, 0.95, 10)  # float32, as val.py makes it
     dets = [nms_image(x, nc, conf_thres, iou_thres, multi_label, agnostic, max_det) for x in pred]
+    lap("nms")
     stats = []
     for b, d in enumerate(dets):
         labels = targets[targets[:, 0] == b, 1:]
@@ -145,12 +155,14 @@ def evaluate(pred, targets, nc, conf_thres=0.001, iou_thres=0.6, multi_label=Tru
             correct = match(d, torch.cat((labels[:, 0:1], boxes), 1), iouv)
         stats.append((correct, d[:, 4], d[:, 5], labels[:, 0]))
     stats = [torch.cat(s, 0).numpy() for s in zip(*stats)]
+    lap("match")
     m = dict(nt=np.bincount(stats[3].astype(int), minlength=nc).tolist(), mp=0.0, mr=0.0, map50=0.0, map=0.0)
     if len(stats) and stats[0].any():
         tp, fp, p, r, f1, ap, cls = per_class(*stats)
         ap50, ap = ap[:, 0], ap.mean(1)
         m.update(mp=p.mean(), mr=r.mean(), map50=ap50.mean(), map=ap.mean(),
                  tp=tp.tolist(), fp=fp.tolist(), p=p.tolist(), r=r.tolist(), f1=f1.tolist(), ap50=ap50.tolist(), ap=ap.tolist(), ap_class=cls.tolist())
+    lap("metrics")
     return dets, stats[0] if len(stats) else np.zeros((0, 10), bool), m
 
 
@@ -159,14 +171,15 @@ def bench(args):
     z = np.load(args.batch)
     pred, targets = torch.from_numpy(z["pred"]), torch.from_numpy(z["targets"])
     nc = pred.shape[2] - 5
-    times = []
+    times, parts = [], {}
     for k in range(args.warmup + args.repeats):
         t0 = time.perf_counter()
-        dets, correct, m = evaluate(pred, targets, nc)
+        dets, correct, m = evaluate(pred, targets, nc, parts=parts if k >= args.warmup else None)
         if k >= args.warmup:
             times.append((time.perf_counter() - t0) * 1e3)
     out = dict(impl="torch", threads=torch.get_num_threads(), torch=torch.__version__, torchvision=torchvision.__version__,
                median_ms=statistics.median(times), times_ms=times, dets=int(correct.shape[0]),
+               mean_parts_ms={k: v * 1e3 / args.repeats for k, v in parts.items()},
                map=float(m["map"]), map50=float(m["map50"]), mp=float(m["mp"]), mr=float(m["mr"]))
     print("JSON " + json.dumps(out))
 
