@@ -47,10 +47,12 @@
 // (for coordinates within a MaxWH-pixel span), so the same result comes
 // from comparing each pair only with the kept pairs of its own class.
 // This package does that: it keeps one list of kept boxes per class and
-// compares a pair with its class's list, so the cost is the sort plus
-// Σ_c (pairs of c)·(kept of c), never a product of different classes'
-// counts, and bounded by pairs·MaxDet. The boxes compared still carry the
-// class offset, so every IoU rounds exactly as YOLOv5's does.
+// compares a pair with its class's list. The pairs come from a heap in
+// descending conf (linear in the pairs to build, a logarithm per pair
+// taken), and NMS stops at MaxDet kept pairs, so the cost is the heap plus
+// Σ_c (pairs of c taken)·(kept of c): never a product of different
+// classes' counts, and at most pairs·MaxDet. The boxes compared still
+// carry the class offset, so every IoU rounds exactly as YOLOv5's does.
 //
 // # Numbers
 //
