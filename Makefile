@@ -24,9 +24,11 @@ demo:
 	$(GO) run ./cmd/lossdemo -compare
 
 # Go benchmarks in benchstat's format, then the demo's own timing on the
-# built-in sample.
+# built-in sample. The evaluation benchmarks run on the speed batch named by
+# YOLOLOSS_EVAL_BATCH (see BENCHMARKS.md) and skip without it.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./computeloss/
+	GOMAXPROCS=1 $(GO) test -run='^$$' -bench=. -benchmem -count=5 ./metrics/
 	$(GO) run ./cmd/lossdemo -bench 50
 
 # Each fuzz target for FUZZTIME (go test runs one target at a time).
@@ -37,6 +39,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzRead$$' -fuzztime=$(FUZZTIME) ./batchfile/
 	$(GO) test -run='^$$' -fuzz='^FuzzLoss$$' -fuzztime=$(FUZZTIME) ./computeloss/
 	$(GO) test -run='^$$' -fuzz='^FuzzZeroTarget$$' -fuzztime=$(FUZZTIME) ./internal/vec/
+	$(GO) test -run='^$$' -fuzz='^FuzzNMS$$' -fuzztime=$(FUZZTIME) ./nms/
+	$(GO) test -run='^$$' -fuzz='^FuzzInput$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./cmd/yoloval/
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
