@@ -5,14 +5,14 @@ PKGS := ./...
 
 .PHONY: test demo bench fuzz lint generate docs vet
 
-# The race detector slows the engine tenfold, so lossdemo's fit convergence
-# test (built with !race) runs once more without it. The purego run tests
+# The race detector slows the engine tenfold, so internal/fit's convergence
+# tests (built with !race) run once more without it. The purego run tests
 # the portable Go versions of internal/vec's assembly kernels, through the
 # engine's golden cases too; the syncpool run tests the sync-based region
 # that BENCHMARKS.md compares with the default one.
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
-	$(GO) test -count=1 -run '^TestFit$$' ./cmd/lossdemo/
+	$(GO) test -count=1 -run '^TestFit' ./internal/fit/
 	$(GO) test -count=1 -tags purego ./internal/vec/ ./bce/ ./focal/ ./varifocal/ ./computeloss/
 	$(GO) test -count=1 -tags syncpool ./computeloss/
 
@@ -24,9 +24,11 @@ demo:
 	$(GO) run ./cmd/lossdemo -compare
 
 # Go benchmarks in benchstat's format, then the demo's own timing on the
-# built-in sample.
+# built-in sample. The evaluation benchmarks run on the speed batch named by
+# YOLOLOSS_EVAL_BATCH (see BENCHMARKS.md) and skip without it.
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./computeloss/
+	GOMAXPROCS=1 $(GO) test -run='^$$' -bench=. -benchmem -count=5 ./metrics/
 	$(GO) run ./cmd/lossdemo -bench 50
 
 # Each fuzz target for FUZZTIME (go test runs one target at a time).
@@ -37,6 +39,8 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzRead$$' -fuzztime=$(FUZZTIME) ./batchfile/
 	$(GO) test -run='^$$' -fuzz='^FuzzLoss$$' -fuzztime=$(FUZZTIME) ./computeloss/
 	$(GO) test -run='^$$' -fuzz='^FuzzZeroTarget$$' -fuzztime=$(FUZZTIME) ./internal/vec/
+	$(GO) test -run='^$$' -fuzz='^FuzzNMS$$' -fuzztime=$(FUZZTIME) ./nms/
+	$(GO) test -run='^$$' -fuzz='^FuzzInput$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./cmd/yoloval/
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -43,6 +43,8 @@
 // version 1.0 .npy headers, through internal/atomicfile: the file appears
 // whole or not at all, and an existing file is never replaced.
 // Batch.Tensors turns a batch back into the tensors of its file.
+// WriteFileBools writes boolean arrays (NumPy's bool dtype) after the
+// tensors, for results such as val.py's matrix of true positives.
 //
 // # Why not npyio
 //

@@ -47,22 +47,31 @@ func writeNPZ(w io.Writer, tensors []Tensor) error {
 	zw := zip.NewWriter(w)
 	buf := make([]byte, 0, chunkBytes)
 	for _, t := range tensors {
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: t.Name + ".npy", Method: zip.Store})
-		if err != nil {
-			return fmt.Errorf("array %q: %w", t.Name, err)
-		}
-		descr := "<f8"
-		if t.F32 != nil {
-			descr = "<f4"
-		}
-		if _, err := fw.Write(appendNPYHeader(buf[:0], descr, t.Shape)); err != nil {
-			return fmt.Errorf("array %q: %w", t.Name, err)
-		}
-		if err := writeData(fw, t, buf); err != nil {
-			return fmt.Errorf("array %q: %w", t.Name, err)
+		if err := writeTensorEntry(zw, t, buf); err != nil {
+			return err
 		}
 	}
 	return zw.Close()
+}
+
+// writeTensorEntry adds the checked tensor t to zw as "<Name>.npy",
+// using buf as scratch.
+func writeTensorEntry(zw *zip.Writer, t Tensor, buf []byte) error {
+	fw, err := zw.CreateHeader(&zip.FileHeader{Name: t.Name + ".npy", Method: zip.Store})
+	if err != nil {
+		return fmt.Errorf("array %q: %w", t.Name, err)
+	}
+	descr := "<f8"
+	if t.F32 != nil {
+		descr = "<f4"
+	}
+	if _, err := fw.Write(appendNPYHeader(buf[:0], descr, t.Shape)); err != nil {
+		return fmt.Errorf("array %q: %w", t.Name, err)
+	}
+	if err := writeData(fw, t, buf); err != nil {
+		return fmt.Errorf("array %q: %w", t.Name, err)
+	}
+	return nil
 }
 
 // writeData writes the elements of t little-endian, a chunk at a time

@@ -187,7 +187,7 @@ func (e *Engine[T]) SetWorkers(n int) { e.sched.workers = n }
 // and layer weights) and the autobalance balance of the last unfrozen call
 // that succeeded, and leave the box loss's running state alone. The loss
 // is then a smooth function of the predictions whose exact gradient Loss
-// returns, which an optimiser with a line search needs (see package fit);
+// returns, which an optimiser with a line search needs (see internal/fit, lossdemo fit);
 // unfrozen, the gradient is YOLOv5's, which treats those terms as
 // constants but lets them move with the predictions.
 //

@@ -508,9 +508,9 @@ func TestBalance(t *testing.T) {
 	}
 }
 
-// TestFrozen: with the detached terms frozen, the engine's loss is a smooth
-// function of the predictions and its gradient is exactly that function's,
-// checked by central differences of the engine itself.
+// TestFrozen: frozen calls take the labels of the last unfrozen call only,
+// and hold the autobalance balance; TestFrozenBoxLosses checks their
+// gradient.
 func TestFrozen(t *testing.T) {
 	h := testHyp(t, "fl_gamma: 1.5\nfl_type: varifocal\n")
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -519,35 +519,11 @@ func TestFrozen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, g := tensors[float64](pr)
-	unfrozen, err := e.Loss(p, pr.labels, g)
-	if err != nil {
+	p, _ := tensors[float64](pr)
+	if _, err := e.Loss(p, pr.labels, nil); err != nil {
 		t.Fatal(err)
 	}
 	e.SetFrozen(true)
-	frozen, err := e.Loss(p, pr.labels, g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if frozen.Loss != unfrozen.Loss {
-		t.Errorf("at the point of freezing: frozen loss %v, unfrozen %v", frozen.Loss, unfrozen.Loss)
-	}
-	for i := range p {
-		want := slices.Clone(g[i].Data)
-		f := func(x []float64) float64 {
-			saved := p[i].Data
-			p[i].Data = x
-			r, err := e.Loss(p, pr.labels, nil)
-			p[i].Data = saved
-			if err != nil {
-				t.Fatal(err)
-			}
-			return r.Loss
-		}
-		if err := gradcheck.Gradient(f, slices.Clone(p[i].Data), want, 1e-5, 1e-8); err != nil {
-			t.Errorf("layer %d: %v", i, err)
-		}
-	}
 	// Other labels while frozen are an error.
 	if _, err := e.Loss(p, pr.labels[:1], nil); err == nil || !strings.Contains(err.Error(), "frozen call with 1 labels, the last unfrozen call had 4") {
 		t.Errorf("frozen call with other labels: error %v", err)
@@ -723,6 +699,7 @@ func TestFrozenBoxLosses(t *testing.T) {
 		"iou_type: ciou\niou_alpha: 3\n", "iou_type: giou\niou_alpha: 0.7\niou_focal_gamma: 1\n",
 		"iou_type: eiou\niou_focal_gamma: 0.5\n", "iou_type: ciou\niou_inner_ratio: 0.8\n", "iou_type: siou\niou_inner_ratio: 1.2\n",
 		"iou_type: giou\ncls_iou_target: true\nfl_gamma: 2\nfl_type: varifocal\n",
+		"fl_gamma: 1.5\nfl_type: varifocal\n",
 	} {
 		name := strings.ReplaceAll(strings.TrimSpace(yaml), "\n", " ")
 		t.Run(name, func(t *testing.T) {

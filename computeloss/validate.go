@@ -2,6 +2,7 @@ package computeloss
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/yolo-loss/yololoss/target"
 	"github.com/yolo-loss/yololoss/tensor"
@@ -74,21 +75,9 @@ func checkGrads[T tensor.Float](p, grad []tensor.Tensor[T]) {
 		panic(fmt.Sprintf("computeloss: %d gradient tensors for %d layers", len(grad), len(p)))
 	}
 	for i := range grad {
-		if !equalShapes(grad[i].Shape, p[i].Shape) || len(grad[i].Data) != len(p[i].Data) {
+		if !slices.Equal(grad[i].Shape, p[i].Shape) || len(grad[i].Data) != len(p[i].Data) {
 			panic(fmt.Sprintf("computeloss: gradient %d has shape %v (%d elements), prediction has %v",
 				i, grad[i].Shape, len(grad[i].Data), p[i].Shape))
 		}
 	}
-}
-
-func equalShapes(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

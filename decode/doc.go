@@ -28,6 +28,16 @@
 // the anchor. The class is the first c that attains max_c t_cls,c; since σ
 // is increasing only that one class score is computed.
 //
+// # Inference output
+//
+// Inference writes what Detect returns at inference, the input of
+// non_max_suppression (package nms): a tensor of shape [bs, n, 5+nc] whose
+// rows are (x, y, w, h, obj, cls_0 … cls_{nc−1}), every class probability
+// rather than the best one, for every cell of every layer. The rows of an
+// image go layer after layer (P3 first), and within a layer by anchor,
+// row, column: n = Σ_l na·ny_l·nx_l, the order of YOLOv5's
+// torch.cat(z, 1) of the layers' views [bs, na·ny·nx, 5+nc].
+//
 // # Loss frame (grid units)
 //
 // ComputeLoss (package computeloss) compares, with CIoU, the box

@@ -46,3 +46,26 @@ func ExampleGridBox() {
 	// Output:
 	// [1.0000 0.5000 3.3750 2.0000]
 }
+
+// Inference writes Detect's inference output, the input of package nms:
+// every cell of every layer, P3 first, each row (x, y, w, h, obj, cls…).
+func ExampleInference() {
+	const nc = 2
+	p3 := tensor.New[float32](1, 1, 2, 2, 5+nc)                                 // stride 8: a 16×16 input
+	p4 := tensor.New[float32](1, 1, 1, 1, 5+nc)                                 // stride 16
+	anchors := [][][2]float64{{{10.0 / 8, 13.0 / 8}}, {{30.0 / 16, 61.0 / 16}}} // grid units
+	strides := []float64{8, 16}
+
+	out := decode.Inference(tensor.Tensor[float32]{}, []tensor.Tensor[float32]{p3, p4}, anchors, strides)
+	fmt.Println("shape", out.Shape)
+	for i := range out.Shape[1] {
+		fmt.Printf("%.1f\n", out.Data[i*(5+nc):(i+1)*(5+nc)])
+	}
+	// Output:
+	// shape [1 5 7]
+	// [4.0 4.0 10.0 13.0 0.5 0.5 0.5]
+	// [12.0 4.0 10.0 13.0 0.5 0.5 0.5]
+	// [4.0 12.0 10.0 13.0 0.5 0.5 0.5]
+	// [12.0 12.0 10.0 13.0 0.5 0.5 0.5]
+	// [8.0 8.0 30.0 61.0 0.5 0.5 0.5]
+}

@@ -203,25 +203,7 @@ type Error struct {
 }
 
 // Error formats e as "hyp: file: line N: msg: err", leaving out the empty parts.
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("hyp: ")
-	if e.File != "" {
-		b.WriteString(e.File)
-		b.WriteString(": ")
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", e.Line)
-	}
-	b.WriteString(e.Msg)
-	if e.Err != nil {
-		if e.Msg != "" {
-			b.WriteString(": ")
-		}
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
-}
+func (e *Error) Error() string { return yamlnode.FormatError("hyp", e.File, e.Line, e.Msg, e.Err) }
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }

@@ -23,22 +23,7 @@ type FileError struct {
 // Error formats e as "model: file: line N: msg: err", leaving out the
 // empty parts.
 func (e *FileError) Error() string {
-	var b strings.Builder
-	b.WriteString("model: ")
-	if e.File != "" {
-		b.WriteString(e.File + ": ")
-	}
-	if e.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", e.Line)
-	}
-	b.WriteString(e.Msg)
-	if e.Err != nil {
-		if e.Msg != "" {
-			b.WriteString(": ")
-		}
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
+	return yamlnode.FormatError("model", e.File, e.Line, e.Msg, e.Err)
 }
 
 // Unwrap returns the underlying error.

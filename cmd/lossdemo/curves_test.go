@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +15,7 @@ import (
 )
 
 // curves runs `lossdemo curves` in-process.
-func curves(t *testing.T, args ...string) (err error, stdout, stderr string) {
+func curvesCmd(t *testing.T, args ...string) (err error, stdout, stderr string) {
 	t.Helper()
 	var o, e bytes.Buffer
 	err = runCurves(args, &o, &e)
@@ -77,7 +76,7 @@ func TestCurvesWritesFormats(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, tc.out)
-			err, stdout, stderr := curves(t, append(tc.args, "-o", out)...)
+			err, stdout, stderr := curvesCmd(t, append(tc.args, "-o", out)...)
 			if err != nil {
 				t.Fatalf("runCurves: %v\nstderr:\n%s", err, stderr)
 			}
@@ -132,7 +131,7 @@ func TestCurvesInputErrors(t *testing.T) {
 		{"stray argument", []string{"-o", filepath.Join(dir, "c.png"), "extra"}, `unexpected argument "extra"`},
 		{"missing folder", []string{"-o", filepath.Join(dir, "nodir", "d.png")}, "folder " + filepath.Join(dir, "nodir") + " does not exist"},
 	} {
-		err, stdout, _ := curves(t, tc.args...)
+		err, stdout, _ := curvesCmd(t, tc.args...)
 		if err == nil {
 			t.Errorf("%s: no error", tc.name)
 			continue
@@ -161,7 +160,7 @@ func TestCurvesInputErrors(t *testing.T) {
 }
 
 func TestCurvesHelp(t *testing.T) {
-	err, _, stderr := curves(t, "-h")
+	err, _, stderr := curvesCmd(t, "-h")
 	if !errors.Is(err, errHelp) {
 		t.Errorf("-h: error %v, want errHelp", err)
 	}
@@ -169,79 +168,5 @@ func TestCurvesHelp(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("-h: usage lacks %q:\n%s", want, stderr)
 		}
-	}
-}
-
-// TestCurvesFigure checks what is drawn: γ = 1.5 replaces a fl_gamma of 0
-// and the title says so; the curves that coincide by the formulas do.
-func TestCurvesFigure(t *testing.T) {
-	h := hyp.Default()
-	h.FlGamma, h.FlAlpha, h.ObjPw = 0, 0.4, 2
-	f := newCurveFigure(h, "test.yaml")
-	if d := cmp.Diff([3]float64{1.5, 0.4, 2}, [3]float64{f.gamma, f.alpha, f.pw}); d != "" {
-		t.Errorf("γ, α, obj_pw mismatch (-want +got):\n%s", d)
-	}
-	for _, want := range []string{"γ = 1.5", "α = 0.4", "obj_pw = 2", "fl_gamma is 0", "test.yaml"} {
-		if !strings.Contains(f.title, want) {
-			t.Errorf("title lacks %q: %q", want, f.title)
-		}
-	}
-	h.FlGamma = 2.5
-	if f := newCurveFigure(h, "x"); f.gamma != 2.5 || strings.Contains(f.title, "fl_gamma is 0") {
-		t.Errorf("fl_gamma 2.5: γ %v, title %q", f.gamma, f.title)
-	}
-
-	xs := curveLogits()
-	if len(xs) < 300 || math.Abs(xs[0]+math.Log(999)) > 1e-12 || math.Abs(xs[len(xs)-1]-math.Log(999)) > 1e-12 {
-		t.Errorf("logits: %d from %v to %v, want ~400 from logit(0.001) to logit(0.999)", len(xs), xs[0], xs[len(xs)-1])
-	}
-	// qfocal equals focal for hard targets, varifocal at q = 1 equals BCE.
-	same := func(a, b curve) {
-		la, ga := curveSample(a.crit, a.y, xs)
-		lb, gb := curveSample(b.crit, b.y, xs)
-		if d := cmp.Diff(la, lb); d != "" {
-			t.Errorf("%s and %s: loss mismatch (-want +got):\n%s", a.label, b.label, d)
-		}
-		if d := cmp.Diff(ga, gb); d != "" {
-			t.Errorf("%s and %s: gradient mismatch (-want +got):\n%s", a.label, b.label, d)
-		}
-	}
-	byLabel := func(cs []curve, prefix string) curve {
-		for _, c := range cs {
-			if strings.HasPrefix(c.label, prefix) {
-				return c
-			}
-		}
-		t.Fatalf("no curve %q", prefix)
-		return curve{}
-	}
-	f = newCurveFigure(h, "x")
-	same(byLabel(f.pos, "focal"), byLabel(f.pos, "qfocal"))
-	same(byLabel(f.neg, "focal"), byLabel(f.neg, "qfocal"))
-	same(byLabel(f.pos, "BCE"), byLabel(f.pos, "varifocal, q = 1"))
-	if c := byLabel(f.pos, "varifocal, q = 0.5"); c.y != 0.5 {
-		t.Errorf("varifocal q = 0.5 has target %v", c.y)
-	}
-}
-
-func TestCurvesTicks(t *testing.T) {
-	var labels []string
-	for _, tk := range (curveLogTicks{}).Ticks(1e-8, 2) {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
-		}
-	}
-	want := []string{"1e−8", "1e−7", "1e−6", "1e−5", "1e−4", "1e−3", "0.01", "0.1", "1"}
-	if d := cmp.Diff(want, labels); d != "" {
-		t.Errorf("log tick labels mismatch (-want +got):\n%s", d)
-	}
-	var lin []string
-	for _, tk := range curveLinearTicks(0, 7.2, 2, 1, 0) {
-		if tk.Label != "" {
-			lin = append(lin, tk.Label)
-		}
-	}
-	if d := cmp.Diff([]string{"0", "2", "4", "6"}, lin); d != "" {
-		t.Errorf("linear tick labels mismatch (-want +got):\n%s", d)
 	}
 }

@@ -1,56 +1,23 @@
 package main
 
-import (
-	"errors"
-	"fmt"
-	"io/fs"
-)
+import "github.com/yolo-loss/yololoss/internal/cli"
 
-// Exit codes.
+// Exit codes and error marking, shared with cmd/yoloval in internal/cli.
 const (
-	exitOK       = 0
-	exitInternal = 1 // a bug or an environment failure
-	exitInput    = 2 // bad usage or bad input; the message names the culprit
+	exitOK       = cli.ExitOK
+	exitInternal = cli.ExitInternal // a bug or an environment failure
+	exitInput    = cli.ExitInput    // bad usage or bad input; the message names the culprit
 )
-
-// inputError marks an error caused by the user's flags or files.
-type inputError struct{ err error }
-
-func (e inputError) Error() string { return e.err.Error() }
-func (e inputError) Unwrap() error { return e.err }
 
 // inputErr returns an error that exits with status 2.
-func inputErr(format string, args ...any) error {
-	return inputError{fmt.Errorf(format, args...)}
-}
+func inputErr(format string, args ...any) error { return cli.Inputf(format, args...) }
 
 // asInput marks err, if not nil, as the user's.
-func asInput(err error) error {
-	if err == nil {
-		return nil
-	}
-	return inputError{err}
-}
+func asInput(err error) error { return cli.AsInput(err) }
 
-// outputErr classifies a failure to write an output file, whose message
-// already names the file: a file that exists, a missing folder or a
-// permission denied are the user's to fix (exit 2); anything else, such as
-// a full disk, is the environment's (exit 1).
-func outputErr(err error) error {
-	if errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-		return asInput(err)
-	}
-	return err
-}
+// outputErr classifies a failure to write an output file (see
+// cli.OutputErr).
+func outputErr(err error) error { return cli.OutputErr(err) }
 
 // exitCode maps an error to the process status.
-func exitCode(err error) int {
-	if err == nil {
-		return exitOK
-	}
-	var ie inputError
-	if errors.As(err, &ie) {
-		return exitInput
-	}
-	return exitInternal
-}
+func exitCode(err error) int { return cli.ExitCode(err) }

@@ -1,95 +1,103 @@
-//go:build !race
-
-// The race detector slows the engine tenfold; these convergence checks run
-// without it (make test runs them separately).
-
 package main
 
 import (
-	"io"
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/internal/feed"
 )
 
-// TestFit: on the built-in samples (3 and 4 layers), with BCE and with
-// varifocal, LBFGS on the engine's gradient brings the loss to at most 2%
-// of its start within 60 s, and every label's boxes close in on it.
-func TestFit(t *testing.T) {
+// TestFitCommand: `lossdemo fit` prints the fit's summary and a row per
+// label, and writes the fitted predictions in the input's dtype with the
+// same targets, anchors and strides, which give the fitted loss again.
+// (internal/fit's TestFit checks what fits reach, without the race
+// detector.)
+func TestFitCommand(t *testing.T) {
 	dir := t.TempDir()
-	vf := filepath.Join(dir, "varifocal.yaml")
-	if err := os.WriteFile(vf, []byte(varifocalHyp), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
-		name, hyp, sample string
+		name, hyp, pred string
+		tol             float64 // of |loss(written) − loss(fitted)|, relative to the start
 	}{
-		{"p5 bce", "", "p5"},
-		{"p6 bce", "", "p6"},
-		{"p5 varifocal", vf, "p5"},
-		{"p6 varifocal", vf, "p6"},
+		{"golden float64", filepath.Join(goldenDir, "bce_basic", "hyp.yaml"), filepath.Join(goldenDir, "bce_basic", "input.npz"), 1e-12},
+		{"sample float32", "", "", 1e-6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in, err := loadInputs(tc.hyp, "", tc.sample)
+			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".npz")
+			in, err := loadInputs(tc.hyp, tc.pred, "p5")
 			if err != nil {
 				t.Fatal(err)
 			}
-			out := filepath.Join(dir, tc.sample+filepath.Base(tc.hyp)+".npz")
-			o := &fitOpts{out: out, iters: 2000, timeout: 60 * time.Second, quiet: true, engine: computeloss.Options{}}
-			s, err := fit(o, in, io.Discard)
+			var stdout bytes.Buffer
+			o := &fitOpts{out: out, iters: 1000, timeout: 60e9, engine: computeloss.Options{}}
+			r, err := fitRun(o, in, &stdout)
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("loss %.6f → %.6f (%.2f%% of the start) in %v", s.start.Loss, s.end.Loss, 100*s.end.Loss/s.start.Loss, s.elapsed.Round(time.Millisecond))
-			if ratio := s.end.Loss / s.start.Loss; ratio > 0.02 {
-				t.Errorf("loss %.6f → %.6f, %.2f%% of the start; want ≤ 2%%", s.start.Loss, s.end.Loss, 100*ratio)
-			}
-			if s.elapsed > 60*time.Second {
-				t.Errorf("took %v", s.elapsed)
-			}
-			for k, a := range s.after {
-				if a.n > 0 && a.mean() <= s.before[k].mean() {
-					t.Errorf("label %d: mean IoU %.3f → %.3f, want an improvement", k, s.before[k].mean(), a.mean())
+			text := stdout.String()
+			for _, want := range []string{"round 1:", "converged after", "% of the start", "mean IoU", "→ 1.000", "fitted predictions written to " + out} {
+				if !strings.Contains(text, want) {
+					t.Errorf("output lacks %q:\n%s", want, text)
 				}
 			}
-			// The output holds the fitted predictions, which give the
-			// fitted loss again, with the same targets, anchors, strides.
+			if rows := strings.Count(text, " → "); rows < 2*len(in.batch.Targets)-2 {
+				t.Errorf("%d IoU columns for %d labels:\n%s", rows, len(in.batch.Targets), text)
+			}
 			b, err := batchfile.ReadFile(out)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(b.Targets) != len(in.batch.Targets) || b.NL() != in.batch.NL() || len(b.AnchorsGrid) != b.NL() {
-				t.Fatalf("written batch: %d targets, %d layers, %d anchor layers", len(b.Targets), b.NL(), len(b.AnchorsGrid))
+			f32, _ := feed.Float32(b)
+			if f32 != in.f32 || len(b.Targets) != len(in.batch.Targets) || b.NL() != in.batch.NL() || len(b.AnchorsGrid) != b.NL() || len(b.Strides) != b.NL() {
+				t.Fatalf("written batch: float32 %v, %d targets, %d layers, %d anchor layers, %d strides", f32, len(b.Targets), b.NL(), len(b.AnchorsGrid), len(b.Strides))
 			}
-			e, err := computeloss.New[float32](in.hyp, in.model, &o.engine)
+			e, err := computeloss.New[float64](in.hyp, in.model, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, _ := tensors[float32](b, false)
-			r, err := e.Loss(p, b.Targets, nil)
+			got, err := e.Loss(feed.Preds[float64](b), b.Targets, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The fit runs in float64; the file holds float32.
-			if d := math.Abs(r.Loss-s.end.Loss) / s.end.Loss; d > 1e-4 {
-				t.Errorf("loss of the written predictions %.6g, fitted %.6g (relative %.2g)", r.Loss, s.end.Loss, d)
+			if d := math.Abs(got.Loss - r.End.Loss); d > tc.tol*r.Start.Loss {
+				t.Errorf("loss of the written predictions %.9g, fitted %.9g: differ by %.2g of the start", got.Loss, r.End.Loss, d/r.Start.Loss)
 			}
 		})
 	}
 }
 
-const varifocalHyp = `lr0: 0.01
-box: 0.05
-cls: 0.5
-cls_pw: 1.0
-obj: 1.0
-obj_pw: 1.0
-anchor_t: 4.0
-fl_gamma: 1.5
-fl_type: varifocal
-`
+func TestFitCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "there.npz")
+	if err := os.WriteFile(existing, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.npz")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no -out", nil, "-out is required"},
+		{"zero iterations", []string{"-out", out, "-iters", "0"}, "-iters 0"},
+		{"zero timeout", []string{"-out", out, "-timeout", "0s"}, "-timeout 0s"},
+		{"existing output", []string{"-out", existing}, "already exists"},
+		{"bad sample", []string{"-out", out, "-sample", "p9"}, `-sample "p9"`},
+	} {
+		code, _, errOut := lossdemo(t, append([]string{"fit"}, tc.args...)...)
+		if code != exitInput || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d naming %q", tc.name, code, errOut, exitInput, tc.want)
+		}
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "keep me" {
+		t.Errorf("the existing file was changed to %q", b)
+	}
+	if _, err := os.Lstat(out); err == nil {
+		t.Error("a failed fit wrote its output")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"github.com/yolo-loss/yololoss/model"
-	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"strconv"
 	"strings"
@@ -14,8 +13,8 @@ import (
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/data/hyps"
 	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/internal/sample"
-	"github.com/yolo-loss/yololoss/target"
 )
 
 // errHelp reports that -h was asked for and the usage printed.
@@ -52,7 +51,7 @@ func engineFlags(fs *flag.FlagSet, o *computeloss.Options) {
 	fs.Var(grFlag{o}, "gr", "objectness target mix: (1−gr) + gr·IoU, in [0, 1] (default 1)")
 }
 
-// grFlag sets Options.GR from -gr.
+// grFlag sets Options.GR from -gr; unset, GR stays nil, YOLOv5's 1.
 type grFlag struct{ o *computeloss.Options }
 
 func (f grFlag) String() string {
@@ -78,22 +77,7 @@ type inputs struct {
 	batch   *batchfile.Batch
 	source  string // where the batch came from, for people
 	model   model.Detect
-	f32     bool             // the predictions are float32
-	matches [][]target.Match // per layer, built on first use (layerMatches)
-}
-
-// layerMatches returns the assigner's matches of the labels in layer i,
-// the ones the engine computes the loss over.
-func (in *inputs) layerMatches(i int) []target.Match {
-	if in.matches == nil {
-		in.matches = make([][]target.Match, in.batch.NL())
-	}
-	if in.matches[i] == nil {
-		sh := in.batch.Preds[i].Shape
-		geo := target.Layer{NY: sh[2], NX: sh[3], Anchors: in.model.AnchorsGrid[i]}
-		in.matches[i] = target.Build([]target.Match{}, geo, in.batch.Targets, in.hyp.AnchorT)
-	}
-	return in.matches[i]
+	f32     bool // the predictions are float32
 }
 
 // loadHyp reads the hyp file at path, or takes the embedded default when
@@ -137,58 +121,13 @@ func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 		}
 		in.source = predPath
 	}
-	b := in.batch
-	in.f32 = b.Preds[0].F32 != nil
-	for i, p := range b.Preds {
-		if (p.F32 != nil) != in.f32 {
-			return nil, inputErr("%s: array \"p%d\" is %s but \"p0\" is %s: all prediction layers must have one dtype",
-				in.source, i, dtypeName(p.F32 != nil), dtypeName(in.f32))
-		}
+	if in.f32, err = feed.Float32(in.batch); err != nil {
+		return nil, inputErr("%s: %v", in.source, err)
 	}
-	in.model = model.Detect{NC: b.NC(), AnchorsGrid: b.AnchorsGrid, Strides: b.Strides}
-	if in.model.AnchorsGrid == nil {
-		if b.NL() != 3 || b.NA() != 3 {
-			return nil, inputErr("%s: no \"anchors\" array, and the default P5 anchors need 3 layers of 3 anchors; the file has %d layers of %d",
-				in.source, b.NL(), b.NA())
-		}
-		in.model.AnchorsGrid = model.P5(b.NC()).AnchorsGrid
-	}
-	if in.model.Strides == nil {
-		in.model.Strides = model.DefaultStrides(b.NL())
-	}
-	if err := in.model.Validate(); err != nil {
+	if in.model, err = feed.Model(in.batch); err != nil {
 		return nil, inputErr("%s: %v", in.source, err)
 	}
 	return in, nil
-}
-
-func dtypeName(f32 bool) string {
-	if f32 {
-		return "float32"
-	}
-	return "float64"
-}
-
-// tensors views the batch's predictions as engine tensors of type T, and
-// makes gradient tensors of the same shapes when withGrad is set.
-func tensors[T tensor.Float](b *batchfile.Batch, withGrad bool) (p, g []tensor.Tensor[T]) {
-	for _, t := range b.Preds {
-		x := tensor.Convert[T](t.Array) // no copy: every layer has T's dtype
-		p = append(p, x)
-		if withGrad {
-			g = append(g, tensor.New[T](x.Shape...))
-		}
-	}
-	return p, g
-}
-
-// gradTensors converts engine gradients to file tensors named p0, p1, ….
-func gradTensors[T tensor.Float](g []tensor.Tensor[T]) []batchfile.Tensor {
-	var out []batchfile.Tensor
-	for i, t := range g {
-		out = append(out, batchfile.Tensor{Name: batchfile.PredName(i), Array: tensor.View(t)})
-	}
-	return out
 }
 
 // usage prints a flag set's usage with a heading.

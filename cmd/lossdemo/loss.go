@@ -6,17 +6,16 @@ import (
 	"fmt"
 	"github.com/yolo-loss/yololoss/tensor"
 	"io"
-	"math"
 	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
-	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/internal/bench"
+	"github.com/yolo-loss/yololoss/internal/compare"
+	"github.com/yolo-loss/yololoss/internal/feed"
 )
 
 // lossOpts are the flags of the loss breakdown.
@@ -57,30 +56,42 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var rep *report
 	if in.f32 {
-		return lossRun[float32](&o, in, stdout)
+		rep, err = lossRun[float32](&o, in)
+	} else {
+		rep, err = lossRun[float64](&o, in)
 	}
-	return lossRun[float64](&o, in, stdout)
+	if err != nil {
+		return err
+	}
+	if o.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", " ")
+		return enc.Encode(rep)
+	}
+	printReport(stdout, rep, in)
+	return nil
 }
 
 // report is the JSON output; its field names are a contract with outside
 // scripts.
 type report struct {
-	items                        // the last call's numbers
-	Criteria      string         `json:"criteria"`
-	Source        string         `json:"source"`
-	Hyp           string         `json:"hyp"`
-	DType         string         `json:"dtype"`
-	Layers        []layerReport  `json:"layers"`
-	Grad          string         `json:"grad,omitempty"`
-	MedianMs      *float64       `json:"median_ms,omitempty"`
-	AllocsPerCall *float64       `json:"allocs_per_call,omitempty"`
-	ForwardMs     *float64       `json:"forward_median_ms,omitempty"` // the loss alone
-	ClearMs       *float64       `json:"clear_median_ms,omitempty"`   // clear() of the gradient buffers
-	Calls         int            `json:"bench_calls,omitempty"`
-	Workers       int            `json:"workers,omitempty"`
-	Compare       []compareEntry `json:"compare,omitempty"`
-	History       []items        `json:"history,omitempty"` // every call with -iters > 1
+	items                       // the last call's numbers
+	Criteria      string        `json:"criteria"`
+	Source        string        `json:"source"`
+	Hyp           string        `json:"hyp"`
+	DType         string        `json:"dtype"`
+	Layers        []layerReport `json:"layers"`
+	Grad          string        `json:"grad,omitempty"`
+	MedianMs      *float64      `json:"median_ms,omitempty"`
+	AllocsPerCall *float64      `json:"allocs_per_call,omitempty"`
+	ForwardMs     *float64      `json:"forward_median_ms,omitempty"` // the loss alone
+	ClearMs       *float64      `json:"clear_median_ms,omitempty"`   // clear() of the gradient buffers
+	Calls         int           `json:"bench_calls,omitempty"`
+	Workers       int           `json:"workers,omitempty"`
+	Compare       []compare.Row `json:"compare,omitempty"`
+	History       []items       `json:"history,omitempty"` // every call with -iters > 1
 }
 
 // items are one call's numbers.
@@ -103,151 +114,88 @@ type layerReport struct {
 	Balance float64 `json:"balance"`
 }
 
-func lossRun[T tensor.Float](o *lossOpts, in *inputs, stdout io.Writer) error {
+// lossRun makes the calls that the flags ask for and reports them.
+func lossRun[T tensor.Float](o *lossOpts, in *inputs) (*report, error) {
 	e, err := computeloss.New[T](in.hyp, in.model, &o.engine)
 	if err != nil {
-		return asInput(err)
+		return nil, asInput(err)
 	}
 	e.SetWorkers(o.workers)
-	p, g := tensors[T](in.batch, o.grad != "" || o.bench > 0 || o.compare)
+	p := feed.Preds[T](in.batch)
 	// The gradient is written only with -grad; -compare and -bench use g
 	// as their own scratch.
-	var gi []tensor.Tensor[T]
+	var g, gi []tensor.Tensor[T]
+	if o.grad != "" || o.bench > 0 || o.compare {
+		g = feed.Grads(p)
+	}
 	if o.grad != "" {
 		gi = g
 	}
+	rep := &report{Criteria: compare.Describe(e.Criteria()), Source: in.source, Hyp: in.hypName, DType: feed.DTypeName(in.f32)}
 	var res computeloss.Result
-	var history []items
 	for range o.iters {
 		if res, err = e.Loss(p, in.batch.Targets, gi); err != nil {
-			return asInput(err)
+			return nil, asInput(err)
 		}
-		history = append(history, items{res.Loss, res.LBox, res.LObj, res.LCls, slices.Clone(res.Balance)})
+		rep.History = append(rep.History, items{res.Loss, res.LBox, res.LObj, res.LCls, slices.Clone(res.Balance)})
 	}
-	rep := report{
-		items:    history[len(history)-1],
-		Criteria: criteriaText(e),
-		Source:   in.source, Hyp: in.hypName, DType: dtypeName(in.f32),
+	rep.items = rep.History[len(rep.History)-1]
+	if o.iters == 1 {
+		rep.History = nil
 	}
-	if o.iters > 1 {
-		rep.History = history
-	}
-	for i, l := range res.Layers {
-		sh := p[i].Shape
-		rep.Layers = append(rep.Layers, layerReport{
-			Grid: [2]int{sh[2], sh[3]}, Stride: in.model.Strides[i],
-			Matches: l.Matches, Labels: labelsMatched(in, i),
-			LBox: l.LBox, LObj: l.LObj, LCls: l.LCls, Balance: l.Balance,
-		})
-	}
+	rep.Layers = layerReports(in, p, res)
 	if o.grad != "" {
-		if err := batchfile.WriteFile(o.grad, gradTensors(g)); err != nil {
-			return outputErr(err)
+		if err := batchfile.WriteFile(o.grad, feed.Arrays(g)); err != nil {
+			return nil, outputErr(err)
 		}
 		rep.Grad = o.grad
 	}
 	if o.compare {
-		if rep.Compare, err = compare[T](o, in, p, g); err != nil {
-			return err
+		cin := compare.Input[T]{Hyp: in.hyp, Model: in.model, Options: &o.engine, Workers: o.workers, Preds: p, Labels: in.batch.Targets}
+		if rep.Compare, err = compare.Criteria(cin, g); err != nil {
+			return nil, asInput(err)
 		}
 	}
 	if o.bench > 0 {
-		b, err := bench(e, p, in.batch.Targets, g, o.bench)
-		if err != nil {
-			return err
-		}
-		rep.MedianMs, rep.AllocsPerCall, rep.Calls = &b.fwdBwd, &b.allocsPerCall, o.bench
-		rep.ForwardMs, rep.ClearMs = &b.fwd, &b.clear
-		rep.Workers = o.workers
-		if rep.Workers <= 0 {
-			rep.Workers = runtime.GOMAXPROCS(0)
+		if err := addBench(rep, e, p, in, g, o); err != nil {
+			return nil, err
 		}
 	}
-	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", " ")
-		return enc.Encode(rep)
+	return rep, nil
+}
+
+// layerReports describes each layer of a call's result.
+func layerReports[T tensor.Float](in *inputs, p []tensor.Tensor[T], res computeloss.Result) []layerReport {
+	matches := feed.Matches(in.model, in.hyp.AnchorT, p, in.batch.Targets)
+	var out []layerReport
+	for i, l := range res.Layers {
+		labels := map[int]bool{} // the labels with at least one match
+		for _, m := range matches[i] {
+			labels[m.Label] = true
+		}
+		sh := p[i].Shape
+		out = append(out, layerReport{
+			Grid: [2]int{sh[2], sh[3]}, Stride: in.model.Strides[i],
+			Matches: l.Matches, Labels: len(labels),
+			LBox: l.LBox, LObj: l.LObj, LCls: l.LCls, Balance: l.Balance,
+		})
 	}
-	printReport(stdout, &rep, in)
+	return out
+}
+
+// addBench times the engine as -bench asks and adds the times to r.
+func addBench[T tensor.Float](r *report, e *computeloss.Engine[T], p []tensor.Tensor[T], in *inputs, g []tensor.Tensor[T], o *lossOpts) error {
+	b, err := bench.Run(e, p, in.batch.Targets, g, o.bench)
+	if err != nil {
+		return asInput(err)
+	}
+	r.MedianMs, r.AllocsPerCall, r.Calls = &b.ForwardBackward, &b.AllocsPerCall, o.bench
+	r.ForwardMs, r.ClearMs = &b.Forward, &b.Clear
+	r.Workers = o.workers
+	if r.Workers <= 0 {
+		r.Workers = runtime.GOMAXPROCS(0)
+	}
 	return nil
-}
-
-// criteriaText describes the criteria in force, e.g.
-// "focal γ=1.5 α=0.25 on cls and obj".
-func criteriaText[T tensor.Float](e *computeloss.Engine[T]) string {
-	cls, obj := e.Criteria()
-	if cls.String() == obj.String() {
-		return cls.String() + " on cls and obj"
-	}
-	return fmt.Sprintf("%v on cls, %v on obj", cls, obj)
-}
-
-// labelsMatched counts the labels with at least one match in layer i.
-func labelsMatched(in *inputs, i int) int {
-	seen := map[int]bool{}
-	for _, m := range in.layerMatches(i) {
-		seen[m.Label] = true
-	}
-	return len(seen)
-}
-
-// benchResult is what -bench measures: medians in milliseconds.
-type benchResult struct {
-	fwdBwd, fwd, clear float64
-	allocsPerCall      float64 // heap allocations per forward+backward call
-}
-
-// bench times n forward+backward calls after a warm-up, then n forward-only
-// calls, then n clear() of the gradient buffers: the least any backward
-// pass must do, writing its output once.
-func bench[T tensor.Float](e *computeloss.Engine[T], p []tensor.Tensor[T], labels []target.Label, g []tensor.Tensor[T], n int) (benchResult, error) {
-	for range 3 {
-		if _, err := e.Loss(p, labels, g); err != nil {
-			return benchResult{}, asInput(err)
-		}
-	}
-	times := make([]time.Duration, n)
-	var r benchResult
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for k := range times {
-		t0 := time.Now()
-		if _, err := e.Loss(p, labels, g); err != nil {
-			return benchResult{}, asInput(err)
-		}
-		times[k] = time.Since(t0)
-	}
-	runtime.ReadMemStats(&after)
-	r.fwdBwd = median(times)
-	r.allocsPerCall = float64(after.Mallocs-before.Mallocs) / float64(n)
-	for k := range times {
-		t0 := time.Now()
-		if _, err := e.Loss(p, labels, nil); err != nil {
-			return benchResult{}, asInput(err)
-		}
-		times[k] = time.Since(t0)
-	}
-	r.fwd = median(times)
-	for k := range times {
-		t0 := time.Now()
-		for _, t := range g {
-			clear(t.Data)
-		}
-		times[k] = time.Since(t0)
-	}
-	r.clear = median(times)
-	return r, nil
-}
-
-// median sorts t and returns its median in milliseconds.
-func median(t []time.Duration) float64 {
-	slices.Sort(t)
-	n := len(t)
-	m := t[n/2]
-	if n%2 == 0 {
-		m = (t[n/2-1] + t[n/2]) / 2
-	}
-	return float64(m) / 1e6
 }
 
 func printReport(w io.Writer, r *report, in *inputs) {
@@ -289,87 +237,7 @@ func printReport(w io.Writer, r *report, in *inputs) {
 	}
 }
 
-// compareEntry is one criterion's row of -compare.
-type compareEntry struct {
-	Criterion string  `json:"criterion"`
-	Loss      float64 `json:"loss"`
-	LBox      float64 `json:"lbox"`
-	LObj      float64 `json:"lobj"`
-	LCls      float64 `json:"lcls"`
-	// Sums of |∂loss/∂objectness logit| over the cells with a positive
-	// objectness target and over the rest, and the share of the positives.
-	ObjGradPos   float64 `json:"obj_grad_pos"`
-	ObjGradNeg   float64 `json:"obj_grad_neg"`
-	ObjGradShare float64 `json:"obj_grad_pos_share"`
-	ClsGrad      float64 `json:"cls_grad"`
-}
-
-// compare runs the four criteria on the same input with the hyp's γ (1.5
-// when the hyp has 0) and α.
-func compare[T tensor.Float](o *lossOpts, in *inputs, p, g []tensor.Tensor[T]) ([]compareEntry, error) {
-	gamma := in.hyp.FlGamma
-	if gamma == 0 {
-		gamma = 1.5
-	}
-	pos := positiveCells(in, p)
-	var out []compareEntry
-	for _, c := range []struct {
-		gamma float64
-		typ   string
-	}{{0, "focal"}, {gamma, "focal"}, {gamma, "qfocal"}, {gamma, "varifocal"}} {
-		h := *in.hyp
-		h.FlGamma, h.FlType = c.gamma, c.typ
-		e, err := computeloss.New[T](&h, in.model, &o.engine)
-		if err != nil {
-			return nil, asInput(err)
-		}
-		e.SetWorkers(o.workers)
-		r, err := e.Loss(p, in.batch.Targets, g)
-		if err != nil {
-			return nil, asInput(err)
-		}
-		ce := compareEntry{Criterion: criteriaText(e), Loss: r.Loss, LBox: r.LBox, LObj: r.LObj, LCls: r.LCls}
-		ce.Criterion = strings.TrimSuffix(ce.Criterion, " on cls and obj")
-		no := 5 + in.model.NC
-		for i, t := range g {
-			for c := range len(t.Data) / no {
-				v := math.Abs(float64(t.Data[c*no+4]))
-				if pos[i][c] {
-					ce.ObjGradPos += v
-				} else {
-					ce.ObjGradNeg += v
-				}
-				for _, x := range t.Data[c*no+5 : (c+1)*no] {
-					ce.ClsGrad += math.Abs(float64(x))
-				}
-			}
-		}
-		ce.ObjGradShare = ce.ObjGradPos / (ce.ObjGradPos + ce.ObjGradNeg)
-		out = append(out, ce)
-	}
-	return out, nil
-}
-
-// positiveCells marks, per layer, the cells that some match assigns to.
-func positiveCells[T tensor.Float](in *inputs, p []tensor.Tensor[T]) [][]bool {
-	var pos [][]bool
-	for i, t := range p {
-		pos = append(pos, matchedCells(in, i, [5]int(t.Shape)))
-	}
-	return pos
-}
-
-// matchedCells marks the cells of layer i, of shape sh, that some match
-// assigns to.
-func matchedCells(in *inputs, i int, sh [5]int) []bool {
-	m := make([]bool, sh[0]*sh[1]*sh[2]*sh[3])
-	for _, mt := range in.layerMatches(i) {
-		m[mt.Cell(sh[1], sh[2], sh[3])] = true
-	}
-	return m
-}
-
-func printCompare(w io.Writer, rows []compareEntry) {
+func printCompare(w io.Writer, rows []compare.Row) {
 	fmt.Fprintln(w, "\ncriteria compared on the same predictions (|grad| sums over objectness logits of matched / other cells):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "criterion\tloss\tlbox\tlobj\tlcls\t|obj grad| pos\t|obj grad| neg\tpos share\t|cls grad|\t")

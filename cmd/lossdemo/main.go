@@ -7,7 +7,7 @@
 //	lossdemo [flags]                          the loss breakdown of one call
 //	lossdemo curves -hyp FILE -o OUT.png      loss and gradient curves of the criteria
 //	lossdemo fit -hyp FILE -pred IN.npz -out OUT.npz [-iters N]
-//	                                          minimise the loss over the predictions (LBFGS)
+//	                                          minimise the loss over the predictions (internal/fit)
 //	lossdemo sample [-sample p5|p6] -o OUT.npz   write a built-in sample to a file
 //
 // Flags of the loss breakdown:

@@ -164,6 +164,27 @@ func Describe(n *yaml.Node) string {
 	return Quote(n.Value)
 }
 
+// FormatError formats an error of package pkg about a file as
+// "pkg: file: line N: msg: err", leaving out the empty parts.
+func FormatError(pkg, file string, line int, msg string, err error) string {
+	var b strings.Builder
+	b.WriteString(pkg + ": ")
+	if file != "" {
+		b.WriteString(file + ": ")
+	}
+	if line > 0 {
+		fmt.Fprintf(&b, "line %d: ", line)
+	}
+	b.WriteString(msg)
+	if err != nil {
+		if msg != "" {
+			b.WriteString(": ")
+		}
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
 // Quote quotes s for an error message, shortening it if it is long.
 func Quote(s string) string {
 	const max = 40

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitInternal = 1 // a bug or an environment failure
+	ExitInput    = 2 // bad usage or bad input; the message names the culprit
+)
+
+// inputError marks an error caused by the user's flags or files.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+// Inputf returns an error that exits with status 2.
+func Inputf(format string, args ...any) error {
+	return inputError{fmt.Errorf(format, args...)}
+}
+
+// AsInput marks err, if not nil, as the user's.
+func AsInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return inputError{err}
+}
+
+// OutputErr classifies a failure to write an output file, whose message
+// already names the file: a file that exists, a missing folder or a
+// permission denied are the user's to fix (exit 2); anything else, such as
+// a full disk, is the environment's (exit 1).
+func OutputErr(err error) error {
+	if errors.Is(err, fs.ErrExist) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return AsInput(err)
+	}
+	return err
+}
+
+// ExitCode maps an error to the process status.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ie inputError
+	if errors.As(err, &ie) {
+		return ExitInput
+	}
+	return ExitInternal
+}
+
+// ErrHelp reports that -h was asked for and the usage printed.
+var ErrHelp = errors.New("help")
+
+// ParseFlags parses args with fs, turning flag errors into input errors
+// (the flag package has already printed the problem and the usage) and
+// refusing arguments after the flags.
+func ParseFlags(fs *flag.FlagSet, args []string) error {
+	fs.Init(fs.Name(), flag.ContinueOnError)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ErrHelp
+		}
+		return Inputf("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return Inputf("unexpected argument %q (flags come before arguments; see -h)", fs.Arg(0))
+	}
+	return nil
+}
+
+// CheckOutput reports, before any work is done, an output file that the
+// command could not write: one that exists when force is not set, one
+// that is a folder, or one whose folder is missing. flagName names the
+// flag in the message.
+func CheckOutput(flagName, path string, force bool) error {
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return Inputf("%s %s: is a folder", flagName, path)
+	case err == nil && !force:
+		return Inputf("%s %s: the file already exists; not overwriting it (-force replaces it)", flagName, path)
+	}
+	if dir := filepath.Dir(path); !isDir(dir) {
+		return Inputf("%s %s: folder %s does not exist", flagName, path, dir)
+	}
+	return nil
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// WriteFile writes the file at path with write, which must create the
+// file at the path it is given whole or not at all and never over an
+// existing file (batchfile.WriteFile and atomicfile.Write do). Without
+// replace that path is path itself, and an existing file is an error.
+// With replace, write creates the file in a new temporary folder beside
+// path, and it is then renamed over path: path is replaced in one step or
+// left as it was. Errors go through OutputErr.
+func WriteFile(path string, replace bool, write func(path string) error) error {
+	if !replace {
+		return OutputErr(write(path))
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.MkdirTemp(dir, "."+base+".tmp-")
+	if err != nil {
+		return OutputErr(fmt.Errorf("%s: %w", path, err))
+	}
+	defer os.RemoveAll(tmp)
+	staged := filepath.Join(tmp, base)
+	if err := write(staged); err != nil {
+		return OutputErr(err)
+	}
+	if err := os.Rename(staged, path); err != nil {
+		return OutputErr(fmt.Errorf("%s: %w", path, err))
+	}
+	return nil
+}

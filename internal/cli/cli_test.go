@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/yolo-loss/yololoss/internal/atomicfile"
+)
+
+func TestExitCode(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "there.npz")
+	if err := os.WriteFile(existing, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, ExitOK},
+		{"internal", errors.New("bug"), ExitInternal},
+		{"input", Inputf("-x %d: bad", 3), ExitInput},
+		{"wrapped input", fmt.Errorf("context: %w", AsInput(errors.New("bad file"))), ExitInput},
+		{"output exists", OutputErr(atomicfile.Write(existing, func(io.Writer) error { return nil })), ExitInput},
+		{"output folder missing", OutputErr(atomicfile.Write(filepath.Join(dir, "no", "x"), func(io.Writer) error { return nil })), ExitInput},
+		{"output permission", OutputErr(&fs.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}), ExitInput},
+		{"disk full", OutputErr(&fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}), ExitInternal},
+	} {
+		if got := ExitCode(tc.err); got != tc.want {
+			t.Errorf("%s (%v): exit %d, want %d", tc.name, tc.err, got, tc.want)
+		}
+	}
+	if AsInput(nil) != nil {
+		t.Error("AsInput(nil) is not nil")
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	newSet := func() *flag.FlagSet {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		fs.Int("n", 0, "")
+		return fs
+	}
+	if err := ParseFlags(newSet(), []string{"-n", "3"}); err != nil {
+		t.Errorf("good flags: %v", err)
+	}
+	if err := ParseFlags(newSet(), []string{"-h"}); err != ErrHelp {
+		t.Errorf("-h: %v, want ErrHelp", err)
+	}
+	if err := ParseFlags(newSet(), []string{"-n", "x"}); ExitCode(err) != ExitInput {
+		t.Errorf("bad value: %v, exit %d", err, ExitCode(err))
+	}
+	if err := ParseFlags(newSet(), []string{"-n", "3", "extra"}); err == nil || !strings.Contains(err.Error(), `unexpected argument "extra"`) {
+		t.Errorf("extra argument: %v", err)
+	}
+}
+
+func TestCheckOutput(t *testing.T) {
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "there.npz")
+	if err := os.WriteFile(existing, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		path  string
+		force bool
+		want  string // "" for no error
+	}{
+		{"new file", filepath.Join(dir, "new.npz"), false, ""},
+		{"exists", existing, false, "-o " + existing + ": the file already exists; not overwriting it (-force replaces it)"},
+		{"exists, forced", existing, true, ""},
+		{"a folder", dir, true, "is a folder"},
+		{"no folder", filepath.Join(dir, "no", "x.npz"), false, "folder " + filepath.Join(dir, "no") + " does not exist"},
+	} {
+		err := CheckOutput("-o", tc.path, tc.force)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || ExitCode(err) != ExitInput):
+			t.Errorf("%s: error %v, want one containing %q, exit 2", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.txt")
+	write := func(text string, fail bool) func(string) error {
+		return func(p string) error {
+			return atomicfile.Write(p, func(w io.Writer) error {
+				if fail {
+					return errors.New("render failed")
+				}
+				_, err := io.WriteString(w, text)
+				return err
+			})
+		}
+	}
+	read := func() string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if err := WriteFile(path, false, write("one", false)); err != nil || read() != "one" {
+		t.Fatalf("new file: %v", err)
+	}
+	if err := WriteFile(path, false, write("two", false)); ExitCode(err) != ExitInput || read() != "one" {
+		t.Errorf("existing file without replace: %v, content %q", err, read())
+	}
+	if err := WriteFile(path, true, write("three", true)); err == nil || ExitCode(err) != ExitInternal || read() != "one" {
+		t.Errorf("failing replacement: %v, content %q", err, read())
+	}
+	if err := WriteFile(path, true, write("four", false)); err != nil || read() != "four" {
+		t.Errorf("replacement: %v, content %q", err, read())
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left behind: %v", ents)
+	}
+}

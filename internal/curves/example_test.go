@@ -1,0 +1,30 @@
+package curves_test
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"log"
+
+	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/curves"
+)
+
+// Draw the criteria of the default hyp (fl_gamma 0, so γ = 1.5 is drawn)
+// as a PNG.
+func ExampleFigure_Render() {
+	f := curves.New(hyp.Default(), "hyp.scratch-low.yaml")
+	var buf bytes.Buffer
+	if err := f.Render(&buf, ".png"); err != nil {
+		log.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("γ = %s, α = %s, obj_pw = %s\n", curves.Num(f.Gamma), curves.Num(f.Alpha), curves.Num(f.PosWeight))
+	fmt.Printf("%d positive and %d negative curves, %v PNG\n", len(f.Pos), len(f.Neg), img.Bounds().Size())
+	// Output:
+	// γ = 1.5, α = 0.25, obj_pw = 1
+	// 5 positive and 4 negative curves, (1200,800) PNG
+}

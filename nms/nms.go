@@ -1,0 +1,231 @@
+package nms
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/yolo-loss/yololoss/tensor"
+)
+
+// Cols is the number of columns of a detection row: x1, y1, x2, y2, conf,
+// class.
+const Cols = 6
+
+// NMS runs non_max_suppression with fixed settings, reusing its buffers
+// from call to call. Make one with New; it is for one goroutine at a time.
+type NMS[T tensor.Float] struct {
+	s     settings
+	confT T // conf_thres rounded to T, as PyTorch compares a tensor with a number
+
+	pairs []pair[T]
+	kept  [][]box[T] // per class (one list when agnostic): the kept offset boxes
+	used  []int32    // the classes whose kept list is not empty
+
+	rows   []T // the detections of the last call, Cols values each, image after image
+	ends   []int
+	shapes []int
+	out    []tensor.Tensor[T]
+}
+
+// pair is a candidate (row, class) with its confidence; idx is its
+// position in the order of the input, row first, which breaks ties.
+type pair[T tensor.Float] struct {
+	conf T
+	idx  int32
+	row  int32
+	cls  int32
+}
+
+// box is a kept box, offset by its class, with its area.
+type box[T tensor.Float] struct {
+	x1, y1, x2, y2, area T
+}
+
+// New returns an NMS with the settings o (nil: non_max_suppression's
+// defaults; see Options). It returns an error if a threshold is outside
+// [0, 1], MaxDet is negative or a class of the filter is negative.
+func New[T tensor.Float](o *Options) (*NMS[T], error) {
+	s, err := resolve(o)
+	if err != nil {
+		return nil, err
+	}
+	return &NMS[T]{s: s, confT: T(s.conf)}, nil
+}
+
+// Batch runs NMS on every image of pred, of shape [bs, n, 5+nc], and
+// returns bs tensors of shape [k, 6]: each image's detections (see the
+// package doc). They are views of the NMS's buffers, valid until its next
+// call. Batch panics if pred is not of rank 3 with at least 6 channels,
+// or its data does not match its shape.
+func (s *NMS[T]) Batch(pred tensor.Tensor[T]) []tensor.Tensor[T] {
+	checkShape(pred, 3)
+	bs, n, no := pred.Shape[0], pred.Shape[1], pred.Shape[2]
+	s.rows, s.ends = s.rows[:0], s.ends[:0]
+	for b := range bs {
+		s.image(pred.Data[b*n*no:(b+1)*n*no], n, no)
+		s.ends = append(s.ends, len(s.rows)/Cols)
+	}
+	return s.views()
+}
+
+// Image runs NMS on one image's rows, pred of shape [n, 5+nc], and
+// returns its detections, a tensor of shape [k, 6] valid until the next
+// call. It panics as Batch does, for rank 2.
+func (s *NMS[T]) Image(pred tensor.Tensor[T]) tensor.Tensor[T] {
+	checkShape(pred, 2)
+	s.rows, s.ends = s.rows[:0], s.ends[:0]
+	s.image(pred.Data, pred.Shape[0], pred.Shape[1])
+	s.ends = append(s.ends, len(s.rows)/Cols)
+	return s.views()[0]
+}
+
+// views slices the rows of the last call into one tensor per image.
+func (s *NMS[T]) views() []tensor.Tensor[T] {
+	s.out, s.shapes = s.out[:0], slices.Grow(s.shapes[:0], 2*len(s.ends))[:2*len(s.ends)]
+	start := 0
+	for b, end := range s.ends {
+		sh := s.shapes[2*b : 2*b+2 : 2*b+2]
+		sh[0], sh[1] = end-start, Cols
+		s.out = append(s.out, tensor.Tensor[T]{Data: s.rows[Cols*start : Cols*end : Cols*end], Shape: sh})
+		start = end
+	}
+	return s.out
+}
+
+func checkShape[T tensor.Float](p tensor.Tensor[T], rank int) {
+	if len(p.Shape) != rank {
+		panic(fmt.Sprintf("nms: shape %v is not of rank %d", p.Shape, rank))
+	}
+	if err := p.Check(); err != nil {
+		panic("nms: " + err.Error())
+	}
+	if p.Shape[rank-1] < 6 {
+		panic(fmt.Sprintf("nms: shape %v has %d channels, want 5+nc with nc ≥ 1", p.Shape, p.Shape[rank-1]))
+	}
+}
+
+// image appends the detections of one image, n rows of no channels in x,
+// to s.rows.
+func (s *NMS[T]) image(x []T, n, no int) {
+	s.collect(x, n, no)
+	s.suppress(x, no)
+}
+
+// collect gathers the candidate pairs of one image into s.pairs, in the
+// order of the input.
+func (s *NMS[T]) collect(x []T, n, no int) {
+	s.pairs = s.pairs[:0]
+	thr := s.confT
+	multi := s.s.multiLabel && no > 6
+	for r := range n {
+		v := x[r*no : r*no+no : r*no+no]
+		obj := v[4]
+		if !(obj > thr) {
+			continue
+		}
+		cls := v[5:]
+		if multi {
+			for c, p := range cls {
+				if conf := p * obj; conf > thr && s.s.wanted(c) {
+					s.pairs = append(s.pairs, pair[T]{conf: conf, idx: int32(len(s.pairs)), row: int32(r), cls: int32(c)})
+				}
+			}
+			continue
+		}
+		best, bc := cls[0]*obj, 0
+		for c := 1; c < len(cls); c++ {
+			if conf := cls[c] * obj; conf > best {
+				best, bc = conf, c
+			}
+		}
+		if best > thr && s.s.wanted(bc) {
+			s.pairs = append(s.pairs, pair[T]{conf: best, idx: int32(len(s.pairs)), row: int32(r), cls: int32(bc)})
+		}
+	}
+}
+
+// suppress runs greedy NMS over the pairs in descending conf, appending
+// each kept pair's detection row to s.rows, until maxDet are kept or
+// MaxNMS pairs have been visited.
+//
+// The pairs are visited in the order of a full sort without sorting them
+// all: a heap yields them one by one, so the cost is linear in the pairs
+// plus a logarithm per pair visited, and NMS usually stops at maxDet long
+// before the last pair.
+func (s *NMS[T]) suppress(x []T, no int) {
+	for _, c := range s.used {
+		s.kept[c] = s.kept[c][:0]
+	}
+	s.used = s.used[:0]
+	h := heap[T](s.pairs)
+	h.init()
+	kept := 0
+	for visited := 0; len(h) > 0 && visited < MaxNMS; visited++ {
+		var p pair[T]
+		p, h = h.pop()
+		if !s.keep(x[int(p.row)*no:], p) {
+			continue
+		}
+		if kept++; kept == s.s.maxDet {
+			return
+		}
+	}
+}
+
+// keep adds the pair p of row v to its class's kept boxes and its
+// detection to s.rows, unless a kept box of its class overlaps it.
+func (s *NMS[T]) keep(v []T, p pair[T]) bool {
+	cx, cy, w, h := v[0], v[1], v[2], v[3]
+	x1, y1, x2, y2 := cx-w/2, cy-h/2, cx+w/2, cy+h/2
+	list, off := 0, T(0)
+	if !s.s.agnostic {
+		list, off = int(p.cls), T(p.cls)*MaxWH
+	}
+	b := box[T]{x1: x1 + off, y1: y1 + off, x2: x2 + off, y2: y2 + off}
+	b.area = (b.x2 - b.x1) * (b.y2 - b.y1)
+	if list >= len(s.kept) {
+		s.kept = append(s.kept, make([][]box[T], list+1-len(s.kept))...)
+	}
+	if s.overlaps(s.kept[list], b) {
+		return false
+	}
+	if len(s.kept[list]) == 0 {
+		s.used = append(s.used, int32(list))
+	}
+	s.kept[list] = append(s.kept[list], b)
+	s.rows = append(s.rows, x1, y1, x2, y2, p.conf, T(p.cls))
+	return true
+}
+
+// overlaps reports whether b's IoU with one of the kept boxes is above
+// iou_thres, computed as torchvision's nms computes it:
+//
+//	inter = max(0, min(x2) − max(x1))·max(0, min(y2) − max(y1))
+//	IoU   = inter / (area_kept + area_b − inter)
+func (s *NMS[T]) overlaps(kept []box[T], b box[T]) bool {
+	for _, k := range kept {
+		w := maxOf(0, minOf(k.x2, b.x2)-maxOf(k.x1, b.x1))
+		h := maxOf(0, minOf(k.y2, b.y2)-maxOf(k.y1, b.y1))
+		inter := T(w * h) // rounded before the subtraction below: no fused multiply-add
+		if float64(inter/(k.area+b.area-inter)) > s.s.iou {
+			return true
+		}
+	}
+	return false
+}
+
+// maxOf and minOf are C++'s std::max and std::min, which torchvision uses:
+// the first argument unless the second is strictly larger (smaller).
+func maxOf[T tensor.Float](a, b T) T {
+	if a < b {
+		return b
+	}
+	return a
+}
+
+func minOf[T tensor.Float](a, b T) T {
+	if b < a {
+		return b
+	}
+	return a
+}
