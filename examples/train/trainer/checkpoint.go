@@ -1,0 +1,227 @@
+package trainer
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/yolo-loss/yololoss/examples/train/internal/replacefile"
+	"github.com/yolo-loss/yololoss/internal/atomicfile"
+)
+
+// A checkpoint is one gob stream: a checkpointHeader, then the value of each
+// variable in Vars, in order, as GoMLX's Tensor.GobSerialize writes it. The
+// variables are every variable of the context: the weights, the optimiser's
+// state (Adam's moments, the step counters) and the learning rate. It is
+// written whole or not at all (internal/atomicfile), under a new name per
+// epoch, weights/epoch-NNNN.ckpt, after which the older ones are removed.
+// GoMLX's checkpoints package writes its files in place, so a crash during a
+// save would leave a truncated checkpoint for the next start to load; hence
+// this format.
+const checkpointFormat = 1
+
+type checkpointHeader struct {
+	Format    int
+	Setup     map[string]string // what a resumed run must share with the saved one
+	Epoch     int               // epochs completed
+	Step      int64             // optimiser steps taken
+	TrainTime float64           // seconds
+	Rows      []Row
+	Engine    engineState
+	Vars      []varMeta
+}
+
+type varMeta struct {
+	Scope, Name string
+	Trainable   bool
+}
+
+// setup is the part of the configuration a checkpoint must match to resume.
+func (r *Run) setup() map[string]string {
+	c := r.cfg
+	return map[string]string{
+		"hyp":         fmt.Sprintf("%+v", r.h),
+		"detect":      fmt.Sprintf("%+v", c.Detect),
+		"imgsz":       fmt.Sprint(c.ImgSize),
+		"epochs":      fmt.Sprint(c.Epochs),
+		"batch":       fmt.Sprint(c.Batch),
+		"seed":        fmt.Sprint(c.Seed),
+		"optimizer":   c.Optimizer,
+		"autobalance": fmt.Sprint(c.Autobalance),
+		"images":      fmt.Sprintf("train %d, val %d", r.train.Len(), r.val.Len()),
+		"widths":      fmt.Sprint(r.g.net.Widths()),
+	}
+}
+
+func checkpointName(epoch int) string { return fmt.Sprintf("epoch-%04d.ckpt", epoch) }
+
+// saveCheckpoint writes the run's state after r.epoch epochs.
+func (r *Run) saveCheckpoint() error {
+	dir := filepath.Join(r.cfg.Dir, "weights")
+	path := filepath.Join(dir, checkpointName(r.epoch))
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		if err := r.encodeCheckpoint(gob.NewEncoder(bw)); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	old, err := listCheckpoints(dir)
+	if err != nil {
+		return err
+	}
+	for _, p := range old {
+		if p != path {
+			if err := os.Remove(p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Run) encodeCheckpoint(enc *gob.Encoder) error {
+	h := checkpointHeader{
+		Format: checkpointFormat, Setup: r.setup(), Epoch: r.epoch, Step: r.step,
+		TrainTime: r.trainTime, Rows: r.rows, Engine: r.loss.state(),
+	}
+	var vars []*context.Variable
+	for v := range r.g.ctx.IterVariables() {
+		vars = append(vars, v)
+		h.Vars = append(h.Vars, varMeta{Scope: v.Scope(), Name: v.Name(), Trainable: v.Trainable})
+	}
+	if err := enc.Encode(&h); err != nil {
+		return err
+	}
+	for _, v := range vars {
+		t, err := v.Value()
+		if err != nil {
+			return err
+		}
+		if err := t.GobSerialize(enc); err != nil {
+			return fmt.Errorf("checkpoint: variable %s: %w", v.ParameterName(), err)
+		}
+	}
+	return nil
+}
+
+// listCheckpoints returns the checkpoint files in dir, oldest first.
+func listCheckpoints(dir string) ([]string, error) {
+	m, err := filepath.Glob(filepath.Join(dir, "epoch-[0-9][0-9][0-9][0-9].ckpt"))
+	sort.Strings(m)
+	return m, err
+}
+
+// ErrNoCheckpoint is returned by Resume when the run directory has none.
+var ErrNoCheckpoint = errors.New("trainer: no checkpoint to resume from")
+
+// Resume loads the latest checkpoint of the run directory into r: weights,
+// optimiser state, the engine's state, the epoch and step counters and the
+// results so far. The checkpoint must come from a run of the same setup.
+func (r *Run) Resume() error {
+	all, err := listCheckpoints(filepath.Join(r.cfg.Dir, "weights"))
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return ErrNoCheckpoint
+	}
+	return r.load(all[len(all)-1])
+}
+
+func (r *Run) load(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := gob.NewDecoder(bufio.NewReader(f))
+	var h checkpointHeader
+	if err := dec.Decode(&h); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := r.checkSetup(path, h); err != nil {
+		return err
+	}
+	if err := r.loss.restore(h.Engine); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	values := make([]*tensors.Tensor, len(h.Vars))
+	for i, m := range h.Vars {
+		if values[i], err = tensors.GobDeserialize(dec); err != nil {
+			return fmt.Errorf("%s: variable %s/%s: %w", path, m.Scope, m.Name, err)
+		}
+	}
+	if err := r.setVariables(h.Vars, values); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	r.epoch, r.step, r.trainTime, r.rows = h.Epoch, h.Step, h.TrainTime, h.Rows
+	return nil
+}
+
+func (r *Run) checkSetup(path string, h checkpointHeader) error {
+	if h.Format != checkpointFormat {
+		return fmt.Errorf("%s: checkpoint format %d, want %d", path, h.Format, checkpointFormat)
+	}
+	want := r.setup()
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if h.Setup[k] != want[k] {
+			return fmt.Errorf("%s: saved with %s %s, this run has %s", path, k, h.Setup[k], want[k])
+		}
+	}
+	return nil
+}
+
+// setVariables gives each saved variable its value, creating those the
+// context does not have yet (the optimiser's, before its first step).
+func (r *Run) setVariables(meta []varMeta, values []*tensors.Tensor) error {
+	ctx := r.g.ctx.Checked(false)
+	for i, m := range meta {
+		v := ctx.GetVariableByScopeAndName(m.Scope, m.Name)
+		if v == nil {
+			ctx.InAbsPath(m.Scope).VariableWithValue(m.Name, values[i]).SetTrainable(m.Trainable)
+			continue
+		}
+		if !v.Shape().Equal(values[i].Shape()) {
+			return fmt.Errorf("variable %s: saved shape %s, the network's %s", v.ParameterName(), values[i].Shape(), v.Shape())
+		}
+		if err := v.SetValue(values[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveOutputs writes results.csv, results.png and a checkpoint after an
+// epoch.
+func (r *Run) saveOutputs() error {
+	err := replacefile.Write(filepath.Join(r.cfg.Dir, "results.csv"), func(w io.Writer) error {
+		return writeResultsCSV(w, r.rows)
+	})
+	if err != nil {
+		return err
+	}
+	err = replacefile.Write(filepath.Join(r.cfg.Dir, "results.png"), func(w io.Writer) error {
+		return writeResultsPNG(w, filepath.Base(r.cfg.Dir), r.rows)
+	})
+	if err != nil {
+		return err
+	}
+	return r.saveCheckpoint()
+}

@@ -1,0 +1,40 @@
+// Package trainer trains the detector of package net with the yololoss
+// engine: GoMLX computes the network and its parameter gradients, the engine
+// the loss and its gradient with respect to the raw outputs.
+//
+// # A step
+//
+// For a batch of images x and labels:
+//
+//	p_i  = forward(x)                               GoMLX program 1: the raw outputs [B, na, ny, nx, 5+nc]
+//	L, G = engine.Loss(p, labels)                   package computeloss: G_i = ∂L/∂p_i
+//	S    = Σ_i Σ p_i(x; θ)·G_i                      GoMLX program 2, with G an input (a constant),
+//	θ   ← optimiser(θ, ∂S/∂θ)                       so ∂S/∂θ = Σ_i (∂p_i/∂θ)ᵀ·G_i = ∂L/∂θ
+//
+// The second program recomputes the forward pass, since activations do not
+// outlive a program; the step costs one forward more than an in-graph loss.
+//
+// # Schedule
+//
+// From the hyp file, as YOLOv5's train.py: lr0·lf(epoch) with the linear
+// lf(e) = (1 − e/E)·(1 − lrf) + lrf, ramped from 0 over max(round(
+// warmup_epochs·nb), 100) steps; Adam with β1 = momentum (GoMLX's Adam, with
+// weight_decay decoupled, as AdamW) or GoMLX's plain SGD; the loss gains
+// scaled by hyp.ScaleGains to the number of layers, classes and the image
+// size. YOLOv5's warm-up of the momentum and of the bias learning rate, its
+// three parameter groups, EMA weights and augmentation are not reproduced.
+// The images of an epoch come in an order drawn from (seed, epoch); the last
+// partial batch is dropped.
+//
+// # Each epoch
+//
+// After the training steps, the validation split goes through the network,
+// the engine (YOLOv5's val losses) and val.py's chain at its settings:
+// decode's inference output, NMS (conf 0.001, IoU 0.6, multi-label, 300
+// detections) and the metrics (P, R, mAP@0.5, mAP@0.5:0.95). The run then
+// rewrites results.csv (YOLOv5's columns and format) and results.png (gonum/
+// plot), and saves a checkpoint (see checkpoint.go): the weights, the
+// optimiser's state, the engine's state (autobalance balance, the box loss's
+// running mean), the counters and the rows so far. Resume continues from it,
+// and gives what an uninterrupted run gives, bit for bit.
+package trainer

@@ -1,0 +1,55 @@
+package trainer
+
+import (
+	"github.com/yolo-loss/yololoss/decode"
+	"github.com/yolo-loss/yololoss/metrics"
+	"github.com/yolo-loss/yololoss/nms"
+	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
+)
+
+// metricsResult are val.py's means over the classes with labels: precision,
+// recall, mAP@0.5 and mAP@0.5:0.95.
+type metricsResult struct{ MP, MR, MAP50, MAP float64 }
+
+// evaluator is val.py's chain at its settings (conf 0.001, IoU 0.6,
+// multi-label, 300 detections): raw outputs → decode → NMS → matching, batch
+// after batch, and ap_per_class at the end.
+type evaluator struct {
+	r   *Run
+	nms *nms.NMS[float32]
+	acc *metrics.Accumulator[float32]
+	inf tensor.Tensor[float32]
+}
+
+func (r *Run) newEvaluator() *evaluator {
+	s, err := nms.New[float32](nms.Val())
+	if err != nil {
+		panic("trainer: val.py's NMS settings rejected: " + err.Error())
+	}
+	return &evaluator{r: r, nms: s, acc: metrics.NewAccumulator[float32](r.cfg.Detect.NC)}
+}
+
+// add evaluates one batch: preds are the raw outputs (flat, of the shapes)
+// and labels the batch's target rows, normalised.
+func (e *evaluator) add(preds [][]float32, shapes [][5]int, labels []target.Label) error {
+	d := e.r.cfg.Detect
+	ps := make([]tensor.Tensor[float32], len(preds))
+	for i, p := range preds {
+		ps[i] = tensor.Tensor[float32]{Data: p, Shape: shapes[i][:]}
+	}
+	e.inf = decode.Inference(e.inf, ps, d.AnchorsGrid, d.Strides)
+	dets := e.nms.Batch(e.inf)
+	sz := float32(e.r.cfg.ImgSize)
+	tg := tensor.New[float32](len(labels), 6)
+	for i, l := range labels {
+		copy(tg.Data[i*6:], []float32{float32(l[0]), float32(l[1]),
+			float32(l[2]) * sz, float32(l[3]) * sz, float32(l[4]) * sz, float32(l[5]) * sz})
+	}
+	return e.acc.AddBatch(dets, tg)
+}
+
+func (e *evaluator) compute() metricsResult {
+	m := e.acc.Compute()
+	return metricsResult{MP: m.MP, MR: m.MR, MAP50: m.MAP50, MAP: m.MAP}
+}

@@ -1,0 +1,90 @@
+package trainer
+
+import (
+	"io"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// series is one line of a panel: a name and a value per row.
+type series struct {
+	name string
+	get  func(Row) float64
+	dash bool
+}
+
+// writeResultsPNG draws the rows as two panels side by side: the loss items
+// (training solid, validation dashed) and the metrics, against the epoch
+// (1-based), and encodes them as a PNG.
+func writeResultsPNG(w io.Writer, title string, rows []Row) error {
+	losses := []series{
+		{"train box", func(r Row) float64 { return r.TrainBox }, false},
+		{"train obj", func(r Row) float64 { return r.TrainObj }, false},
+		{"train cls", func(r Row) float64 { return r.TrainCls }, false},
+		{"val box", func(r Row) float64 { return r.ValBox }, true},
+		{"val obj", func(r Row) float64 { return r.ValObj }, true},
+		{"val cls", func(r Row) float64 { return r.ValCls }, true},
+	}
+	metrics := []series{
+		{"mAP@0.5", func(r Row) float64 { return r.MAP50 }, false},
+		{"mAP@0.5:0.95", func(r Row) float64 { return r.MAP }, false},
+		{"precision", func(r Row) float64 { return r.P }, true},
+		{"recall", func(r Row) float64 { return r.R }, true},
+	}
+	left, err := panel(title+": losses", "loss", rows, losses)
+	if err != nil {
+		return err
+	}
+	right, err := panel(title+": validation", "", rows, metrics)
+	if err != nil {
+		return err
+	}
+	right.Y.Min, right.Y.Max = 0, 1
+	const width, height = 12 * vg.Inch, 4.5 * vg.Inch
+	img := vgimg.New(width, height)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 4, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2}
+	for i, p := range []*plot.Plot{left, right} {
+		p.Draw(tiles.At(dc, i, 0))
+	}
+	_, err = vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+	return err
+}
+
+func panel(title, ylabel string, rows []Row, ss []series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = ylabel
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	for i, s := range ss {
+		pts := make(plotter.XYs, len(rows))
+		for j, r := range rows {
+			pts[j] = plotter.XY{X: float64(r.Epoch + 1), Y: s.get(r)}
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, err
+		}
+		l.Color = plotutil.Color(i % 3)
+		if len(ss) <= 4 {
+			l.Color = plotutil.Color(i)
+		}
+		l.Width = vg.Points(1.5)
+		if s.dash {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(l)
+		p.Legend.Add(s.name, l)
+	}
+	if len(rows) == 1 { // one point draws no line: widen the axis around it
+		p.X.Min, p.X.Max = 0.5, 1.5
+	}
+	return p, nil
+}

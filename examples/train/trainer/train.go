@@ -1,0 +1,267 @@
+package trainer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/schollz/progressbar/v3"
+	"github.com/yolo-loss/yololoss/examples/train/dataset"
+	"github.com/yolo-loss/yololoss/examples/train/net"
+	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/model"
+)
+
+// Config is a training run.
+type Config struct {
+	// Hyp gives the loss (box, obj, cls, the criteria) and the schedule
+	// (lr0, lrf, momentum, weight_decay, warmup_epochs). Its gains are scaled
+	// to the model and image size as YOLOv5's train.py does (Hyp.ScaleGains).
+	Hyp         *hyp.Hyp
+	Detect      model.Detect // classes, anchors and strides of the head
+	ImgSize     int          // the images' side in pixels
+	Epochs      int
+	Batch       int       // images per step; the last partial batch of an epoch is dropped
+	Seed        uint64    // weights and the order of the images
+	Optimizer   string    // "adam" or "sgd"
+	Autobalance bool      // the engine's per-layer objectness balance adapts (YOLOv5's default: off)
+	Dir         string    // run directory: results.csv, results.png, weights/
+	Progress    io.Writer // a progress bar per epoch; nil for none
+	Log         io.Writer // a line per epoch; nil for none
+}
+
+func (c *Config) check() error {
+	switch {
+	case c.Hyp == nil:
+		return errors.New("trainer: no hyp")
+	case c.Epochs < 1:
+		return fmt.Errorf("trainer: epochs %d is below 1", c.Epochs)
+	case c.Batch < 1:
+		return fmt.Errorf("trainer: batch %d is below 1", c.Batch)
+	case c.Dir == "":
+		return errors.New("trainer: no run directory")
+	}
+	return nil
+}
+
+// Run is a training run: the network, the loss engine, the data and the
+// progress so far.
+type Run struct {
+	cfg        Config
+	h          hyp.Hyp // scaled gains
+	g          *graphs
+	loss       *lossEngine
+	train, val *dataset.Split
+	epoch      int        // epochs completed
+	step       int64      // optimiser steps taken
+	rows       []Row      // results.csv so far
+	trainTime  float64    // seconds spent in completed epochs, validation included
+	times      EpochTimes // of the epoch in progress, or the last one
+}
+
+// EpochTimes is where an epoch's time went: the training steps' three phases,
+// summed over the steps, and the validation.
+type EpochTimes struct {
+	Steps   int
+	Forward time.Duration // the forward program (raw outputs for the engine)
+	Loss    time.Duration // the loss engine: loss and ∂loss/∂outputs
+	Update  time.Duration // the update program (forward again, backward, optimiser)
+	Val     time.Duration // validation: forward, val losses, decode, NMS, metrics
+}
+
+func (t *EpochTimes) add(fwd, loss, upd time.Duration) {
+	t.Steps++
+	t.Forward += fwd
+	t.Loss += loss
+	t.Update += upd
+}
+
+// Times returns where the last completed epoch's time went.
+func (r *Run) Times() EpochTimes { return r.times }
+
+// New prepares a run on the backend. The splits' image size must be
+// cfg.ImgSize and their labels' classes below cfg.Detect.NC.
+func New(b backends.Backend, cfg Config, train, val *dataset.Split) (*Run, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	for _, s := range []*dataset.Split{train, val} {
+		if s.Size != cfg.ImgSize {
+			return nil, fmt.Errorf("trainer: images of %d px, want %d", s.Size, cfg.ImgSize)
+		}
+	}
+	if train.Len() < cfg.Batch {
+		return nil, fmt.Errorf("trainer: %d training images is fewer than a batch of %d", train.Len(), cfg.Batch)
+	}
+	n, err := net.New(b, net.Config{Detect: cfg.Detect, ImgSize: cfg.ImgSize})
+	if err != nil {
+		return nil, err
+	}
+	h := *cfg.Hyp
+	h.ScaleGains(cfg.Detect.NL(), cfg.Detect.NC, cfg.ImgSize)
+	le, err := newLossEngine(&h, cfg.Detect, cfg.Autobalance)
+	if err != nil {
+		return nil, err
+	}
+	g, err := newGraphs(b, n, cfg.Optimizer, cfg.Seed, h.Momentum, h.WeightDecay)
+	if err != nil {
+		return nil, err
+	}
+	return &Run{cfg: cfg, h: h, g: g, loss: le, train: train, val: val}, nil
+}
+
+// Epoch is the number of epochs completed.
+func (r *Run) Epoch() int { return r.epoch }
+
+// Rows returns results.csv's rows so far.
+func (r *Run) Rows() []Row { return append([]Row(nil), r.rows...) }
+
+// TrainTime is the time spent in completed epochs, validation included.
+func (r *Run) TrainTime() time.Duration {
+	return time.Duration(r.trainTime * float64(time.Second))
+}
+
+// stepsPerEpoch is the number of full batches of the training split.
+func (r *Run) stepsPerEpoch() int { return r.train.Len() / r.cfg.Batch }
+
+// lr is YOLOv5's learning rate at step i (of nb per epoch) of epoch e of E:
+// the linear schedule
+//
+//	lf(e) = (1 − e/E)·(1 − lrf) + lrf,   lr = lr0·lf(e)
+//
+// ramped from 0 over the first nw = max(round(warmup_epochs·nb), 100) steps
+// of the run (with warmup_epochs 0, no ramp): lr·(k+1)/nw at global step k.
+func (r *Run) lr(e int, k int64) float64 {
+	h := r.h
+	lf := (1-float64(e)/float64(r.cfg.Epochs))*(1-h.Lrf) + h.Lrf
+	lr := h.Lr0 * lf
+	if h.WarmupEpochs > 0 {
+		nw := max(math.Round(h.WarmupEpochs*float64(r.stepsPerEpoch())), 100)
+		if float64(k) < nw {
+			lr *= float64(k+1) / nw
+		}
+	}
+	return lr
+}
+
+// Train runs the remaining epochs. After each it validates, writes
+// results.csv and results.png, and saves a checkpoint.
+func (r *Run) Train() error { return r.trainUntil(r.cfg.Epochs) }
+
+// trainUntil runs epochs until `last` epochs are complete.
+func (r *Run) trainUntil(last int) error {
+	if err := os.MkdirAll(filepath.Join(r.cfg.Dir, "weights"), 0o755); err != nil {
+		return err
+	}
+	for r.epoch < last {
+		start := time.Now()
+		r.times = EpochTimes{}
+		trainItems, err := r.trainEpoch()
+		if err != nil {
+			return err
+		}
+		valStart := time.Now()
+		val, err := r.validate()
+		if err != nil {
+			return err
+		}
+		r.times.Val = time.Since(valStart)
+		r.trainTime += time.Since(start).Seconds()
+		lr := r.lr(r.epoch, r.step-1)
+		r.rows = append(r.rows, newRow(r.epoch, trainItems, val, lr))
+		r.epoch++
+		r.logEpoch(val, time.Since(start))
+		if err := r.saveOutputs(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trainEpoch makes one pass over the training images in an order drawn from
+// (Seed, epoch), and returns the mean loss items of its steps.
+func (r *Run) trainEpoch() (lossItems, error) {
+	nb := r.stepsPerEpoch()
+	order := rand.New(rand.NewPCG(r.cfg.Seed, uint64(r.epoch))).Perm(r.train.Len())
+	bar := r.bar(nb, fmt.Sprintf("epoch %d/%d", r.epoch+1, r.cfg.Epochs))
+	s := r.cfg.ImgSize
+	x := make([]float32, r.cfg.Batch*s*s*3)
+	var sum lossItems
+	for i := range nb {
+		labels := r.train.Batch(x, order[i*r.cfg.Batch:(i+1)*r.cfg.Batch])
+		xt := tensors.FromFlatDataAndDimensions(x, r.cfg.Batch, s, s, 3)
+		t0 := time.Now()
+		preds, err := r.g.run(xt)
+		if err != nil {
+			return lossItems{}, err
+		}
+		t1 := time.Now()
+		shapes := r.outShapes(r.cfg.Batch)
+		items, _, grads, err := r.loss.loss(preds, shapes, labels, true)
+		if err != nil {
+			return lossItems{}, err
+		}
+		t2 := time.Now()
+		if err := r.g.step(xt, grads, shapes, r.lr(r.epoch, r.step)); err != nil {
+			return lossItems{}, err
+		}
+		r.times.add(t1.Sub(t0), t2.Sub(t1), time.Since(t2))
+		xt.FinalizeLocal()
+		r.step++
+		sum = sum.add(items)
+		mean := sum.scale(1 / float64(i+1))
+		if bar != nil {
+			bar.Describe(fmt.Sprintf("epoch %d/%d  box %.4f obj %.4f cls %.4f", r.epoch+1, r.cfg.Epochs, mean.Box, mean.Obj, mean.Cls))
+			_ = bar.Add(1)
+		}
+	}
+	if bar != nil {
+		_ = bar.Finish()
+	}
+	return sum.scale(1 / float64(nb)), nil
+}
+
+func (r *Run) bar(n int, desc string) *progressbar.ProgressBar {
+	if r.cfg.Progress == nil {
+		return nil
+	}
+	return progressbar.NewOptions(n,
+		progressbar.OptionSetWriter(r.cfg.Progress),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetItsString("batch"),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.cfg.Progress) }),
+	)
+}
+
+// outShapes are the raw outputs' shapes [bs, na, ny, nx, 5+nc].
+func (r *Run) outShapes(bs int) [][5]int {
+	d := r.cfg.Detect
+	out := make([][5]int, d.NL())
+	for i, g := range r.g.net.Grids() {
+		out[i] = [5]int{bs, d.NA(), g[0], g[1], 5 + d.NC}
+	}
+	return out
+}
+
+func (r *Run) logEpoch(v valResult, took time.Duration) {
+	if r.cfg.Log == nil {
+		return
+	}
+	row := r.rows[len(r.rows)-1]
+	tm := r.times
+	perStep := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(max(tm.Steps, 1)) }
+	fmt.Fprintf(r.cfg.Log, "epoch %d/%d: train box %.4f obj %.4f cls %.4f | val box %.4f obj %.4f cls %.4f | %s | "+
+		"%.1fs (per step: forward %.0f ms, loss %.1f ms, update %.0f ms; validation %.1fs)\n",
+		r.epoch, r.cfg.Epochs, row.TrainBox, row.TrainObj, row.TrainCls, row.ValBox, row.ValObj, row.ValCls, v.metricsLine(),
+		took.Seconds(), perStep(tm.Forward), perStep(tm.Loss), perStep(tm.Update), tm.Val.Seconds())
+}

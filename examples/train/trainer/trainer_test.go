@@ -1,0 +1,252 @@
+package trainer
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	_ "github.com/gomlx/gomlx/backends/simplego"
+	"github.com/yolo-loss/yololoss/examples/train/dataset"
+	"github.com/yolo-loss/yololoss/examples/train/net"
+	"github.com/yolo-loss/yololoss/examples/train/synth"
+	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/model"
+)
+
+// testHyp is YOLOv5's default hyp with the short test runs' schedule: a
+// constant Adam learning rate, no warm-up.
+func testHyp(t *testing.T) *hyp.Hyp {
+	t.Helper()
+	h := hyp.Default()
+	h.Lr0, h.Lrf, h.WarmupEpochs, h.WeightDecay = 0.005, 1, 0, 0
+	return h
+}
+
+func testBackend(t *testing.T) backends.Backend {
+	t.Helper()
+	b, err := backends.NewWithConfig(net.SequentialBackendConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// tinySplits are the first 4 training and 2 validation images of the
+// experiment's dataset.
+func tinySplits() (train, val *dataset.Split) {
+	c := synth.Default()
+	c.Train, c.Val = 4, 2
+	sp := c.Splits()
+	return dataset.FromSynth(c, sp[0]), dataset.FromSynth(c, sp[1])
+}
+
+func testConfig(t *testing.T, epochs int) Config {
+	t.Helper()
+	d, err := model.FromPixels(synth.NC, [][][2]float64{{{8, 8}, {12, 12}, {17, 17}}, {{22, 22}, {30, 30}, {40, 40}}}, []float64{8, 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Config{Hyp: testHyp(t), Detect: d, ImgSize: 64, Epochs: epochs, Batch: 2, Seed: 1, Optimizer: "adam", Dir: t.TempDir()}
+}
+
+func newRun(t *testing.T, cfg Config) *Run {
+	t.Helper()
+	train, val := tinySplits()
+	r, err := New(testBackend(t), cfg, train, val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func total(r Row) float64 { return r.TrainBox + r.TrainObj + r.TrainCls }
+
+// TestTrainLossFalls trains 12 epochs of 2 steps on 4 images: the mean
+// training loss of the last epoch must be below 85% of the first's, every
+// loss finite, and the metrics in [0, 1].
+func TestTrainLossFalls(t *testing.T) {
+	cfg := testConfig(t, 12)
+	var log bytes.Buffer
+	cfg.Log = &log
+	r := newRun(t, cfg)
+	if err := r.Train(); err != nil {
+		t.Fatal(err)
+	}
+	rows := r.Rows()
+	if len(rows) != cfg.Epochs {
+		t.Fatalf("%d rows after %d epochs", len(rows), cfg.Epochs)
+	}
+	first, last := total(rows[0]), total(rows[len(rows)-1])
+	t.Logf("training loss %.5f → %.5f over %d steps", first, last, r.step)
+	if !(last < 0.85*first) {
+		t.Errorf("training loss went from %g to %g, want below 85%% of the start", first, last)
+	}
+	for _, row := range rows {
+		for _, v := range []float64{row.TrainBox, row.TrainObj, row.TrainCls, row.ValBox, row.ValObj, row.ValCls} {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				t.Fatalf("epoch %d: loss item %g", row.Epoch, v)
+			}
+		}
+		for _, v := range []float64{row.P, row.R, row.MAP50, row.MAP} {
+			if !(v >= 0 && v <= 1) {
+				t.Fatalf("epoch %d: metric %g outside [0, 1]", row.Epoch, v)
+			}
+		}
+	}
+	if n := strings.Count(log.String(), "\n"); n != cfg.Epochs {
+		t.Errorf("log has %d lines, want one per epoch (%d)", n, cfg.Epochs)
+	}
+	for _, f := range []string{"results.csv", "results.png", filepath.Join("weights", checkpointName(cfg.Epochs))} {
+		if _, err := os.Stat(filepath.Join(cfg.Dir, f)); err != nil {
+			t.Errorf("after training: %v", err)
+		}
+	}
+}
+
+// TestResume checks the checkpoint round trip: 2 epochs in one go and 1
+// epoch, a resume in a new Run and 1 more epoch give the same results and
+// the same variables, bit for bit.
+func TestResume(t *testing.T) {
+	whole := newRun(t, testConfig(t, 2))
+	if err := whole.Train(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t, 2)
+	first := newRun(t, cfg)
+	if err := first.trainUntil(1); err != nil {
+		t.Fatal(err)
+	}
+	resumed := newRun(t, cfg)
+	if err := resumed.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	if resumed.Epoch() != 1 || resumed.step != first.step {
+		t.Fatalf("resumed at epoch %d step %d, want 1 and %d", resumed.Epoch(), resumed.step, first.step)
+	}
+	if err := resumed.Train(); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := whole.Rows(), resumed.Rows(); len(a) != len(b) || a[0] != b[0] || a[1] != b[1] {
+		t.Errorf("rows differ:\nwhole   %+v\nresumed %+v", a, b)
+	}
+	compareVariables(t, whole, resumed)
+}
+
+func compareVariables(t *testing.T, a, b *Run) {
+	t.Helper()
+	n := 0
+	for va := range a.g.ctx.IterVariables() {
+		vb := b.g.ctx.GetVariableByScopeAndName(va.Scope(), va.Name())
+		if vb == nil {
+			t.Errorf("variable %s missing after resume", va.ParameterName())
+			continue
+		}
+		ta, tb := va.MustValue(), vb.MustValue()
+		if !ta.Equal(tb) {
+			t.Errorf("variable %s differs after resume", va.ParameterName())
+		}
+		n++
+	}
+	if n < 10 {
+		t.Errorf("compared only %d variables", n)
+	}
+}
+
+func TestResumeRefusesOtherSetup(t *testing.T) {
+	cfg := testConfig(t, 1)
+	if err := newRun(t, cfg).Train(); err != nil {
+		t.Fatal(err)
+	}
+	other := cfg
+	other.Seed = 2
+	err := newRun(t, other).Resume()
+	if err == nil || !strings.Contains(err.Error(), "seed 1, this run has 2") {
+		t.Errorf("resume with another seed = %v, want an error naming the seed", err)
+	}
+	empty := testConfig(t, 1)
+	if err := newRun(t, empty).Resume(); err != ErrNoCheckpoint {
+		t.Errorf("resume in an empty directory = %v, want ErrNoCheckpoint", err)
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"no hyp", func(c *Config) { c.Hyp = nil }, "no hyp"},
+		{"zero epochs", func(c *Config) { c.Epochs = 0 }, "epochs 0"},
+		{"batch above images", func(c *Config) { c.Batch = 5 }, "fewer than a batch of 5"},
+		{"image size", func(c *Config) { c.ImgSize = 32 }, "images of 64 px, want 32"},
+		{"optimizer", func(c *Config) { c.Optimizer = "lion" }, `unknown optimizer "lion"`},
+	}
+	for _, tt := range tests {
+		cfg := testConfig(t, 1)
+		tt.change(&cfg)
+		train, val := tinySplits()
+		_, err := New(testBackend(t), cfg, train, val)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: New() = %v, want an error containing %q", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestLR checks YOLOv5's linear schedule and the warm-up over max(round(
+// warmup_epochs·nb), 100) steps.
+func TestLR(t *testing.T) {
+	r := &Run{cfg: Config{Epochs: 10, Batch: 1}, h: hyp.Hyp{Lr0: 0.01, Lrf: 0.1, WarmupEpochs: 0.5},
+		train: &dataset.Split{Pixels: make([][]uint8, 400)}}
+	tests := []struct {
+		name  string
+		epoch int
+		step  int64
+		want  float64
+	}{
+		{"first step of the warm-up", 0, 0, 0.01 / 200},
+		{"middle of the warm-up", 0, 99, 0.01 * 100 / 200},
+		{"after the warm-up", 0, 200, 0.01},
+		{"epoch 5 of 10", 5, 2000, 0.01 * (0.5*0.9 + 0.1)},
+		{"last epoch", 9, 3600, 0.01 * (0.1*0.9 + 0.1)},
+	}
+	for _, tt := range tests {
+		if got := r.lr(tt.epoch, tt.step); math.Abs(got-tt.want) > 1e-15 {
+			t.Errorf("%s: lr(%d, %d) = %g, want %g", tt.name, tt.epoch, tt.step, got, tt.want)
+		}
+	}
+	r.h.WarmupEpochs = 0.01 // round(0.01·400) = 4 steps, raised to 100
+	if got, want := r.lr(0, 49), 0.01*50/100; math.Abs(got-want) > 1e-15 {
+		t.Errorf("short warm-up: lr(0, 49) = %g, want %g (at least 100 warm-up steps)", got, want)
+	}
+}
+
+func TestResultsCSV(t *testing.T) {
+	var b bytes.Buffer
+	rows := []Row{{Epoch: 0, TrainBox: 0.1, TrainObj: 0.02, TrainCls: 0.03, P: 0.5, R: 0.25, MAP50: 0.125, MAP: 0.0625,
+		ValBox: 0.09, ValObj: 0.019, ValCls: 0.029, LR: 0.001}}
+	if err := writeResultsCSV(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := "               epoch,      train/box_loss,      train/obj_loss,      train/cls_loss,   metrics/precision,      metrics/recall,     metrics/mAP_0.5,metrics/mAP_0.5:0.95,        val/box_loss,        val/obj_loss,        val/cls_loss,               x/lr0,               x/lr1,               x/lr2\n" +
+		"                   0,                 0.1,                0.02,                0.03,                 0.5,                0.25,               0.125,              0.0625,                0.09,               0.019,               0.029,               0.001,               0.001,               0.001\n"
+	if b.String() != want {
+		t.Errorf("results.csv:\ngot\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestBatch(t *testing.T) {
+	train, _ := tinySplits()
+	x := make([]float32, 2*64*64*3)
+	labels := train.Batch(x, []int{3, 1})
+	if x[0] != float32(train.Pixels[3][0])/255 || x[64*64*3] != float32(train.Pixels[1][0])/255 {
+		t.Errorf("batch pixels are not images 3 and 1 scaled to 0..1")
+	}
+	n3 := len(train.Labels[3])
+	if len(labels) != n3+len(train.Labels[1]) || labels[0][0] != 0 || labels[n3][0] != 1 {
+		t.Errorf("labels %v: want images 3 then 1, indexed 0 and 1", labels)
+	}
+}
