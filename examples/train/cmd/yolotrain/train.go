@@ -1,0 +1,138 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/yolo-loss/yololoss/examples/train/dataset"
+	"github.com/yolo-loss/yololoss/examples/train/experiment"
+	"github.com/yolo-loss/yololoss/examples/train/trainer"
+	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/model"
+)
+
+// trainFlags are the flags train and experiment share.
+type trainFlags struct {
+	model, backend string
+	sched          experiment.Schedule
+	seed           uint64
+}
+
+func (f *trainFlags) register(fs *flag.FlagSet) {
+	d := experiment.DefaultSchedule
+	fs.StringVar(&f.model, "model", "models/synth.yaml", "YOLOv5 model file: nc and anchors (pixels) of the Detect head")
+	fs.IntVar(&f.sched.Epochs, "epochs", d.Epochs, "epochs")
+	fs.IntVar(&f.sched.Batch, "batch", d.Batch, "images per step")
+	fs.Uint64Var(&f.seed, "seed", d.Seed, "seed of the weights and of the order of the images")
+	fs.StringVar(&f.sched.Optimizer, "optimizer", d.Optimizer, "adam or sgd")
+	fs.StringVar(&f.backend, "backend", backendFlag(), "GoMLX backend config (default $GOMLX_BACKEND, else go:ops_sequential)")
+}
+
+func (f *trainFlags) schedule() experiment.Schedule {
+	s := f.sched
+	s.Seed = f.seed
+	return s
+}
+
+// loadData reads a YOLOv5 data.yaml's splits and checks their classes
+// against the model's.
+func loadData(file string, d model.Detect) (train, val *dataset.Split, err error) {
+	dy, err := dataset.ReadDataYAML(file)
+	if err != nil {
+		return nil, nil, inputError{err}
+	}
+	if dy.NC != d.NC {
+		return nil, nil, inputError{fmt.Errorf("%s has nc %d, the model %d", file, dy.NC, d.NC)}
+	}
+	if train, err = dataset.Load(dy, dy.Train); err != nil {
+		return nil, nil, inputError{err}
+	}
+	if val, err = dataset.Load(dy, dy.Val); err != nil {
+		return nil, nil, inputError{err}
+	}
+	return train, val, nil
+}
+
+func train(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	var tf trainFlags
+	tf.register(fs)
+	data := fs.String("data", "data/synth/data.yaml", "YOLOv5 dataset file (train and val folders of images)")
+	hypFile := fs.String("hyp", "hyps/bce.yaml", "hyp file")
+	out := fs.String("o", "runs/train", "run directory: results.csv, results.png, weights/")
+	autobalance := fs.Bool("autobalance", false, "adapt the per-layer objectness balance (YOLOv5's default: off)")
+	resume := fs.Bool("resume", false, "continue the run in -o from its last checkpoint")
+	force := fs.Bool("force", false, "start over, removing the results and checkpoints in -o")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	h, err := hyp.Load(*hypFile)
+	if err != nil {
+		return inputError{err}
+	}
+	d, err := model.Load(tf.model, nil)
+	if err != nil {
+		return inputError{err}
+	}
+	b, err := newBackend(tf.backend)
+	if err != nil {
+		return err
+	}
+	if err := prepareRunDir(*out, *resume, *force); err != nil {
+		return err
+	}
+	trainSplit, valSplit, err := loadData(*data, d)
+	if err != nil {
+		return err
+	}
+	s := tf.schedule()
+	r, err := trainer.New(b, trainer.Config{
+		Hyp: h, Detect: d, ImgSize: trainSplit.Size, Epochs: s.Epochs, Batch: s.Batch, Seed: s.Seed,
+		Optimizer: s.Optimizer, Autobalance: *autobalance, Dir: *out, Progress: stderr, Log: stdout,
+	}, trainSplit, valSplit)
+	if err != nil {
+		return inputError{err}
+	}
+	if *resume {
+		if err := r.Resume(); err != nil {
+			return inputError{err}
+		}
+		fmt.Fprintf(stdout, "resuming %s after epoch %d of %d\n", *out, r.Epoch(), s.Epochs)
+	}
+	if err := r.Train(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d epochs in %.1f min; results.csv, results.png and weights/ there\n", *out, s.Epochs, r.TrainTime().Minutes())
+	return nil
+}
+
+// runOutputs are what a run writes in its directory.
+var runOutputs = []string{"results.csv", "results.png", "weights"}
+
+// prepareRunDir refuses to train over an earlier run unless resume (keep it)
+// or force (remove its outputs, and nothing else).
+func prepareRunDir(dir string, resume, force bool) error {
+	if resume && force {
+		return inputError{errors.New("-resume and -force exclude each other")}
+	}
+	for _, name := range runOutputs {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		switch {
+		case resume:
+			return nil
+		case !force:
+			return inputError{fmt.Errorf("%s already exists: -resume to continue that run, -force to start over", p)}
+		}
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
