@@ -3,7 +3,15 @@ GO ?= go
 FUZZTIME ?= 20s
 PKGS := ./...
 
-.PHONY: test demo bench fuzz lint generate docs vet
+.PHONY: test demo bench fuzz lint generate docs vet experiment
+
+# The GoMLX training example is a module of its own (examples/train), so that
+# GoMLX never becomes a dependency of the library. Its default build is pure
+# Go (CGO off; the race detector needs cgo, the build check does not). Its
+# tests run GoMLX's pure-Go backend with the sequential executor (see
+# examples/train/net) and never let GoMLX download a PJRT plugin.
+TRAIN := cd examples/train &&
+TRAIN_ENV := GOMLX_NO_AUTO_INSTALL=1 GOMLX_BACKEND=go:ops_sequential
 
 # The race detector slows the engine tenfold, so internal/fit's convergence
 # tests (built with !race) run once more without it. The purego run tests
@@ -15,9 +23,18 @@ test: vet
 	$(GO) test -count=1 -run '^TestFit' ./internal/fit/
 	$(GO) test -count=1 -tags purego ./internal/vec/ ./bce/ ./focal/ ./varifocal/ ./computeloss/
 	$(GO) test -count=1 -tags syncpool ./computeloss/
+	$(TRAIN) CGO_ENABLED=0 $(GO) build ./...
+	$(TRAIN) $(TRAIN_ENV) $(GO) test -race -count=1 ./...
 
 vet:
 	$(GO) vet $(PKGS)
+	$(TRAIN) $(GO) vet ./...
+
+# The experiment of docs/experiment.md (never in CI): every run listed in
+# examples/train/hyps/experiment.txt, up to 12 minutes each on 2 cores. Runs
+# already finished in examples/train/runs/experiment are not trained again.
+experiment:
+	$(TRAIN) CGO_ENABLED=0 GOMLX_NO_AUTO_INSTALL=1 $(GO) run ./cmd/yolotrain experiment
 
 demo:
 	$(GO) run ./cmd/lossdemo
@@ -41,10 +58,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzZeroTarget$$' -fuzztime=$(FUZZTIME) ./internal/vec/
 	$(GO) test -run='^$$' -fuzz='^FuzzNMS$$' -fuzztime=$(FUZZTIME) ./nms/
 	$(GO) test -run='^$$' -fuzz='^FuzzInput$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./cmd/yoloval/
+	$(TRAIN) $(GO) test -run='^$$' -fuzz='^FuzzParseDataYAML$$' -fuzztime=$(FUZZTIME) ./dataset/
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(TRAIN) $(GO) vet ./...
 
 generate:
 	$(GO) generate $(PKGS)
