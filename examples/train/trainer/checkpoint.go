@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/yolo-loss/yololoss/examples/train/internal/replacefile"
+	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/atomicfile"
 )
 
@@ -48,7 +49,7 @@ type varMeta struct {
 func (r *Run) setup() map[string]string {
 	c := r.cfg
 	return map[string]string{
-		"hyp":         fmt.Sprintf("%+v", r.h),
+		"hyp":         string(hyp.Marshal(&r.h)),
 		"detect":      fmt.Sprintf("%+v", c.Detect),
 		"imgsz":       fmt.Sprint(c.ImgSize),
 		"epochs":      fmt.Sprint(c.Epochs),
