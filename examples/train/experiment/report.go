@@ -11,6 +11,7 @@ import (
 // Report is what docs/experiment.md says.
 type Report struct {
 	Outcomes  []Outcome
+	RunsFile  string // the runs file, as given
 	Schedule  Schedule
 	Data      string // the dataset, in words
 	Model     string // the model file
@@ -60,8 +61,8 @@ func WriteMarkdown(w io.Writer, r Report) error {
 
 var reportTemplate = template.Must(template.New("report").Parse(`# Experiment: BCE, focal and varifocal loss by mAP, in a Go trainer
 
-Written by ` + "`make experiment`" + ` (examples/train, ` + "`yolotrain experiment`" + `) on {{.Date}}.
-Every run trains the same network from the same seed on the same schedule; only
+Written by ` + "`yolotrain experiment -runs {{.RunsFile}}`" + ` (examples/train; ` + "`make experiment`" + ` runs
+every run of hyps/experiment.txt) on {{.Date}}. Every run trains the same network from the same seed on the same schedule; only
 the hyp keys in the second column differ from the first run's.
 
 - Data: {{.Data}}

@@ -51,10 +51,8 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *force {
-		for _, r := range runs {
-			if err := os.RemoveAll(filepath.Join(*out, r.Name)); err != nil {
-				return err
-			}
+		if err := removeRuns(*out, runs); err != nil {
+			return err
 		}
 	}
 	loadStart := loadAverage()
@@ -67,7 +65,7 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep := experiment.Report{
-		Outcomes: outcomes, Schedule: setup.Schedule,
+		Outcomes: outcomes, RunsFile: *runsFile, Schedule: setup.Schedule,
 		Data:    describeData(trainSplit.Len(), valSplit.Len()),
 		Model:   "examples/train/" + filepath.ToSlash(tf.model),
 		Machine: fmt.Sprintf("%s, %d cores; load average %s at the start, %s at the end", cpuModel(), runtime.NumCPU(), loadStart, loadAverage()),
@@ -78,6 +76,16 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s written, with %d PNGs in %s\n", *doc, len(outcomes), *images)
+	return nil
+}
+
+// removeRuns removes the run directories of runs in dir, and nothing else.
+func removeRuns(dir string, runs []experiment.Run) error {
+	for _, r := range runs {
+		if err := os.RemoveAll(filepath.Join(dir, r.Name)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
