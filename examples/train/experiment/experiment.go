@@ -46,6 +46,7 @@ type Outcome struct {
 	Rows    []trainer.Row
 	Seconds float64
 	Dir     string // the run directory, with results.csv and results.png
+	Trained int    // epochs this call trained; the rest came from a checkpoint
 }
 
 // Execute trains the runs one after the other. A run whose directory holds a
@@ -77,12 +78,14 @@ func (s Setup) execute(run Run) (Outcome, error) {
 	if err := r.Resume(); err != nil && !errors.Is(err, trainer.ErrNoCheckpoint) {
 		return Outcome{}, err
 	}
+	resumedAt := r.Epoch()
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, "run %s (%s): epoch %d of %d\n", run.Name, run.File, r.Epoch(), s.Schedule.Epochs)
+		fmt.Fprintf(s.Log, "run %s (%s): epoch %d of %d\n", run.Name, run.File, resumedAt, s.Schedule.Epochs)
 	}
 	if err := r.Train(); err != nil {
 		return Outcome{}, err
 	}
 	rows := r.Rows()
-	return Outcome{Run: run, Final: rows[len(rows)-1], Rows: rows, Seconds: r.TrainTime().Seconds(), Dir: dir}, nil
+	return Outcome{Run: run, Final: rows[len(rows)-1], Rows: rows, Seconds: r.TrainTime().Seconds(), Dir: dir,
+		Trained: r.Epoch() - resumedAt}, nil
 }

@@ -122,6 +122,9 @@ func TestWriteMarkdown(t *testing.T) {
 			t.Errorf("report lacks the line %q:\n%s", line, b.String())
 		}
 	}
+	if !strings.Contains(b.String(), "0 of the 4 epochs trained during this call") {
+		t.Errorf("report does not say that no epoch was trained:\n%s", b.String())
+	}
 	if err := WriteMarkdown(&b, Report{}); err == nil {
 		t.Errorf("a report without outcomes was written")
 	}

@@ -15,7 +15,7 @@ type Report struct {
 	Schedule  Schedule
 	Data      string // the dataset, in words
 	Model     string // the model file
-	Machine   string // the machine and its load, in words
+	Machine   string // the machine and its load during the call, in words
 	Backend   string // the GoMLX backend
 	Date      string
 	ImagesDir string // the PNGs' folder, relative to the document
@@ -48,6 +48,19 @@ func (r Report) rows() []row {
 	return out
 }
 
+// trained says how many of the epochs reported this call trained.
+func (r Report) trained() string {
+	n, all := 0, 0
+	for _, o := range r.Outcomes {
+		n += o.Trained
+		all += len(o.Rows)
+	}
+	if n == all {
+		return "every epoch trained during this call"
+	}
+	return fmt.Sprintf("%d of the %d epochs trained during this call, the others earlier (their times are from their checkpoints)", n, all)
+}
+
 // WriteMarkdown writes the report as Markdown.
 func WriteMarkdown(w io.Writer, r Report) error {
 	if len(r.Outcomes) == 0 {
@@ -55,21 +68,23 @@ func WriteMarkdown(w io.Writer, r Report) error {
 	}
 	return reportTemplate.Execute(w, struct {
 		Report
-		Rows []row
-	}{r, r.rows()})
+		Rows    []row
+		Trained string
+	}{r, r.rows(), r.trained()})
 }
 
 var reportTemplate = template.Must(template.New("report").Parse(`# Experiment: BCE, focal and varifocal loss by mAP, in a Go trainer
 
-Written by ` + "`yolotrain experiment -runs {{.RunsFile}}`" + ` (examples/train; ` + "`make experiment`" + ` runs
-every run of hyps/experiment.txt) on {{.Date}}. Every run trains the same network from the same seed on the same schedule; only
-the hyp keys in the second column differ from the first run's.
+Written by ` + "`yolotrain experiment -runs {{.RunsFile}}`" + ` in examples/train on {{.Date}}
+(` + "`make experiment`" + ` runs every run of hyps/experiment.txt). Every run trains the same
+network from the same seed on the same schedule; only the hyp keys in the second
+column differ from the first run's.
 
 - Data: {{.Data}}
 - Model: ` + "`{{.Model}}`" + `: a plain convolutional backbone and a Detect head on P3/8 and P4/16, three anchors each
 - Schedule: {{.Schedule.Epochs}} epochs, batch {{.Schedule.Batch}}, {{.Schedule.Optimizer}}, seed {{.Schedule.Seed}}; YOLOv5's linear learning-rate schedule and warm-up from the hyp file; gains scaled as YOLOv5's train.py scales them; no augmentation
 - Validation: val.py's chain at its settings (conf 0.001, IoU 0.6, multi-label, 300 detections), through this library's decode, NMS and metrics; the numbers are the last epoch's
-- Machine: {{.Machine}}; GoMLX backend ` + "`{{.Backend}}`" + `
+- Machine: {{.Machine}}; GoMLX backend ` + "`{{.Backend}}`" + `; {{.Trained}}
 
 | run | hyp keys changed | mAP@0.5 | mAP@0.5:0.95 | P | R | time (min) | s/epoch |
 |---|---|---|---|---|---|---|---|

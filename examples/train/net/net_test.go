@@ -17,7 +17,7 @@ import (
 
 // testBackend is simplego with the sequential executor (gap 4 and the
 // deadlock in the package doc), whatever GOMLX_BACKEND says.
-func testBackend(t *testing.T) backends.Backend {
+func testBackend(t testing.TB) backends.Backend {
 	t.Helper()
 	if os.Getenv("GOMLX_BACKEND") != "" && !strings.HasPrefix(os.Getenv("GOMLX_BACKEND"), "go") {
 		t.Skip("these tests check simplego's workarounds")
@@ -169,7 +169,7 @@ func TestMatMulGradient(t *testing.T) {
 	}
 }
 
-func testDetect(t *testing.T) model.Detect {
+func testDetect(t testing.TB) model.Detect {
 	t.Helper()
 	d, err := model.FromPixels(4, [][][2]float64{{{8, 8}, {12, 12}}, {{24, 24}, {40, 40}}}, []float64{8, 16})
 	if err != nil {

@@ -68,7 +68,7 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 		Outcomes: outcomes, RunsFile: *runsFile, Schedule: setup.Schedule,
 		Data:    describeData(trainSplit.Len(), valSplit.Len()),
 		Model:   "examples/train/" + filepath.ToSlash(tf.model),
-		Machine: fmt.Sprintf("%s, %d cores; load average %s at the start, %s at the end", cpuModel(), runtime.NumCPU(), loadStart, loadAverage()),
+		Machine: fmt.Sprintf("%s, %d cores; load average %s at the start of the call, %s at its end", cpuModel(), runtime.NumCPU(), loadStart, loadAverage()),
 		Backend: tf.backend, Date: time.Now().UTC().Format("2006-01-02"),
 		ImagesDir: relPath(filepath.Dir(*doc), *images),
 	}
