@@ -23,7 +23,7 @@ type Schedule struct {
 
 // DefaultSchedule is the schedule of docs/experiment.md: chosen so that one
 // BCE run takes at most 12 minutes on the project's 2-core machine (the
-// numbers are in BENCHMARKS.md).
+// numbers are in examples/train/BENCHMARKS.md).
 var DefaultSchedule = Schedule{Epochs: 8, Batch: 16, Seed: 1, Optimizer: "adam"}
 
 // Setup is an experiment: its runs, and what they share.
