@@ -18,9 +18,7 @@
 // slow; simplego_gaps.go works around them, each gap named there. On other
 // backends (XLA) the native convolution is used.
 //
-// One further gap of simplego v0.26.0 sits in its executor: run in parallel
-// (the default), ops that themselves wait for a worker of the same pool (a
-// DotGeneral split over its batch) can take every slot of the pool and wait
-// for each other forever; the training step of this network hangs that way on
-// 2 cores. SequentialBackendConfig, which runs one op at a time, avoids it.
+// Its executor is another gap: run in parallel (the default) it can deadlock
+// and trips the race detector; SequentialBackendConfig avoids both (gap 4 of
+// simplego_gaps.go).
 package net

@@ -22,9 +22,12 @@ package net
 //     reduce, which materialises [M, K, N]. matMul marks the DotGenerals it
 //     builds, and fastDotGeneralVJP computes their gradients as two
 //     DotGenerals; every other DotGeneral keeps GoMLX's gradient.
-//  4. The parallel op executor reports data races under the race detector.
-//     Tests that run under -race select the sequential executor with the
-//     backend config "go:ops_sequential" (see SequentialBackendConfig).
+//  4. The parallel op executor reports data races under the race detector,
+//     and can deadlock: ops that wait for a slot of the worker pool (a
+//     DotGeneral split over its batch) run in tasks that hold the pool's
+//     slots, so when every slot is taken by such a task none returns; the
+//     update program hangs that way on 2 cores. yolotrain and the tests
+//     select the sequential executor, SequentialBackendConfig.
 
 import (
 	"sync"
@@ -36,7 +39,8 @@ import (
 )
 
 // SequentialBackendConfig is the GOMLX_BACKEND value that runs simplego's ops
-// one at a time: its parallel executor trips the race detector (gap 4).
+// one at a time: its parallel executor trips the race detector and can
+// deadlock (gap 4).
 const SequentialBackendConfig = "go:ops_sequential"
 
 // nativeConv reports whether the backend's own convolution can be trained
