@@ -37,7 +37,7 @@ func TestAnchorWarning(t *testing.T) {
 		{"anchors in pixels", []string{"-pred", pixels}, []string{
 			"P4: no label matched its anchors; anchors in pixels?", "P5: no label matched its anchors; anchors in pixels?"}},
 		{"built-in sample", nil, nil},
-		{"no labels", []string{"-pred", noLabels}, nil},
+		{"no labels", []string{"-pred", noLabels, "-compare"}, nil},
 	} {
 		code, out, errOut := lossdemo(t, tc.args...)
 		if code != 0 {
@@ -50,7 +50,7 @@ func TestAnchorWarning(t *testing.T) {
 		if d := cmp.Diff(strings.Join(lines, ""), errOut); d != "" {
 			t.Errorf("%s: stderr mismatch (-want +got):\n%s", tc.name, d)
 		}
-		if !strings.Contains(out, "loss = ") {
+		if !strings.Contains(out, "loss = ") || tc.name == "no labels" && !strings.Contains(out, "default parameters (no matches):") {
 			t.Errorf("%s: no loss printed:\n%s", tc.name, out)
 		}
 		code, out, errOut = lossdemo(t, append(tc.args, "-json")...)

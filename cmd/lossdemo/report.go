@@ -155,7 +155,11 @@ func printPlacements(w io.Writer, rows []compare.PlacementRow) {
 }
 
 func printBoxes(w io.Writer, b *compare.Boxes) {
-	fmt.Fprintf(w, "\nbox losses compared on the same predictions, each with its default parameters (%d matches, mean IoU %.4f):\n", b.Matches, b.MeanIoU)
+	iou := "no matches"
+	if b.Matches > 0 {
+		iou = fmt.Sprintf("%d matches, mean IoU %.4f", b.Matches, b.MeanIoU)
+	}
+	fmt.Fprintf(w, "\nbox losses compared on the same predictions, each with its default parameters (%s):\n", iou)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "iou_type\tbox loss\tloss\tlbox\tlobj\tmean value\t|box grad|\t|box grad| by layer\t")
 	for _, r := range b.Rows {
