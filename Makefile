@@ -73,3 +73,4 @@ generate:
 docs:
 	rm -f docs/curves.png
 	$(GO) run ./cmd/lossdemo curves -o docs/curves.png
+	rm -f docs/boxlosses.png && $(GO) run ./cmd/lossdemo curves -box -o docs/boxlosses.png

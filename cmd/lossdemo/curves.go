@@ -13,18 +13,24 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/yolo-loss/yololoss/data/hyps"
+	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/atomicfile"
+	"github.com/yolo-loss/yololoss/internal/compare"
 	"github.com/yolo-loss/yololoss/internal/curves"
+	"github.com/yolo-loss/yololoss/iou"
 )
 
-// runCurves is `lossdemo curves`: it draws the loss and |∂ℓ/∂x| of BCE,
-// focal, quality focal and varifocal loss against the predicted probability,
-// for positives and negatives, to a PNG, SVG or PDF file (package
-// internal/curves).
+// runCurves is `lossdemo curves`: it draws the loss and |∂ℓ/∂x| of BCE and
+// each criterion of package criterion's table against the predicted
+// probability, for positives and negatives, or with -box the loss and
+// gradient magnitude of each box loss (package iou's table) against the
+// centre offset and the aspect ratio of a predicted box around a target,
+// to a PNG, SVG or PDF file (package internal/curves).
 func runCurves(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("lossdemo curves", flag.ContinueOnError)
-	usage(flags, stderr, "usage: lossdemo curves [-hyp FILE] -o OUT.png|OUT.svg|OUT.pdf")
-	hypPath := flags.String("hyp", "", "hyp YAML `file` whose fl_gamma, fl_alpha and obj_pw are drawn (default: the embedded data/hyps/"+hyps.Default+")")
+	usage(flags, stderr, "usage: lossdemo curves [-hyp FILE] [-box] -o OUT.png|OUT.svg|OUT.pdf")
+	hypPath := flags.String("hyp", "", "hyp YAML `file` whose fl_gamma, fl_alpha and obj_pw are drawn, or with -box whose box loss is marked (default: the embedded data/hyps/"+hyps.Default+")")
+	box := flags.Bool("box", false, "draw the box losses (every iou_type) instead of the criteria")
 	out := flags.String("o", "", "output `file`: .png (1200×800), .svg or .pdf; never overwritten")
 	if err := parseFlags(flags, args); err != nil {
 		return err
@@ -43,8 +49,10 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 	if dir := filepath.Dir(*out); !isDir(dir) {
 		return inputErr("curves: -o %s: folder %s does not exist", *out, dir)
 	}
-
-	fig := curves.New(h, hypName)
+	fig, what, err := curvesFigure(h, hypName, *box)
+	if err != nil {
+		return err
+	}
 	err = atomicfile.Write(*out, func(w io.Writer) error { return fig.Render(w, ext) })
 	if errors.Is(err, fs.ErrExist) {
 		return inputErr("curves: -o %s: the file already exists; not overwriting it", *out)
@@ -56,9 +64,26 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 	if ext == ".png" {
 		size = fmt.Sprintf(" %d×%d px", int(curves.Width/vg.Inch*curves.DPI), int(curves.Height/vg.Inch*curves.DPI))
 	}
-	fmt.Fprintf(stdout, "curves: wrote %s (%s%s): BCE, focal, qfocal and varifocal at γ=%s α=%s, obj_pw=%s, from %s\n",
-		*out, format, size, curves.Num(fig.Gamma), curves.Num(fig.Alpha), curves.Num(fig.PosWeight), hypName)
+	fmt.Fprintf(stdout, "curves: wrote %s (%s%s): %s, from %s\n", *out, format, size, what, hypName)
 	return nil
+}
+
+// curvesFigure returns the figure that runCurves draws for hyp h, and what
+// it shows, for people.
+func curvesFigure(h *hyp.Hyp, hypName string, box bool) (interface {
+	Render(w io.Writer, ext string) error
+}, string, error) {
+	if !box {
+		f := curves.New(h, hypName)
+		return f, fmt.Sprintf("%s at γ=%s α=%s, obj_pw=%s", joinList(compare.Names(), "and"),
+			curves.Num(f.Gamma), curves.Num(f.Alpha), curves.Num(f.PosWeight)), nil
+	}
+	f, err := curves.NewBox(h, hypName)
+	if err != nil {
+		return nil, "", asInput(err)
+	}
+	t := f.Target
+	return f, fmt.Sprintf("the box losses %s around a %s×%s target", joinList(iou.Names(), "and"), curves.Num(t[2]), curves.Num(t[3])), nil
 }
 
 // curvesFormat returns the lower-case extension of the output path and its

@@ -170,3 +170,44 @@ func TestCurvesHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestCurvesBox: -box draws the box losses, the hyp's own marked.
+func TestCurvesBox(t *testing.T) {
+	dir := t.TempDir()
+	hypPath := filepath.Join(dir, "hyp.giou.yaml")
+	h := hyp.Default()
+	h.IoUType = "giou"
+	writeHyp(t, hypPath, h)
+	png1 := filepath.Join(dir, "box.png")
+	err, stdout, stderr := curvesCmd(t, "-box", "-o", png1)
+	if err != nil {
+		t.Fatalf("runCurves -box: %v\n%s", err, stderr)
+	}
+	if want := "the box losses iou, giou, diou, ciou, eiou, siou, wiou, mpdiou and shape_iou around a 4×2 target"; !strings.Contains(stdout, want) {
+		t.Errorf("stdout %q lacks %q", stdout, want)
+	}
+	data, err := os.ReadFile(png1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil || img.Bounds().Dx() != 1200 || img.Bounds().Dy() != 800 {
+		t.Fatalf("not a 1200×800 PNG: %v", err)
+	}
+	svg := filepath.Join(dir, "box.svg")
+	if err, _, stderr := curvesCmd(t, "-box", "-hyp", hypPath, "-o", svg); err != nil {
+		t.Fatalf("runCurves -box -hyp: %v\n%s", err, stderr)
+	}
+	data, err = os.ReadFile(svg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"giou (hyp)", "shape_iou", "coincide here", "centre offset", "aspect ratio", "hyp.giou.yaml"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	if strings.Contains(string(data), "ciou (hyp)") {
+		t.Error("SVG marks ciou, not the hyp's giou")
+	}
+}

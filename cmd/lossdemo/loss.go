@@ -4,26 +4,27 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"os"
 	"runtime"
 	"slices"
-	"text/tabwriter"
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/internal/bench"
 	"github.com/yolo-loss/yololoss/internal/compare"
 	"github.com/yolo-loss/yololoss/internal/feed"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // lossOpts are the flags of the loss breakdown.
 type lossOpts struct {
-	hyp, pred, sample, grad string
-	json, compare           bool
-	engine                  computeloss.Options
-	bench, workers, iters   int
+	hyp, pred, sample, grad, dtype string
+	json, compare                  bool
+	engine                         computeloss.Options
+	bench, workers, iters          int
 }
 
 func runLoss(args []string, stdout, stderr io.Writer) error {
@@ -34,30 +35,24 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 	engineFlags(fs, &o.engine)
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
 	fs.StringVar(&o.grad, "grad", "", "write d(loss)/d(p_i) to `file.npz` (never overwrites)")
+	fs.StringVar(&o.dtype, "dtype", "", "run the engine in this `dtype`, float32 or float64, converting the predictions (default: the file's)")
 	fs.IntVar(&o.bench, "bench", 0, "time `N` forward+backward calls after a warm-up, then N forward-only calls and N clear() of the gradient")
-	fs.BoolVar(&o.compare, "compare", false, "compare BCE, focal, qfocal and varifocal on the same input")
+	fs.BoolVar(&o.compare, "compare", false, "compare "+joinList(compare.Names(), "and")+" on the same input, where the criterion applies, and the box losses")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines per call (0: GOMAXPROCS)")
 	fs.IntVar(&o.iters, "iters", 1, "consecutive calls on one engine (autobalance moves between them); report each, the gradient of the last")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if o.bench < 0 {
-		return inputErr("-bench %d: want a count ≥ 0", o.bench)
-	}
-	if o.iters < 1 {
-		return inputErr("-iters %d: want a count ≥ 1", o.iters)
-	}
-	if o.grad != "" {
-		if _, err := os.Lstat(o.grad); err == nil {
-			return inputErr("-grad %s: the file already exists; not overwriting it", o.grad)
-		}
+	runF32, err := checkLossOpts(&o)
+	if err != nil {
+		return err
 	}
 	in, err := loadInputs(o.hyp, o.pred, o.sample)
 	if err != nil {
 		return err
 	}
 	var rep *report
-	if in.f32 {
+	if runF32(in.f32) {
 		rep, err = lossRun[float32](&o, in)
 	} else {
 		rep, err = lossRun[float64](&o, in)
@@ -70,48 +65,36 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", " ")
 		return enc.Encode(rep)
 	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stderr, "lossdemo: warning: %s\n", w)
+	}
 	printReport(stdout, rep, in)
 	return nil
 }
 
-// report is the JSON output; its field names are a contract with outside
-// scripts.
-type report struct {
-	items                       // the last call's numbers
-	Criteria      string        `json:"criteria"`
-	Source        string        `json:"source"`
-	Hyp           string        `json:"hyp"`
-	DType         string        `json:"dtype"`
-	Layers        []layerReport `json:"layers"`
-	Grad          string        `json:"grad,omitempty"`
-	MedianMs      *float64      `json:"median_ms,omitempty"`
-	AllocsPerCall *float64      `json:"allocs_per_call,omitempty"`
-	ForwardMs     *float64      `json:"forward_median_ms,omitempty"` // the loss alone
-	ClearMs       *float64      `json:"clear_median_ms,omitempty"`   // clear() of the gradient buffers
-	Calls         int           `json:"bench_calls,omitempty"`
-	Workers       int           `json:"workers,omitempty"`
-	Compare       []compare.Row `json:"compare,omitempty"`
-	History       []items       `json:"history,omitempty"` // every call with -iters > 1
-}
-
-// items are one call's numbers.
-type items struct {
-	Loss    float64   `json:"loss"`
-	LBox    float64   `json:"lbox"`
-	LObj    float64   `json:"lobj"`
-	LCls    float64   `json:"lcls"`
-	Balance []float64 `json:"balance"`
-}
-
-type layerReport struct {
-	Grid    [2]int  `json:"grid"` // ny, nx
-	Stride  float64 `json:"stride"`
-	Matches int     `json:"matches"`
-	Labels  int     `json:"labels_matched"`
-	LBox    float64 `json:"lbox"`
-	LObj    float64 `json:"lobj"`
-	LCls    float64 `json:"lcls"`
-	Balance float64 `json:"balance"`
+// checkLossOpts checks the flags that need no input, and returns whether
+// the engine runs in float32 for a file whose predictions are float32 or
+// not (-dtype).
+func checkLossOpts(o *lossOpts) (runF32 func(fileF32 bool) bool, err error) {
+	if o.bench < 0 {
+		return nil, inputErr("-bench %d: want a count ≥ 0", o.bench)
+	}
+	if o.iters < 1 {
+		return nil, inputErr("-iters %d: want a count ≥ 1", o.iters)
+	}
+	if o.grad != "" {
+		if _, err := os.Lstat(o.grad); err == nil {
+			return nil, inputErr("-grad %s: the file already exists; not overwriting it", o.grad)
+		}
+	}
+	switch o.dtype {
+	case "":
+		return func(f bool) bool { return f }, nil
+	case "float32", "float64":
+		f32 := o.dtype == "float32"
+		return func(bool) bool { return f32 }, nil
+	}
+	return nil, inputErr("-dtype %q: want float32 or float64", o.dtype)
 }
 
 // lossRun makes the calls that the flags ask for and reports them.
@@ -131,29 +114,21 @@ func lossRun[T tensor.Float](o *lossOpts, in *inputs) (*report, error) {
 	if o.grad != "" {
 		gi = g
 	}
-	rep := &report{Criteria: compare.Describe(e.Criteria()), Source: in.source, Hyp: in.hypName, DType: feed.DTypeName(in.f32)}
-	var res computeloss.Result
-	for range o.iters {
-		if res, err = e.Loss(p, in.batch.Targets, gi); err != nil {
-			return nil, asInput(err)
-		}
-		rep.History = append(rep.History, items{res.Loss, res.LBox, res.LObj, res.LCls, slices.Clone(res.Balance)})
-	}
-	rep.items = rep.History[len(rep.History)-1]
-	if o.iters == 1 {
-		rep.History = nil
+	rep := newReport(e, in, isF32[T]())
+	res, err := lossCalls(rep, e, p, in, gi, o.iters)
+	if err != nil {
+		return nil, err
 	}
 	rep.Layers = layerReports(in, p, res)
+	rep.Warnings = matchWarnings(in, rep.Layers)
 	if o.grad != "" {
-		if err := batchfile.WriteFile(o.grad, feed.Arrays(g)); err != nil {
-			return nil, outputErr(err)
+		if err := writeGrad(rep, o.grad, g); err != nil {
+			return nil, err
 		}
-		rep.Grad = o.grad
 	}
 	if o.compare {
-		cin := compare.Input[T]{Hyp: in.hyp, Model: in.model, Options: &o.engine, Workers: o.workers, Preds: p, Labels: in.batch.Targets}
-		if rep.Compare, err = compare.Criteria(cin, g); err != nil {
-			return nil, asInput(err)
+		if err := addCompare(rep, in, o, p, g); err != nil {
+			return nil, err
 		}
 	}
 	if o.bench > 0 {
@@ -164,23 +139,134 @@ func lossRun[T tensor.Float](o *lossOpts, in *inputs) (*report, error) {
 	return rep, nil
 }
 
+// isF32 reports whether T is ~float32.
+func isF32[T tensor.Float]() bool { return tensor.View(tensor.Tensor[T]{}).F32 != nil }
+
+// newReport starts the report of engine e on in, run in float32 if f32.
+func newReport[T tensor.Float](e *computeloss.Engine[T], in *inputs, f32 bool) *report {
+	rep := &report{Criteria: compare.Describe(e.Criteria()), Source: in.source, Hyp: in.hypName, DType: feed.DTypeName(f32)}
+	if f32 != in.f32 {
+		rep.InputDType = feed.DTypeName(in.f32)
+	}
+	return rep
+}
+
+// lossCalls makes iters calls of e and records each in r's history (kept
+// only with more than one call), the last as r's items; the gradient of
+// the last goes to gi when not nil.
+func lossCalls[T tensor.Float](r *report, e *computeloss.Engine[T], p []tensor.Tensor[T], in *inputs, gi []tensor.Tensor[T], iters int) (computeloss.Result, error) {
+	wiou := in.hyp.BoxLoss().Type == "wiou"
+	var res computeloss.Result
+	var err error
+	for range iters {
+		if res, err = e.Loss(p, in.batch.Targets, gi); err != nil {
+			return res, asInput(err)
+		}
+		it := items{res.Loss, res.LBox, res.LObj, res.LCls, slices.Clone(res.Balance), nil}
+		if wiou {
+			it.WIoUMeans = wiouMeans(res)
+		}
+		r.History = append(r.History, it)
+	}
+	r.items = r.History[len(r.History)-1]
+	if iters == 1 {
+		r.History = nil
+	}
+	return res, nil
+}
+
+// wiouMeans returns the box loss's running mean after each layer with
+// matches: WIoU's, which moves once per such layer.
+func wiouMeans(res computeloss.Result) []float64 {
+	means := []float64{}
+	for _, l := range res.Layers {
+		if l.Matches > 0 {
+			means = append(means, l.Box.Mean)
+		}
+	}
+	return means
+}
+
 // layerReports describes each layer of a call's result.
 func layerReports[T tensor.Float](in *inputs, p []tensor.Tensor[T], res computeloss.Result) []layerReport {
 	matches := feed.Matches(in.model, in.hyp.AnchorT, p, in.batch.Targets)
 	var out []layerReport
 	for i, l := range res.Layers {
-		labels := map[int]bool{} // the labels with at least one match
-		for _, m := range matches[i] {
-			labels[m.Label] = true
-		}
 		sh := p[i].Shape
 		out = append(out, layerReport{
 			Grid: [2]int{sh[2], sh[3]}, Stride: in.model.Strides[i],
-			Matches: l.Matches, Labels: len(labels),
+			Matches: l.Matches, Labels: labelCount(matches, i),
 			LBox: l.LBox, LObj: l.LObj, LCls: l.LCls, Balance: l.Balance,
 		})
 	}
 	return out
+}
+
+// matchWarnings returns a warning for each layer that matches none of the
+// labels although there are labels, which YOLOv5 does not report: anchors
+// given in pixels where grid units are expected do that to the layers of
+// larger strides (so can labels that are all far smaller or larger than a
+// layer's anchors, which the warning cannot tell apart).
+func matchWarnings(in *inputs, layers []layerReport) []string {
+	if len(in.batch.Targets) == 0 {
+		return nil
+	}
+	var w []string
+	for i, l := range layers {
+		if l.Matches == 0 {
+			w = append(w, model.LayerName(i, in.model.Strides)+": no label matched its anchors; anchors in pixels?")
+		}
+	}
+	return w
+}
+
+// labelCount returns the number of labels with a match in layer i of
+// matches.
+func labelCount(matches [][]target.Match, i int) int {
+	labels := map[int]bool{}
+	for _, m := range matches[i] {
+		labels[m.Label] = true
+	}
+	return len(labels)
+}
+
+// writeGrad writes the gradient g to path and records it in r, with the
+// count of its elements and of those not finite.
+func writeGrad[T tensor.Float](r *report, path string, g []tensor.Tensor[T]) error {
+	if err := batchfile.WriteFile(path, feed.Arrays(g)); err != nil {
+		return outputErr(err)
+	}
+	var n, bad int
+	for _, t := range g {
+		n += len(t.Data)
+		for _, v := range t.Data {
+			if !isFinite(float64(v)) {
+				bad++
+			}
+		}
+	}
+	r.Grad, r.GradElements, r.GradNonFinite = path, &n, &bad
+	return nil
+}
+
+// isFinite reports whether v is neither NaN nor infinite.
+func isFinite(v float64) bool { return v-v == 0 }
+
+// addCompare adds the tables of -compare to r: the criteria, where the
+// criterion applies, and the box losses.
+func addCompare[T tensor.Float](r *report, in *inputs, o *lossOpts, p, g []tensor.Tensor[T]) error {
+	cin := compare.Input[T]{Hyp: in.hyp, Model: in.model, Options: &o.engine, Workers: o.workers, Preds: p, Labels: in.batch.Targets}
+	var err error
+	if r.Compare, err = compare.Criteria(cin, g); err != nil {
+		return asInput(err)
+	}
+	if r.Placements, err = compare.Placements(cin, g); err != nil {
+		return asInput(err)
+	}
+	if r.BoxLosses, err = compare.BoxLosses(cin, g); err != nil {
+		return asInput(err)
+	}
+	return nil
 }
 
 // addBench times the engine as -bench asks and adds the times to r.
@@ -196,54 +282,4 @@ func addBench[T tensor.Float](r *report, e *computeloss.Engine[T], p []tensor.Te
 		r.Workers = runtime.GOMAXPROCS(0)
 	}
 	return nil
-}
-
-func printReport(w io.Writer, r *report, in *inputs) {
-	b := in.batch
-	fmt.Fprintf(w, "YOLOv5 loss on %s: %d images, %d classes, %d labels, %s\n",
-		r.Source, b.BS(), b.NC(), len(b.Targets), r.DType)
-	fmt.Fprintf(w, "hyp: %s (box %g, obj %g, cls %g, anchor_t %g)\n", r.Hyp, in.hyp.Box, in.hyp.Obj, in.hyp.Cls, in.hyp.AnchorT)
-	fmt.Fprintf(w, "criteria: %s\n\n", r.Criteria)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\tgrid\tstride\tlabels\tmatches\tlbox\tlobj\tlcls\tbalance\t")
-	for i, l := range r.Layers {
-		fmt.Fprintf(tw, "P%d\t%dx%d\t%g\t%d\t%d\t%.6f\t%.6f\t%.6f\t%.4g\t\n",
-			i+3, l.Grid[1], l.Grid[0], l.Stride, l.Labels, l.Matches, l.LBox, l.LObj, l.LCls, l.Balance)
-	}
-	fmt.Fprintf(tw, "total\t\t\t\t\t%.6f\t%.6f\t%.6f\t\t\n", r.LBox, r.LObj, r.LCls)
-	tw.Flush()
-	fmt.Fprintf(w, "\nloss = (lbox + lobj + lcls) × bs = (%.6f + %.6f + %.6f) × %d = %.6f\n",
-		r.LBox, r.LObj, r.LCls, b.BS(), r.Loss)
-	if len(r.History) > 1 {
-		fmt.Fprintf(w, "%d calls (the table shows the last):\n", len(r.History))
-		for k, h := range r.History {
-			fmt.Fprintf(w, "  call %d: loss %.6f  lbox %.6f  lobj %.6f  lcls %.6f  balance %.6g\n", k+1, h.Loss, h.LBox, h.LObj, h.LCls, h.Balance)
-		}
-	}
-	if in.hyp.FlGamma == 0 {
-		fmt.Fprintln(w, "(fl_gamma is 0: plain BCE. Set fl_gamma > 0 and fl_type to try focal, qfocal or varifocal; -compare shows all four.)")
-	}
-	if r.Grad != "" {
-		fmt.Fprintf(w, "gradient written to %s (p0…p%d, %s)\n", r.Grad, len(r.Layers)-1, r.DType)
-	}
-	if len(r.Compare) > 0 {
-		printCompare(w, r.Compare)
-	}
-	if r.MedianMs != nil {
-		fmt.Fprintf(w, "\nbench: %d forward+backward calls, median %.3f ms, %.1f allocations per call, %d workers\n",
-			r.Calls, *r.MedianMs, *r.AllocsPerCall, r.Workers)
-		fmt.Fprintf(w, "       forward only %.3f ms; clear() of the gradient %.3f ms, so forward+backward = %.1f × clear()\n",
-			*r.ForwardMs, *r.ClearMs, *r.MedianMs / *r.ClearMs)
-	}
-}
-
-func printCompare(w io.Writer, rows []compare.Row) {
-	fmt.Fprintln(w, "\ncriteria compared on the same predictions (|grad| sums over objectness logits of matched / other cells):")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "criterion\tloss\tlbox\tlobj\tlcls\t|obj grad| pos\t|obj grad| neg\tpos share\t|cls grad|\t")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%.5f\t%.5f\t%.5f\t%.5f\t%.4g\t%.4g\t%.1f%%\t%.4g\t\n",
-			r.Criterion, r.Loss, r.LBox, r.LObj, r.LCls, r.ObjGradPos, r.ObjGradNeg, 100*r.ObjGradShare, r.ClsGrad)
-	}
-	tw.Flush()
 }

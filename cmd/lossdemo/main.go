@@ -1,11 +1,13 @@
 // Command lossdemo computes YOLOv5's training loss and its exact gradient on
 // predictions, by default on a built-in sample, and shows what the
-// criteria (BCE, focal, quality focal, varifocal) do.
+// criteria (BCE and package criterion's table: focal, quality focal,
+// varifocal) and the box losses (package iou's table) do.
 //
 // Usage:
 //
 //	lossdemo [flags]                          the loss breakdown of one call
 //	lossdemo curves -hyp FILE -o OUT.png      loss and gradient curves of the criteria
+//	lossdemo curves -box -o OUT.png           the box losses around a target
 //	lossdemo fit -hyp FILE -pred IN.npz -out OUT.npz [-iters N]
 //	                                          minimise the loss over the predictions (internal/fit)
 //	lossdemo sample [-sample p5|p6] -o OUT.npz   write a built-in sample to a file
@@ -16,18 +18,27 @@
 //	-pred FILE.npz     predictions and targets (default: the built-in sample)
 //	-sample p5|p6      which built-in sample: 3 layers (P5) or 4 layers (P6)
 //	-json              print one JSON object
-//	-grad FILE.npz     write d(loss)/d(p_i) as p0, p1, … with the input's shapes and dtype
+//	-grad FILE.npz     write d(loss)/d(p_i) as p0, p1, … with the input's shapes, in the
+//	                   engine's dtype; report the count of elements and of those not finite
+//	-dtype float32|float64   run the engine in that precision, converting the predictions
+//	                   (default: the file's)
 //	-autobalance, -sort-obj-iou, -gr X      engine options
+//	-iters N           N calls on one engine: each call's items (and WIoU's running means)
 //	-bench N           N forward+backward calls after a warm-up: median time and allocations per call;
 //	                   then N forward-only calls and N clear() of the gradient, for comparison
-//	-compare           BCE, focal, qfocal and varifocal side by side on the same input
+//	-compare           on the same input: BCE and each fl_type side by side; the hyp's
+//	                   fl_type on both, cls and obj (fl_apply) and varifocal with constant
+//	                   and IoU class targets; each box loss (iou_type) with its default
+//	                   parameters
 //	-workers N         goroutines per call (default GOMAXPROCS)
 //
 // The .npz holds p0…p{nl−1} (float32 or float64, [bs, na, ny, nx, 5+nc]),
 // targets [nt, 6] (image, class, x, y, w, h, normalised), and optionally
 // anchors [nl, na, 2] in grid units and strides [nl]. Without anchors the
 // default is YOLOv5's P5 anchors over strides 8/16/32, valid for 3 layers of
-// 3 anchors only; without strides, 8·2^i.
+// 3 anchors only; without strides, 8·2^i. Where labels exist but a layer
+// matches none of them, a warning goes to stderr (and into the JSON): the
+// sign of anchors in pixels where grid units are expected.
 //
 // Exit status: 0 on success, 2 for a usage or input error (the message
 // names the culprit; an output file that exists, a missing folder or a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,12 +15,12 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/data/hyps"
 	"github.com/yolo-loss/yololoss/internal/golden"
 	"github.com/yolo-loss/yololoss/internal/sample"
+	"github.com/yolo-loss/yololoss/iou"
 )
-
-const goldenDir = "../../testdata/golden"
 
 // lossdemo runs the program in-process and returns its status and output.
 func lossdemo(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -43,60 +44,141 @@ func TestDefaultRun(t *testing.T) {
 	}
 }
 
-// TestGolden runs `lossdemo -json -grad` on every golden case and compares
-// the printed items and the written gradient with YOLOv5's, to 1e-9.
-func TestGolden(t *testing.T) {
-	cases, err := golden.Load(goldenDir)
+// goldenDir holds YOLOv5's own cases.
+const goldenDir = "../../testdata/golden"
+
+// goldenDirs hold YOLOv5's losses and autograd gradients, computed by
+// PyTorch in float64: YOLOv5's own, the criteria's placement and IoU class
+// targets, and the box-loss family.
+var goldenDirs = []string{goldenDir, "../../testdata/golden-cls", "../../testdata/golden-iou"}
+
+// goldenCases loads every case of goldenDirs, named dir/case.
+func goldenCases(t *testing.T) []golden.Case {
+	t.Helper()
+	var all []golden.Case
+	for _, dir := range goldenDirs {
+		cases, err := golden.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range cases {
+			cases[i].Name = filepath.Base(dir) + "/" + cases[i].Name
+		}
+		all = append(all, cases...)
+	}
+	return all
+}
+
+// goldenRun runs `lossdemo -json -grad G [-iters N]` and the case's engine
+// flags, with extra flags, on golden case gc, and returns the report and
+// the gradient written.
+func goldenRun(t *testing.T, gc *golden.Case, extra ...string) (*report, []batchfile.Tensor) {
+	t.Helper()
+	want := gc.Expect
+	grad := filepath.Join(t.TempDir(), "grad.npz")
+	args := []string{"-json", "-pred", filepath.Join(gc.Dir, "input.npz"), "-hyp", filepath.Join(gc.Dir, "hyp.yaml"),
+		"-grad", grad, "-gr", fmt.Sprint(want.GR), "-iters", fmt.Sprint(want.Iters)}
+	if want.Autobalance {
+		args = append(args, "-autobalance")
+	}
+	if want.SortObjIoU {
+		args = append(args, "-sort-obj-iou")
+	}
+	code, out, errOut := lossdemo(t, append(args, extra...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got report
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	g, err := golden.ReadGrad(grad, len(got.Layers))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, gc := range cases {
+	if got.GradNonFinite == nil || *got.GradNonFinite != 0 {
+		t.Errorf("grad_nonfinite %v, want 0", got.GradNonFinite)
+	}
+	return &got, g
+}
+
+// history returns the items of each call of a report as expect.json
+// records them, WIoU's means where want has them.
+func history(r *report, want []golden.Items) []golden.Items {
+	calls := r.History
+	if calls == nil {
+		calls = []items{r.items}
+	}
+	var out []golden.Items
+	for k, h := range calls {
+		it := golden.Items{Loss: h.Loss, LBox: h.LBox, LObj: h.LObj, LCls: h.LCls, Balance: h.Balance}
+		if k < len(want) && want[k].WIoUMeans != nil {
+			it.WIoUMeans = h.WIoUMeans
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// TestGolden runs `lossdemo -json -grad` on every golden case and compares
+// the printed items of every call (WIoU's running means included) within
+// 1e-9 relative, and the written gradient within 1e-9 of each array's
+// largest element, with YOLOv5's.
+func TestGolden(t *testing.T) {
+	for _, gc := range goldenCases(t) {
 		t.Run(gc.Name, func(t *testing.T) {
-			want := gc.Expect
-			grad := filepath.Join(t.TempDir(), "grad.npz")
-			args := []string{"-json", "-pred", filepath.Join(gc.Dir, "input.npz"), "-hyp", filepath.Join(gc.Dir, "hyp.yaml"),
-				"-grad", grad, "-gr", fmt.Sprint(want.GR), "-iters", fmt.Sprint(want.Iters)}
-			if want.Autobalance {
-				args = append(args, "-autobalance")
-			}
-			if want.SortObjIoU {
-				args = append(args, "-sort-obj-iou")
-			}
-			code, out, errOut := lossdemo(t, args...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			var got report
-			if err := json.Unmarshal([]byte(out), &got); err != nil {
-				t.Fatalf("output is not JSON: %v\n%s", err, out)
-			}
-			approx := cmpopts.EquateApprox(1e-9, 0)
-			last := golden.Items{Loss: got.Loss, LBox: got.LBox, LObj: got.LObj, LCls: got.LCls, Balance: got.Balance}
-			if d := cmp.Diff(want.History[len(want.History)-1], last, approx); d != "" {
+			got, g := goldenRun(t, &gc)
+			want := gc.Expect.History
+			if d := cmp.Diff(want, history(got, want), cmpopts.EquateApprox(1e-9, 0)); d != "" {
 				t.Errorf("items mismatch (-want +got):\n%s", d)
 			}
-			if want.Iters > 1 {
-				var hist []golden.Items
-				for _, h := range got.History {
-					hist = append(hist, golden.Items{Loss: h.Loss, LBox: h.LBox, LObj: h.LObj, LCls: h.LCls, Balance: h.Balance})
-				}
-				if d := cmp.Diff(want.History, hist, approx); d != "" {
-					t.Errorf("history mismatch (-want +got):\n%s", d)
-				}
+			if got.DType != "float64" || got.InputDType != "" {
+				t.Errorf("dtype %q, input_dtype %q; want float64 and none", got.DType, got.InputDType)
 			}
-			gotG, err := golden.ReadGrad(grad, len(got.Layers))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, w := range gc.Grads {
-				if w.F64 == nil || gotG[i].F64 == nil {
-					t.Fatalf("gradient p%d: want and got must be float64 (the golden cases are)", i)
-				}
-				if d := cmp.Diff(w.F64, gotG[i].F64, approx); d != "" {
-					t.Errorf("gradient p%d mismatch (-want +got):\n%s", i, d)
-				}
-			}
+			compareGrads(t, gc.Grads, g, 1e-9)
 		})
+	}
+}
+
+// TestGoldenFloat32 runs every golden case with -dtype float32: items
+// within 1e-5 relative, gradients within 1e-4 of each array's largest
+// element, written in float32, every element finite (where PyTorch's
+// float32 run of YOLOv5's focal loss is not, in focal_g05_saturated).
+func TestGoldenFloat32(t *testing.T) {
+	for _, gc := range goldenCases(t) {
+		t.Run(gc.Name, func(t *testing.T) {
+			got, g := goldenRun(t, &gc, "-dtype", "float32")
+			want := gc.Expect.History
+			if d := cmp.Diff(want, history(got, want), cmpopts.EquateApprox(1e-5, 0)); d != "" {
+				t.Errorf("items mismatch (-want +got):\n%s", d)
+			}
+			if got.DType != "float32" || got.InputDType != "float64" {
+				t.Errorf("dtype %q, input_dtype %q; want float32 from float64", got.DType, got.InputDType)
+			}
+			compareGrads(t, gc.Grads, g, 1e-4)
+		})
+	}
+}
+
+// compareGrads compares the gradient arrays got with want, each element
+// within tol of its array's largest.
+func compareGrads(t *testing.T, want, got []batchfile.Tensor, tol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d gradient arrays, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		var big float64
+		for _, v := range w.F64 {
+			big = math.Max(big, math.Abs(v))
+		}
+		g := make([]float64, got[i].Len())
+		for k := range g {
+			g[k] = got[i].At(k)
+		}
+		if d := cmp.Diff(w.F64, g, cmpopts.EquateApprox(0, tol*big)); d != "" {
+			t.Errorf("gradient p%d mismatch beyond %g·%g (-want +got):\n%s", i, tol, big, d)
+		}
 	}
 }
 
@@ -143,6 +225,66 @@ func TestBenchAndCompare(t *testing.T) {
 	for i, name := range []string{"BCE", "focal γ=1.5 α=0.25", "qfocal γ=1.5 α=0.25", "varifocal γ=1.5 α=0.25"} {
 		if r.Compare[i].Criterion != name {
 			t.Errorf("compare row %d is %q, want %q", i, r.Compare[i].Criterion, name)
+		}
+	}
+	checkCompareTables(t, &r)
+}
+
+// checkCompareTables checks the placements and box-loss tables of a
+// -compare report on a default-hyp run.
+func checkCompareTables(t *testing.T, r *report) {
+	t.Helper()
+	if len(r.Placements) != 5 {
+		t.Fatalf("%d placement rows, want 5", len(r.Placements))
+	}
+	if p := r.Placements[1]; p.FlApply != criterion.Cls || p.Criterion != "focal γ=1.5 α=0.25 on cls, BCE on obj" {
+		t.Errorf("placement row 1 = %q, fl_apply %q", p.Criterion, p.FlApply)
+	}
+	if p := r.Placements[4]; !p.ClsIoUTarget || p.LCls == r.Placements[3].LCls {
+		t.Errorf("placement row 4 = %+v, want IoU class targets with their own lcls", p)
+	}
+	b := r.BoxLosses
+	if b == nil || len(b.Rows) != len(iou.Variants()) || len(b.Layers) != len(r.Layers) {
+		t.Fatalf("box losses %+v, want a row per variant and a share per layer", b)
+	}
+	for i, row := range b.Rows {
+		if row.IoUType != iou.Names()[i] || row.Hyp != (row.IoUType == "ciou") || len(row.BoxGradShare) != len(r.Layers) {
+			t.Errorf("box row %d: %s, hyp %v, %d shares", i, row.IoUType, row.Hyp, len(row.BoxGradShare))
+		}
+		if row.IoUType == "ciou" && row.Loss != r.Loss {
+			t.Errorf("ciou row loss %v, the run's %v", row.Loss, r.Loss)
+		}
+	}
+	if b.Matches != sumMatches(r.Layers) || !(b.MeanIoU > 0 && b.MeanIoU < 1) {
+		t.Errorf("box losses: %d matches (layers have %d), mean IoU %v", b.Matches, sumMatches(r.Layers), b.MeanIoU)
+	}
+}
+
+func sumMatches(layers []layerReport) int {
+	var n int
+	for _, l := range layers {
+		n += l.Matches
+	}
+	return n
+}
+
+// TestCompareHuman: -compare prints the three tables, the box losses with
+// the hyp's own marked and each layer's share.
+func TestCompareHuman(t *testing.T) {
+	code, out, errOut := lossdemo(t, "-compare")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"criteria compared on the same predictions",
+		"where the criterion applies (fl_apply both, cls, obj)",
+		"BCE on cls, focal γ=1.5 α=0.25 on obj",
+		"varifocal γ=1.5 α=0.25 on cls and obj, IoU class targets",
+		"box losses compared on the same predictions, each with its default parameters (94 matches, mean IoU 0.6351)",
+		"ciou (hyp)", "WIoU v3 α=1.9 δ=3 momentum=0.01", "P3 28% P4 36% P5 36%",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 }
@@ -198,6 +340,7 @@ func TestInputErrors(t *testing.T) {
 		{"grad exists", []string{"-grad", existing}, "already exists"},
 		{"bad sample", []string{"-sample", "p7"}, `-sample "p7"`},
 		{"negative bench", []string{"-bench", "-1"}, "-bench -1"},
+		{"bad dtype", []string{"-dtype", "float16"}, `-dtype "float16": want float32 or float64`},
 		{"gr out of range", []string{"-gr", "2"}, "gr must be in [0, 1]"},
 		{"no anchors, two layers", []string{"-pred", noAnchors}, "no \"anchors\" array"},
 		{"mixed dtypes", []string{"-pred", mixed}, `array "p1" is float64 but "p0" is float32`},

@@ -2,15 +2,17 @@ package compare
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/model"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
+	"unsafe"
 
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/feed"
+	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // DefaultGamma is the γ of the focal-family rows when the hyp has 0.
@@ -42,36 +44,63 @@ type Input[T tensor.Float] struct {
 	Labels  []target.Label
 }
 
-// Criteria returns one row per criterion, BCE first, computed by an engine
-// of its own on in. grad is scratch for the gradients, of the shapes of
-// in.Preds. The error is the engine's.
-func Criteria[T tensor.Float](in Input[T], grad []tensor.Tensor[T]) ([]Row, error) {
-	gamma := in.Hyp.FlGamma
-	if gamma == 0 {
-		gamma = DefaultGamma
+// gamma is the γ of the focal-family rows: the hyp's, or DefaultGamma
+// where the hyp has 0.
+func (in Input[T]) gamma() float64 {
+	if in.Hyp.FlGamma == 0 {
+		return DefaultGamma
 	}
+	return in.Hyp.FlGamma
+}
+
+// Criteria returns one row per criterion, computed by an engine of its own
+// on in: BCE first (fl_gamma 0, both placements BCE), then each row of
+// package criterion's table (criterion.Types) in its order, at the hyp's γ
+// (DefaultGamma for a hyp at 0), α and placement. grad is scratch for the
+// gradients, of the shapes of in.Preds. The error is the engine's.
+func Criteria[T tensor.Float](in Input[T], grad []tensor.Tensor[T]) ([]Row, error) {
 	matches := feed.Matches(in.Model, in.Hyp.AnchorT, in.Preds, in.Labels)
-	var rows []Row
-	for _, c := range []struct {
-		gamma float64
-		typ   string
-	}{{0, "focal"}, {gamma, "focal"}, {gamma, "qfocal"}, {gamma, "varifocal"}} {
+	bceHyp := *in.Hyp
+	bceHyp.FlGamma, bceHyp.FlApply = 0, criterion.Both
+	hyps := []hyp.Hyp{bceHyp}
+	for _, t := range criterion.Types() {
 		h := *in.Hyp
-		h.FlGamma, h.FlType = c.gamma, c.typ
-		e, err := computeloss.New[T](&h, in.Model, in.Options)
+		h.FlGamma, h.FlType = in.gamma(), t.Name
+		hyps = append(hyps, h)
+	}
+	var rows []Row
+	for i := range hyps {
+		row, err := criteriaRow(in, &hyps[i], grad, matches)
 		if err != nil {
 			return nil, err
 		}
-		e.SetWorkers(in.Workers)
-		r, err := e.Loss(in.Preds, in.Labels, grad)
-		if err != nil {
-			return nil, err
-		}
-		row := Row{Criterion: name(e.Criteria()), Loss: r.Loss, LBox: r.LBox, LObj: r.LObj, LCls: r.LCls}
-		addGrads(&row, grad, matches)
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// criteriaRow runs one engine for h on in and returns its row, named by
+// its criteria.
+func criteriaRow[T tensor.Float](in Input[T], h *hyp.Hyp, grad []tensor.Tensor[T], matches [][]target.Match) (Row, error) {
+	e, r, err := call(in, h, grad)
+	if err != nil {
+		return Row{}, err
+	}
+	row := Row{Criterion: name(e.Criteria()), Loss: r.Loss, LBox: r.LBox, LObj: r.LObj, LCls: r.LCls}
+	addGrads(&row, grad, matches)
+	return row, nil
+}
+
+// call makes one call of a new engine for h on in, writing the gradient to
+// grad.
+func call[T tensor.Float](in Input[T], h *hyp.Hyp, grad []tensor.Tensor[T]) (*computeloss.Engine[T], computeloss.Result, error) {
+	e, err := computeloss.New[T](h, in.Model, in.Options)
+	if err != nil {
+		return nil, computeloss.Result{}, err
+	}
+	e.SetWorkers(in.Workers)
+	r, err := e.Loss(in.Preds, in.Labels, grad)
+	return e, r, err
 }
 
 // addGrads adds up the magnitudes of the objectness and class gradient of
@@ -95,7 +124,7 @@ func addGrads[T tensor.Float](row *Row, grad []tensor.Tensor[T], matches [][]tar
 }
 
 // name is the criteria's name in a row: one name when class and
-// objectness share a criterion, as with every hyp.
+// objectness share a criterion.
 func name(cls, obj bce.Criterion) string {
 	if cls.String() == obj.String() {
 		return cls.String()
@@ -110,4 +139,17 @@ func Describe(cls, obj bce.Criterion) string {
 		return cls.String() + " on cls and obj"
 	}
 	return fmt.Sprintf("%v on cls, %v on obj", cls, obj)
+}
+
+// isF32 reports whether T is ~float32: the engine then decodes boxes with
+// package bce's float32-grade logistic, and so does this package.
+func isF32[T tensor.Float]() bool {
+	var z T
+	return unsafe.Sizeof(z) == 4
+}
+
+// Names returns the names of the criteria rows of Criteria: "BCE", then
+// the fl_type of each row of package criterion's table.
+func Names() []string {
+	return append([]string{"BCE"}, criterion.Names()...)
 }

@@ -2,10 +2,14 @@ package compare
 
 import (
 	"math"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/focal"
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/feed"
@@ -37,6 +41,12 @@ func TestCriteria(t *testing.T) {
 		{0, []string{"BCE", "focal γ=1.5 α=0.25", "qfocal γ=1.5 α=0.25", "varifocal γ=1.5 α=0.25"}},
 		{2, []string{"BCE", "focal γ=2 α=0.25", "qfocal γ=2 α=0.25", "varifocal γ=2 α=0.25"}},
 	} {
+		// The rows are BCE and the criterion table's, in its order.
+		for i, n := range Names() {
+			if !strings.HasPrefix(tc.names[i], n+" ") && tc.names[i] != n {
+				t.Fatalf("Names()[%d] = %q, row %q", i, n, tc.names[i])
+			}
+		}
 		h := hyp.Default()
 		h.FlGamma = tc.gamma
 		in := sampleInput(t, h)
@@ -95,6 +105,32 @@ func TestDescribe(t *testing.T) {
 	} {
 		if got := Describe(tc.cls, tc.obj); got != tc.want {
 			t.Errorf("Describe(%v, %v) = %q, want %q", tc.cls, tc.obj, got, tc.want)
+		}
+	}
+}
+
+// TestCriteriaPlacement: a hyp that places its criterion on one loss only
+// (fl_apply cls) gets a BCE row (whose fl_apply would be an error with
+// fl_gamma 0) and criteria rows placed as the hyp places them.
+func TestCriteriaPlacement(t *testing.T) {
+	h := hyp.Default()
+	h.FlGamma, h.FlApply = 2, criterion.Cls
+	in := sampleInput(t, h)
+	rows, err := Criteria(in, feed.Grads(in.Preds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"BCE", "focal γ=2 α=0.25 on cls, BCE on obj", "qfocal γ=2 α=0.25 on cls, BCE on obj", "varifocal γ=2 α=0.25 on cls, BCE on obj"}
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Criterion)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("rows mismatch (-want +got):\n%s", d)
+	}
+	for _, r := range rows[1:] {
+		if r.LObj != rows[0].LObj {
+			t.Errorf("%s: lobj %v, want BCE's %v", r.Criterion, r.LObj, rows[0].LObj)
 		}
 	}
 }

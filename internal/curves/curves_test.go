@@ -10,6 +10,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/yolo-loss/yololoss/bce"
+	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/hyp"
 )
 
@@ -115,3 +117,60 @@ func TestLegendCorner(t *testing.T) {
 		}
 	}
 }
+
+// TestFigureTable: the lines come from package criterion's table: the
+// known criteria keep their labels, order and styles, and a row the figure
+// does not know is drawn too, labelled with its name, at y = 1 and y = 0.
+func TestFigureTable(t *testing.T) {
+	f := New(hyp.Default(), "x")
+	labels := func(cs []Curve) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Label)
+		}
+		return out
+	}
+	wantPos := []string{"BCE", "varifocal, q = 1 (= BCE)", "focal: α·(1−p)^γ·BCE", "qfocal (= focal at y = 1)", "varifocal, q = 0.5"}
+	wantNeg := []string{"BCE", "focal: (1−α)·p^γ·BCE", "qfocal (= focal at y = 0)", "varifocal, q = 0: α·p^γ·BCE"}
+	if d := cmp.Diff(wantPos, labels(f.Pos)); d != "" {
+		t.Errorf("positive lines mismatch (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(wantNeg, labels(f.Neg)); d != "" {
+		t.Errorf("negative lines mismatch (-want +got):\n%s", d)
+	}
+	scaled := criterion.Type{Name: "halfbce", New: func(b bce.BCE, _, _ float64) bce.Criterion { return halfBCE{b} }}
+	pos, neg := f.curves(append(criterion.Types(), scaled))
+	if d := cmp.Diff(append(wantPos, "halfbce"), labels(pos)); d != "" {
+		t.Errorf("with a new row, positive lines mismatch (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(append(wantNeg, "halfbce"), labels(neg)); d != "" {
+		t.Errorf("with a new row, negative lines mismatch (-want +got):\n%s", d)
+	}
+	p, n := pos[len(pos)-1], neg[len(neg)-1]
+	if p.Y != 1 || n.Y != 0 || p.Crit != (halfBCE{bce.BCE{PosWeight: 1}}) {
+		t.Errorf("new row: y %v and %v, criterion %v", p.Y, n.Y, p.Crit)
+	}
+	for _, c := range pos[:len(pos)-1] {
+		if c.Style.Color == p.Style.Color {
+			t.Errorf("new row's colour is %s's", c.Label)
+		}
+	}
+}
+
+// halfBCE is a criterion outside package criterion's table: half of BCE.
+type halfBCE struct{ b bce.BCE }
+
+func (h halfBCE) Elem(x, y float64) (float64, float64) {
+	l, g := h.b.Elem(x, y)
+	return l / 2, g / 2
+}
+func (h halfBCE) Elems(loss, grad, x, y []float64) {
+	for i := range x {
+		if grad != nil {
+			loss[i], grad[i] = h.Elem(x[i], y[i])
+		} else {
+			loss[i], _ = h.Elem(x[i], y[i])
+		}
+	}
+}
+func (h halfBCE) String() string { return "halfbce" }

@@ -1,9 +1,11 @@
 package curves
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot/plotter"
@@ -11,9 +13,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/yolo-loss/yololoss/bce"
-	"github.com/yolo-loss/yololoss/focal"
+	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/hyp"
-	"github.com/yolo-loss/yololoss/varifocal"
 )
 
 // The figure's size: 12×8 inches, 100 dpi for PNG (1200×800 pixels).
@@ -46,11 +47,14 @@ type Curve struct {
 // Okabe–Ito colours, distinguishable with the common colour-vision
 // deficiencies.
 var (
-	black     = color.RGBA{0, 0, 0, 255}
-	blue      = color.RGBA{0, 114, 178, 255}
-	orange    = color.RGBA{230, 159, 0, 255}
-	green     = color.RGBA{0, 158, 115, 255}
-	vermilion = color.RGBA{213, 94, 0, 255}
+	black         = color.RGBA{0, 0, 0, 255}
+	orange        = color.RGBA{230, 159, 0, 255}
+	skyBlue       = color.RGBA{86, 180, 233, 255}
+	green         = color.RGBA{0, 158, 115, 255} // bluish green
+	yellow        = color.RGBA{240, 228, 66, 255}
+	blue          = color.RGBA{0, 114, 178, 255}
+	vermilion     = color.RGBA{213, 94, 0, 255}
+	reddishPurple = color.RGBA{204, 121, 167, 255}
 )
 
 // lineStyle returns a line style of the given colour, width in points and
@@ -89,43 +93,104 @@ func New(h *hyp.Hyp, hypName string) *Figure {
 	f.Title = fmt.Sprintf("Objectness criteria against the predicted probability p = σ(x):  γ = %s,  α = %s,  obj_pw = %s\n"+
 		"hyp: %s; %s",
 		g, Num(f.Alpha), Num(f.PosWeight), hypName, note)
-	f.Pos, f.Neg = f.curves()
+	f.Pos, f.Neg = f.curves(criterion.Types())
 	return f
 }
 
-// curves returns the lines of the positive and the negative panels.
-func (f *Figure) curves() (pos, neg []Curve) {
+// curveSpec is one line that a criterion draws in a panel: at target y,
+// with its label and style; rank orders the lines of a panel (drawing and
+// legend), lower first.
+type curveSpec struct {
+	label string
+	y     float64
+	style draw.LineStyle
+	rank  int
+}
+
+// knownCurves are the lines of the criteria of package criterion's table
+// whose labels say what the formulas make them equal to: for a hard
+// target |y − p|^γ = (1 − p_t)^γ, so qfocal is focal; varifocal weighs a
+// positive by q, so at q = 1 it is BCE, and it is drawn at a soft q = 0.5
+// as well. A criterion not here gets a line per panel labelled with its
+// name (genericCurves).
+var knownCurves = map[string]struct{ pos, neg []curveSpec }{
+	"focal": {
+		pos: []curveSpec{{"focal: α·(1−p)^γ·BCE", 1, lineStyle(blue, 3), 2}},
+		neg: []curveSpec{{"focal: (1−α)·p^γ·BCE", 0, lineStyle(blue, 3), 1}},
+	},
+	"qfocal": {
+		pos: []curveSpec{{"qfocal (= focal at y = 1)", 1, lineStyle(orange, 2.5, 7, 5), 3}},
+		neg: []curveSpec{{"qfocal (= focal at y = 0)", 0, lineStyle(orange, 2.5, 7, 5), 2}},
+	},
+	"varifocal": {
+		pos: []curveSpec{
+			{"varifocal, q = 1 (= BCE)", 1, lineStyle(green, 2.5, 2, 4), 1},
+			{"varifocal, q = 0.5", 0.5, lineStyle(vermilion, 2.5, 10, 4, 2, 4), 4},
+		},
+		neg: []curveSpec{{"varifocal, q = 0: α·p^γ·BCE", 0, lineStyle(green, 2.5, 2, 4), 3}},
+	},
+}
+
+// genericStyles are the styles of the criteria that knownCurves lacks, in
+// table order (cycling).
+var genericStyles = []draw.LineStyle{
+	lineStyle(skyBlue, 2.5, 12, 4),
+	lineStyle(reddishPurple, 2.5, 4, 3),
+	lineStyle(yellow, 3, 8, 3, 2, 3),
+}
+
+// genericCurves are the lines of a criterion that knownCurves lacks: its
+// name at y = 1 and y = 0, drawn after the known ones.
+func genericCurves(name string, k int) (pos, neg curveSpec) {
+	st := genericStyles[k%len(genericStyles)]
+	return curveSpec{name, 1, st, 100 + k}, curveSpec{name, 0, st, 100 + k}
+}
+
+// curves returns the lines of the positive and the negative panels: BCE,
+// then each criterion of types (package criterion's table) at the figure's
+// γ and α.
+func (f *Figure) curves(types []criterion.Type) (pos, neg []Curve) {
 	b := bce.BCE{PosWeight: f.PosWeight}
-	fo := focal.Focal{BCE: b, Gamma: f.Gamma, Alpha: f.Alpha}
-	qf := focal.Quality{BCE: b, Gamma: f.Gamma, Alpha: f.Alpha}
-	vf := varifocal.Varifocal{BCE: b, Gamma: f.Gamma, Alpha: f.Alpha}
-	var (
-		bceStyle   = lineStyle(black, 3)
-		focalStyle = lineStyle(blue, 3)
-		qStyle     = lineStyle(orange, 2.5, 7, 5)
-		vfStyle    = lineStyle(green, 2.5, 2, 4)
-		vfHalf     = lineStyle(vermilion, 2.5, 10, 4, 2, 4)
-	)
 	bceLabel := "BCE"
 	if f.PosWeight != 1 {
 		bceLabel = "BCE, pos_weight = obj_pw"
 	}
-	// For a hard target, |y − p|^γ = (1 − p_t)^γ, so qfocal is focal; and
-	// varifocal weighs a positive by q, which is 1.
-	pos = []Curve{
-		{bceLabel, b, 1, bceStyle},
-		{"varifocal, q = 1 (= BCE)", vf, 1, vfStyle},
-		{"focal: α·(1−p)^γ·BCE", fo, 1, focalStyle},
-		{"qfocal (= focal at y = 1)", qf, 1, qStyle},
-		{"varifocal, q = 0.5", vf, 0.5, vfHalf},
+	var ps, ns []curveSpec
+	var pc, nc []bce.Criterion
+	ps, pc = append(ps, curveSpec{bceLabel, 1, lineStyle(black, 3), 0}), append(pc, b)
+	ns, nc = append(ns, curveSpec{"BCE", 0, lineStyle(black, 3), 0}), append(nc, b)
+	generic := 0
+	for _, t := range types {
+		c := t.New(b, f.Gamma, f.Alpha)
+		known, ok := knownCurves[t.Name]
+		if !ok {
+			p, n := genericCurves(t.Name, generic)
+			known.pos, known.neg = []curveSpec{p}, []curveSpec{n}
+			generic++
+		}
+		for _, s := range known.pos {
+			ps, pc = append(ps, s), append(pc, c)
+		}
+		for _, s := range known.neg {
+			ns, nc = append(ns, s), append(nc, c)
+		}
 	}
-	neg = []Curve{
-		{"BCE", b, 0, bceStyle},
-		{"focal: (1−α)·p^γ·BCE", fo, 0, focalStyle},
-		{"qfocal (= focal at y = 0)", qf, 0, qStyle},
-		{"varifocal, q = 0: α·p^γ·BCE", vf, 0, vfStyle},
+	return ranked(ps, pc), ranked(ns, nc)
+}
+
+// ranked returns the curves of specs and their criteria, ordered by rank
+// (stably).
+func ranked(specs []curveSpec, crits []bce.Criterion) []Curve {
+	idx := make([]int, len(specs))
+	for i := range idx {
+		idx[i] = i
 	}
-	return pos, neg
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(specs[a].rank, specs[b].rank) })
+	out := make([]Curve, len(idx))
+	for k, i := range idx {
+		out[k] = Curve{Label: specs[i].label, Crit: crits[i], Y: specs[i].y, Style: specs[i].style}
+	}
+	return out
 }
 
 // Logits returns the logits sampled: evenly spaced from logit(0.001) to

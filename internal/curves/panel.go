@@ -17,7 +17,9 @@ import (
 type panel struct {
 	p      *plot.Plot
 	title  string // drawn above the data area, level with its row's
+	note   string // a smaller line under the title; may be empty
 	data   []plotter.XYs
+	legend bool      // the panel has a legend of its lines
 	prefer [4]corner // legend corners in order of preference
 }
 
@@ -34,39 +36,56 @@ var (
 // fontOf is the figure's font at size points.
 func fontOf(size float64) font.Font { return font.From(plot.DefaultFont, vg.Points(size)) }
 
-// newPanel returns the plot of the loss, or of |∂ℓ/∂x| when grad is set,
-// of the criteria cs at their targets over the logits xs.
-func newPanel(title, ylabel string, cs []Curve, xs []float64, grad bool, prefer [4]corner) (*panel, error) {
-	p := newPlot(ylabel)
-	pn := &panel{p: p, title: title, prefer: prefer}
-	for _, c := range cs {
-		loss, g := Sample(c.Crit, c.Y, xs)
-		if grad {
-			pn.data = append(pn.data, g)
-		} else {
-			pn.data = append(pn.data, loss)
-		}
+// line is one curve of a panel: its legend label, style and points.
+type line struct {
+	label string
+	style draw.LineStyle
+	data  plotter.XYs
+}
+
+// axes are a panel's axis labels and x range; the y axis is linear from 0,
+// or logarithmic (logY) over the decades of the data.
+type axes struct {
+	xlabel, ylabel string
+	xmin, xmax     float64
+	xTicks         plot.Ticker
+	xLog, logY     bool
+}
+
+// newPanel returns the plot of lines on axes ax, with a legend of their
+// labels when legend is set (placed later, by placeLegend, in the first
+// of the corners prefer that the fewest points fall in).
+func newPanel(title string, ax axes, lines []line, legend bool, prefer [4]corner) (*panel, error) {
+	p := newPlot(ax.xlabel, ax.ylabel)
+	pn := &panel{p: p, title: title, legend: legend, prefer: prefer}
+	for _, l := range lines {
+		pn.data = append(pn.data, l.data)
 	}
-	ylo, yhi := pn.setYAxis(grad)
-	p.X.Tick.Marker = plot.ConstantTicks(linearTicks(0, 1, 0.1, 0.05, 1))
-	for i, c := range cs {
-		l, err := plotter.NewLine(pn.data[i])
+	ylo, yhi := pn.setYAxis(ax.logY)
+	p.X.Tick.Marker = ax.xTicks
+	if ax.xLog {
+		p.X.Scale = plot.LogScale{}
+	}
+	for _, l := range lines {
+		pl, err := plotter.NewLine(l.data)
 		if err != nil {
-			return nil, fmt.Errorf("%s, %s: %w", title, c.Label, err)
+			return nil, fmt.Errorf("%s, %s: %w", title, l.label, err)
 		}
-		l.LineStyle = c.Style
-		p.Add(l)
-		p.Legend.Add(c.Label, l)
+		pl.LineStyle = l.style
+		p.Add(pl)
+		if legend {
+			p.Legend.Add(l.label, pl)
+		}
 	}
 	// Set after Add, which widens the axes to the data.
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, ylo, yhi
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = ax.xmin, ax.xmax, ylo, yhi
 	return pn, nil
 }
 
 // newPlot returns an empty plot with the figure's fonts, grid and labels.
-func newPlot(ylabel string) *plot.Plot {
+func newPlot(xlabel, ylabel string) *plot.Plot {
 	p := plot.New()
-	p.X.Label.Text = "predicted probability p = σ(x)"
+	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
 		a.Label.TextStyle.Font = fontOf(12.5)
@@ -83,11 +102,11 @@ func newPlot(ylabel string) *plot.Plot {
 }
 
 // setYAxis chooses the y axis's scale and ticks for the panel's data and
-// returns its range. The log axis (grad) spans decades from the smallest
+// returns its range. The log axis (logY) spans decades from the smallest
 // value, but not below gradFloor, to twice the largest. The log of 0 (a
 // gradient vanishes where σ(x) meets a soft target) is −∞: such points are
 // moved far below the axis, so the line runs off its bottom.
-func (pn *panel) setYAxis(grad bool) (lo, hi float64) {
+func (pn *panel) setYAxis(logY bool) (lo, hi float64) {
 	ymin, ymax := math.Inf(1), 0.0
 	for _, data := range pn.data {
 		for _, pt := range data {
@@ -98,7 +117,7 @@ func (pn *panel) setYAxis(grad bool) (lo, hi float64) {
 		}
 	}
 	lo, hi = 0, 1.05*ymax
-	if grad {
+	if logY {
 		lo, hi = gradFloor, 2*ymax
 		if !math.IsInf(ymin, 1) {
 			lo = math.Max(lo, math.Pow(10, math.Floor(math.Log10(ymin))))
@@ -115,7 +134,7 @@ func (pn *panel) setYAxis(grad bool) (lo, hi float64) {
 		pn.p.Y.Tick.Marker = plot.ConstantTicks(linearTicks(0, hi, step, step/2, digits(step)))
 	}
 	if !(hi > lo) {
-		hi = lo + 1 // only for criteria that are 0 everywhere
+		hi = lo + 1 // only for curves that are 0 everywhere
 	}
 	return lo, hi
 }

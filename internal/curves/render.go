@@ -22,6 +22,19 @@ var Formats = map[string]string{".png": "PNG", ".svg": "SVG", ".pdf": "PDF"}
 // Render draws the figure and writes it to w in the format of ext, a key of
 // Formats.
 func (f *Figure) Render(w io.Writer, ext string) error {
+	return render(w, ext, func(dc draw.Canvas) error {
+		panels, err := f.panels()
+		if err != nil {
+			return err
+		}
+		drawGrid(dc, drawTitle(dc, f.Title), 0, panels, 2)
+		return nil
+	})
+}
+
+// render makes a white canvas of the figure's size for ext, a key of
+// Formats, has paint draw on it and writes it to w.
+func render(w io.Writer, ext string, paint func(draw.Canvas) error) error {
 	var cw vg.CanvasWriterTo
 	switch ext {
 	case ".png":
@@ -36,19 +49,18 @@ func (f *Figure) Render(w io.Writer, ext string) error {
 	dc := draw.New(cw)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
-	top := f.drawTitle(dc)
-	if err := f.drawPanels(dc, top); err != nil {
+	if err := paint(dc); err != nil {
 		return err
 	}
 	_, err := cw.WriteTo(w)
 	return err
 }
 
-// drawTitle draws the figure's title, a large first line, then the rest,
+// drawTitle draws a figure's title, a large first line, then the rest,
 // wrapped to the figure's width, and returns the y below it.
-func (f *Figure) drawTitle(dc draw.Canvas) vg.Length {
+func drawTitle(dc draw.Canvas, title string) vg.Length {
 	top := dc.Max.Y - vg.Points(10)
-	for i, para := range strings.Split(f.Title, "\n") {
+	for i, para := range strings.Split(title, "\n") {
 		sty := text.Style{
 			Color:   color.Black,
 			Font:    fontOf(17),
@@ -72,21 +84,32 @@ func (f *Figure) drawTitle(dc draw.Canvas) vg.Length {
 // loss on the left, |∂ℓ/∂x| on the right.
 func (f *Figure) panels() ([]*panel, error) {
 	xs := Logits()
-	const lossLabel, gradLabel = "loss ℓ", "|∂ℓ/∂x|"
+	loss := axes{xlabel: "predicted probability p = σ(x)", ylabel: "loss ℓ", xmin: 0, xmax: 1,
+		xTicks: plot.ConstantTicks(linearTicks(0, 1, 0.1, 0.05, 1))}
+	grad := loss
+	grad.ylabel, grad.logY = "|∂ℓ/∂x|", true
 	specs := []struct {
-		title, ylabel string
-		cs            []Curve
-		grad          bool
-		prefer        [4]corner
+		title  string
+		ax     axes
+		cs     []Curve
+		prefer [4]corner
 	}{
-		{"Positives (target y = 1): loss", lossLabel, f.Pos, false, [4]corner{topRight, bottomLeft, topLeft, bottomRight}},
-		{"Positives (target y = 1): |∂ℓ/∂x|, log scale", gradLabel, f.Pos, true, [4]corner{bottomLeft, topRight, bottomRight, topLeft}},
-		{"Negatives (target y = 0): loss", lossLabel, f.Neg, false, [4]corner{topLeft, bottomRight, topRight, bottomLeft}},
-		{"Negatives (target y = 0): |∂ℓ/∂x|, log scale", gradLabel, f.Neg, true, [4]corner{bottomRight, topLeft, bottomLeft, topRight}},
+		{"Positives (target y = 1): loss", loss, f.Pos, [4]corner{topRight, bottomLeft, topLeft, bottomRight}},
+		{"Positives (target y = 1): |∂ℓ/∂x|, log scale", grad, f.Pos, [4]corner{bottomLeft, topRight, bottomRight, topLeft}},
+		{"Negatives (target y = 0): loss", loss, f.Neg, [4]corner{topLeft, bottomRight, topRight, bottomLeft}},
+		{"Negatives (target y = 0): |∂ℓ/∂x|, log scale", grad, f.Neg, [4]corner{bottomRight, topLeft, bottomLeft, topRight}},
 	}
 	var panels []*panel
 	for _, s := range specs {
-		pn, err := newPanel(s.title, s.ylabel, s.cs, xs, s.grad, s.prefer)
+		var lines []line
+		for _, c := range s.cs {
+			l, g := Sample(c.Crit, c.Y, xs)
+			if s.ax.logY {
+				l = g
+			}
+			lines = append(lines, line{c.Label, c.Style, l})
+		}
+		pn, err := newPanel(s.title, s.ax, lines, true, s.prefer)
 		if err != nil {
 			return nil, err
 		}
@@ -95,41 +118,60 @@ func (f *Figure) panels() ([]*panel, error) {
 	return panels, nil
 }
 
-// drawPanels draws the panels in a 2×2 grid below top. Their titles are
-// drawn here rather than by plot, so that they stand level above data
-// areas that plot.Align has aligned.
-func (f *Figure) drawPanels(dc draw.Canvas, top vg.Length) error {
-	panels, err := f.panels()
-	if err != nil {
-		return err
+// drawGrid draws the panels in a grid of cols columns, in the area of dc
+// below top that leaves right free on the right. Their titles (and notes)
+// are drawn here rather than by plot, so that they stand level above data
+// areas that plot.Align has aligned; each panel with a legend places it.
+func drawGrid(dc draw.Canvas, top, right vg.Length, panels []*panel, cols int) {
+	rows := (len(panels) + cols - 1) / cols
+	plots := make([][]*plot.Plot, rows)
+	for r := range plots {
+		plots[r] = make([]*plot.Plot, cols)
 	}
-	plots := [][]*plot.Plot{make([]*plot.Plot, 2), make([]*plot.Plot, 2)}
 	for i, pn := range panels {
-		plots[i/2][i%2] = pn.p
+		plots[i/cols][i%cols] = pn.p
 	}
-	titleStyle := text.Style{
-		Color:   color.Black,
-		Font:    fontOf(14),
+	titleStyle := textStyle(14, color.Black)
+	noteStyle := textStyle(11.5, color.Gray{Y: 70})
+	titleH := titleStyle.Rectangle("Mg").Size().Y + vg.Points(12)
+	noteH := vg.Length(0)
+	for _, pn := range panels {
+		if pn.note != "" {
+			noteH = noteStyle.Rectangle("Mg").Size().Y + vg.Points(3)
+		}
+	}
+	tiles := draw.Tiles{
+		Rows: rows, Cols: cols,
+		PadTop: dc.Max.Y - top + titleH + noteH, PadBottom: vg.Points(8),
+		PadLeft: vg.Points(8), PadRight: vg.Points(16) + right,
+		PadX: vg.Points(36), PadY: vg.Points(16) + titleH + noteH,
+	}
+	canvases := plot.Align(plots, tiles, dc)
+	for i, pn := range panels {
+		c := canvases[i/cols][i%cols]
+		data := pn.p.DataCanvas(c)
+		if pn.legend {
+			pn.placeLegend(data)
+		}
+		pn.p.Draw(c)
+		x := (data.Min.X + data.Max.X) / 2
+		dc.FillText(titleStyle, vg.Point{X: x, Y: data.Max.Y + vg.Points(8) + noteH}, pn.title)
+		if pn.note != "" {
+			dc.FillText(noteStyle, vg.Point{X: x, Y: data.Max.Y + vg.Points(8)}, pn.note)
+		}
+	}
+}
+
+// textStyle is a centred text style of the figure's font at size points,
+// aligned on its bottom.
+func textStyle(size float64, c color.Color) text.Style {
+	return text.Style{
+		Color:   c,
+		Font:    fontOf(size),
 		XAlign:  draw.XCenter,
 		YAlign:  draw.YBottom,
 		Handler: plot.DefaultTextHandler,
 	}
-	titleH := titleStyle.Rectangle("Mg").Size().Y + vg.Points(12)
-	tiles := draw.Tiles{
-		Rows: 2, Cols: 2,
-		PadTop: dc.Max.Y - top + titleH, PadBottom: vg.Points(8),
-		PadLeft: vg.Points(8), PadRight: vg.Points(16),
-		PadX: vg.Points(36), PadY: vg.Points(16) + titleH,
-	}
-	canvases := plot.Align(plots, tiles, dc)
-	for i, pn := range panels {
-		c := canvases[i/2][i%2]
-		data := pn.p.DataCanvas(c)
-		pn.placeLegend(data)
-		pn.p.Draw(c)
-		dc.FillText(titleStyle, vg.Point{X: (data.Min.X + data.Max.X) / 2, Y: data.Max.Y + vg.Points(8)}, pn.title)
-	}
-	return nil
 }
 
 // wrap breaks s into lines no wider than width in sty, at spaces.
