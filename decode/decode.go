@@ -14,7 +14,7 @@ type Box struct {
 	X, Y, W, H float64
 }
 
-// XYWH returns the box as (x, y, w, h), the layout of package ciou.
+// XYWH returns the box as (x, y, w, h), the layout of package iou.
 func (b Box) XYWH() [4]float64 { return [4]float64{b.X, b.Y, b.W, b.H} }
 
 // XYXY returns the box as its corners (x1, y1, x2, y2), the layout of
@@ -133,7 +133,7 @@ func Cell[T tensor.Float](p tensor.Tensor[T], b, a, gj, gi int, anchor [2]float6
 // loss frame: (2σ(t_xy) − 0.5, (2σ(t_wh))²·anchor) in grid units, with the
 // centre relative to the cell's corner. It is the box that ComputeLoss
 // compares with a target's tbox (target.Match.Box), in the layout of package
-// ciou. GridBox panics as Cell does.
+// iou. GridBox panics as Cell does.
 func GridBox[T tensor.Float](p tensor.Tensor[T], b, a, gj, gi int, anchor [2]float64) [4]float64 {
 	return gridBox(cell(p, b, a, gj, gi), anchor)
 }

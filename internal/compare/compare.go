@@ -38,7 +38,7 @@ type Row struct {
 type Input[T tensor.Float] struct {
 	Hyp     *hyp.Hyp
 	Model   model.Detect
-	Options *computeloss.Options // nil: computeloss.DefaultOptions
+	Options *computeloss.Options // nil: YOLOv5's defaults
 	Workers int                  // goroutines per call; 0: GOMAXPROCS
 	Preds   []tensor.Tensor[T]
 	Labels  []target.Label
