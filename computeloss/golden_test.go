@@ -4,7 +4,6 @@ import (
 	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/tensor"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,18 +21,11 @@ var goldenDirs = []string{"../testdata/golden", "../testdata/golden-cls", "../te
 
 func loadGolden(t testing.TB) []golden.Case {
 	t.Helper()
-	var all []golden.Case
-	for _, dir := range goldenDirs {
-		cases, err := golden.Load(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range cases {
-			cases[i].Name = filepath.Base(dir) + "/" + cases[i].Name
-		}
-		all = append(all, cases...)
+	cases, err := golden.LoadAll(goldenDirs...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return all
+	return cases
 }
 
 // detect is the case's Detect head: its anchors are in grid units, as

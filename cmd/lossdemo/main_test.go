@@ -55,18 +55,11 @@ var goldenDirs = []string{goldenDir, "../../testdata/golden-cls", "../../testdat
 // goldenCases loads every case of goldenDirs, named dir/case.
 func goldenCases(t *testing.T) []golden.Case {
 	t.Helper()
-	var all []golden.Case
-	for _, dir := range goldenDirs {
-		cases, err := golden.Load(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range cases {
-			cases[i].Name = filepath.Base(dir) + "/" + cases[i].Name
-		}
-		all = append(all, cases...)
+	cases, err := golden.LoadAll(goldenDirs...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return all
+	return cases
 }
 
 // goldenRun runs `lossdemo -json -grad G [-iters N]` and the case's engine

@@ -83,6 +83,23 @@ func Load(root string) ([]Case, error) {
 	return cases, nil
 }
 
+// LoadAll reads every case under each of roots, in order, naming each
+// case base(root)/case (golden/edges, golden-iou/siou).
+func LoadAll(roots ...string) ([]Case, error) {
+	var all []Case
+	for _, root := range roots {
+		cases, err := Load(root)
+		if err != nil {
+			return nil, err
+		}
+		for i := range cases {
+			cases[i].Name = filepath.Base(root) + "/" + cases[i].Name
+		}
+		all = append(all, cases...)
+	}
+	return all, nil
+}
+
 // ReadGrad reads the arrays p0…p{nl−1} of the .npz file at path, as a
 // gradient is written.
 func ReadGrad(path string, nl int) ([]batchfile.Tensor, error) {
