@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"fmt"
 	"github.com/yolo-loss/yololoss/tensor"
-	"io"
 
 	"github.com/yolo-loss/yololoss/internal/atomicfile"
 )
@@ -23,48 +22,13 @@ type Bools struct {
 // (an error matching fs.ErrExist), with names unique over both lists and
 // data that matches each shape.
 func WriteFileBools(path string, tensors []Tensor, bools []Bools) error {
-	seen := make(map[string]bool, len(tensors)+len(bools))
-	check := func(name string, err error) error {
-		switch {
-		case name == "":
-			return fmt.Errorf("batchfile: write %s: an array has no name", path)
-		case seen[name]:
-			return fmt.Errorf("batchfile: write %s: array %q appears twice", path, name)
-		case err != nil:
-			return fmt.Errorf("batchfile: write %s: %w", path, err)
-		}
-		seen[name] = true
-		return nil
-	}
-	for _, t := range tensors {
-		if err := check(t.Name, t.check(t.Name)); err != nil {
-			return err
-		}
-	}
-	for _, b := range bools {
-		if err := check(b.Name, b.check()); err != nil {
-			return err
-		}
-	}
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		zw := zip.NewWriter(w)
-		buf := make([]byte, 0, chunkBytes)
-		for _, t := range tensors {
-			if err := writeTensorEntry(zw, t, buf); err != nil {
-				return err
-			}
-		}
-		for _, b := range bools {
-			if err := b.writeEntry(zw, buf); err != nil {
-				return err
-			}
-		}
-		return zw.Close()
-	})
-	if err != nil {
-		return fmt.Errorf("batchfile: %w", err)
-	}
-	return nil
+	return writeFile(path, tensors, bools, atomicfile.Write)
+}
+
+// ReplaceFile is WriteFileBools for a file that may exist: it is replaced
+// in one step (atomicfile.Replace), and left as it was when anything fails.
+func ReplaceFile(path string, tensors []Tensor, bools []Bools) error {
+	return writeFile(path, tensors, bools, atomicfile.Replace)
 }
 
 // check reports data that does not match the shape.

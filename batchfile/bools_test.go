@@ -94,3 +94,30 @@ func TestWriteFileBoolsErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceFile: ReplaceFile writes over an existing file, which
+// WriteFileBools refuses, and the new content reads back.
+func TestReplaceFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "det.npz")
+	a := Tensor{Name: "a", Array: tensor.Array{Shape: []int{1}, F64: []float64{1}}}
+	b := Tensor{Name: "a", Array: tensor.Array{Shape: []int{2}, F64: []float64{2, 3}}}
+	if err := WriteFileBools(path, []Tensor{a}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFileBools(path, []Tensor{b}, nil); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("WriteFileBools over a file: %v, want fs.ErrExist", err)
+	}
+	if err := ReplaceFile(path, []Tensor{b}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	got, err := ReadTensors(f, st.Size(), "a")
+	if err != nil || len(got) != 1 || len(got[0].F64) != 2 || got[0].F64[1] != 3 {
+		t.Errorf("ReadTensors after ReplaceFile: %v, %v", got, err)
+	}
+}

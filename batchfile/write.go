@@ -20,34 +20,52 @@ import (
 // matches its shape; zero-size arrays such as an empty [0, 6] target
 // list are fine.
 func WriteFile(path string, tensors []Tensor) error {
-	seen := make(map[string]bool, len(tensors))
-	for _, t := range tensors {
-		if t.Name == "" {
-			return fmt.Errorf("batchfile: write %s: a tensor has no name", path)
-		}
-		if seen[t.Name] {
-			return fmt.Errorf("batchfile: write %s: array %q appears twice", path, t.Name)
-		}
-		seen[t.Name] = true
-		if err := t.check(t.Name); err != nil {
+	return writeFile(path, tensors, nil, atomicfile.Write)
+}
+
+// writeFile checks the arrays, then writes them, tensors first, as one
+// .npz through install (atomicfile.Write or Replace).
+func writeFile(path string, tensors []Tensor, bools []Bools, install func(string, func(io.Writer) error) error) error {
+	seen := make(map[string]bool, len(tensors)+len(bools))
+	check := func(name, noun string, err error) error {
+		switch {
+		case name == "":
+			return fmt.Errorf("batchfile: write %s: %s has no name", path, noun)
+		case seen[name]:
+			return fmt.Errorf("batchfile: write %s: array %q appears twice", path, name)
+		case err != nil:
 			return fmt.Errorf("batchfile: write %s: %w", path, err)
 		}
+		seen[name] = true
+		return nil
 	}
-	err := atomicfile.Write(path, func(w io.Writer) error {
-		return writeNPZ(w, tensors)
-	})
-	if err != nil {
+	for _, t := range tensors {
+		if err := check(t.Name, "a tensor", t.check(t.Name)); err != nil {
+			return err
+		}
+	}
+	for _, b := range bools {
+		if err := check(b.Name, "an array", b.check()); err != nil {
+			return err
+		}
+	}
+	if err := install(path, func(w io.Writer) error { return writeNPZ(w, tensors, bools) }); err != nil {
 		return fmt.Errorf("batchfile: %w", err)
 	}
 	return nil
 }
 
-// writeNPZ writes checked tensors as an uncompressed zip of .npy files.
-func writeNPZ(w io.Writer, tensors []Tensor) error {
+// writeNPZ writes checked arrays as an uncompressed zip of .npy files.
+func writeNPZ(w io.Writer, tensors []Tensor, bools []Bools) error {
 	zw := zip.NewWriter(w)
 	buf := make([]byte, 0, chunkBytes)
 	for _, t := range tensors {
 		if err := writeTensorEntry(zw, t, buf); err != nil {
+			return err
+		}
+	}
+	for _, b := range bools {
+		if err := b.writeEntry(zw, buf); err != nil {
 			return err
 		}
 	}

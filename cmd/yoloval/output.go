@@ -117,9 +117,11 @@ func writeDet[T tensor.Float](path string, force bool, ev *evaluation[T]) error 
 		row := c.Row()
 		correct.Data = append(correct.Data, row[:]...)
 	}
-	return cli.WriteFile(path, force, func(p string) error {
-		return batchfile.WriteFileBools(p, ts, []batchfile.Bools{correct})
-	})
+	write := batchfile.WriteFileBools
+	if force {
+		write = batchfile.ReplaceFile
+	}
+	return cli.OutputErr(write(path, ts, []batchfile.Bools{correct}))
 }
 
 // writePlots writes the PR and F1 figures into dir, made if missing, and
@@ -144,17 +146,19 @@ func writePlots(dir string, force bool, r *metrics.Result) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, cli.OutputErr(fmt.Errorf("-plots %s: %w", dir, err))
 	}
+	put := atomicfile.Write
+	if force {
+		put = atomicfile.Replace
+	}
 	var paths []string
 	for i, f := range figures {
 		path := filepath.Join(dir, f.name)
-		err := cli.WriteFile(path, force, func(p string) error {
-			return atomicfile.Write(p, func(w io.Writer) error {
-				_, err := w.Write(images[i])
-				return err
-			})
+		err := put(path, func(w io.Writer) error {
+			_, err := w.Write(images[i])
+			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("-plots: %w", err)
+			return nil, fmt.Errorf("-plots: %w", cli.OutputErr(err))
 		}
 		paths = append(paths, path)
 	}

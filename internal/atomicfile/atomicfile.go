@@ -35,15 +35,30 @@ func (e *existsError) Is(target error) bool { return target == fs.ErrExist }
 //
 // The installed file has mode 0644.
 func Write(path string, write func(w io.Writer) error) error {
+	// Fail early, before producing content, when the name is taken. The
+	// link in install is what guarantees no clobbering; this only saves
+	// work.
+	if _, err := os.Lstat(path); err == nil && write != nil {
+		return &existsError{path: path}
+	}
+	return install(path, write, false)
+}
+
+// Replace is Write for a file that may exist: the temporary file is
+// renamed over path, so that a reader sees the old content or the new, never
+// a part of either. On every failure path is left as it was.
+func Replace(path string, write func(w io.Writer) error) error {
+	return install(path, write, true)
+}
+
+// install writes the content to a temporary file beside path, syncs and
+// closes it, and puts it in place: renamed over path with replace, else
+// hard-linked to path, which fails if path exists, and the temporary name
+// removed. Whatever fails, the temporary file is removed.
+func install(path string, write func(w io.Writer) error, replace bool) error {
 	if write == nil {
 		return errors.New("atomicfile: nil write function")
 	}
-	// Fail early, before producing content, when the name is taken. The
-	// link below is what guarantees no clobbering; this only saves work.
-	if _, err := os.Lstat(path); err == nil {
-		return &existsError{path: path}
-	}
-
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -75,7 +90,14 @@ func Write(path string, write func(w io.Writer) error) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("atomicfile: close %s: %w", tmp, err)
 	}
-
+	if replace {
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("atomicfile: install %s: %w", path, err)
+		}
+		tmp = ""
+		syncDir(dir)
+		return nil
+	}
 	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return &existsError{path: path}

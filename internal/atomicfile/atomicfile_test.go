@@ -187,3 +187,39 @@ func TestWriteMissingDir(t *testing.T) {
 		t.Errorf("want a create error, got %v", err)
 	}
 }
+
+// TestReplace: Replace writes a new file, replaces an existing one whole,
+// leaves it as it was when the content fails, and leaves no temporary file.
+func TestReplace(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.txt")
+	for _, c := range []struct {
+		name    string
+		write   func(io.Writer) error
+		want    string
+		wantErr bool
+	}{
+		{"new file", writeString("one"), "one", false},
+		{"replaced", writeString("two, longer"), "two, longer", false},
+		{"failed write keeps the old", func(w io.Writer) error {
+			io.WriteString(w, "partial")
+			return errors.New("boom")
+		}, "two, longer", true},
+		{"nil write", nil, "two, longer", true},
+	} {
+		err := Replace(path, c.write)
+		if (err != nil) != c.wantErr {
+			t.Errorf("%s: error %v, want error %v", c.name, err, c.wantErr)
+		}
+		got, rerr := os.ReadFile(path)
+		if rerr != nil || string(got) != c.want {
+			t.Errorf("%s: file %q (%v), want %q", c.name, got, rerr, c.want)
+		}
+		if names := listDir(t, dir); len(names) != 1 {
+			t.Errorf("%s: the folder holds %v, want the file alone", c.name, names)
+		}
+	}
+	if err := Replace(filepath.Join(dir, "missing", "x"), writeString("x")); err == nil {
+		t.Error("Replace into a missing folder: no error")
+	}
+}

@@ -1,5 +1,6 @@
-// Package atomicfile writes a file so that it appears whole or not at all,
-// and never replaces a file that is already there.
+// Package atomicfile writes a file so that it appears whole or not at all:
+// Write never replaces a file that is already there, Replace replaces it in
+// one step.
 //
 // Write sends the content to a temporary file in the destination's own
 // directory, flushes it to stable storage and closes it, and only then
@@ -9,7 +10,11 @@
 // temporary file is removed: when the content callback returns an error or
 // panics, when flushing or closing fails, and when the link is refused.
 //
-// Installing relies on hard links. On a file system that has none the
+// Replace installs with a rename over the destination instead, which
+// replaces an existing file in one step: a reader sees the old content or
+// the new one, never a part.
+//
+// Write's installing relies on hard links. On a file system that has none the
 // write fails with an error; it does not fall back to renaming, which
 // would overwrite.
 package atomicfile

@@ -100,33 +100,3 @@ func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
 }
-
-// WriteFile writes the file at path with write, which must create the
-// file at the path it is given whole or not at all and never over an
-// existing file (batchfile.WriteFile and atomicfile.Write do). Without
-// replace that path is path itself, and an existing file is an error.
-// With replace, write creates the file in a new temporary folder beside
-// path, and it is then renamed over path: path is replaced in one step or
-// left as it was. Errors go through OutputErr.
-func WriteFile(path string, replace bool, write func(path string) error) error {
-	if !replace {
-		return OutputErr(write(path))
-	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.MkdirTemp(dir, "."+base+".tmp-")
-	if err != nil {
-		return OutputErr(fmt.Errorf("%s: %w", path, err))
-	}
-	defer os.RemoveAll(tmp)
-	staged := filepath.Join(tmp, base)
-	if err := write(staged); err != nil {
-		return OutputErr(err)
-	}
-	if err := os.Rename(staged, path); err != nil {
-		return OutputErr(fmt.Errorf("%s: %w", path, err))
-	}
-	return nil
-}

@@ -93,18 +93,20 @@ func TestCheckOutput(t *testing.T) {
 	}
 }
 
-func TestWriteFile(t *testing.T) {
+// TestOutputErrAtomic: the commands' output files go through atomicfile
+// (Write, or Replace with -force); OutputErr makes writing over an existing
+// file an input error (exit 2) and a failing write an internal one (exit 1),
+// and either leaves the file as it was.
+func TestOutputErrAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.txt")
-	write := func(text string, fail bool) func(string) error {
-		return func(p string) error {
-			return atomicfile.Write(p, func(w io.Writer) error {
-				if fail {
-					return errors.New("render failed")
-				}
-				_, err := io.WriteString(w, text)
-				return err
-			})
+	write := func(text string, fail bool) func(io.Writer) error {
+		return func(w io.Writer) error {
+			if fail {
+				return errors.New("render failed")
+			}
+			_, err := io.WriteString(w, text)
+			return err
 		}
 	}
 	read := func() string {
@@ -114,16 +116,16 @@ func TestWriteFile(t *testing.T) {
 		}
 		return string(b)
 	}
-	if err := WriteFile(path, false, write("one", false)); err != nil || read() != "one" {
+	if err := OutputErr(atomicfile.Write(path, write("one", false))); err != nil || read() != "one" {
 		t.Fatalf("new file: %v", err)
 	}
-	if err := WriteFile(path, false, write("two", false)); ExitCode(err) != ExitInput || read() != "one" {
+	if err := OutputErr(atomicfile.Write(path, write("two", false))); ExitCode(err) != ExitInput || read() != "one" {
 		t.Errorf("existing file without replace: %v, content %q", err, read())
 	}
-	if err := WriteFile(path, true, write("three", true)); err == nil || ExitCode(err) != ExitInternal || read() != "one" {
+	if err := OutputErr(atomicfile.Replace(path, write("three", true))); err == nil || ExitCode(err) != ExitInternal || read() != "one" {
 		t.Errorf("failing replacement: %v, content %q", err, read())
 	}
-	if err := WriteFile(path, true, write("four", false)); err != nil || read() != "four" {
+	if err := OutputErr(atomicfile.Replace(path, write("four", false))); err != nil || read() != "four" {
 		t.Errorf("replacement: %v, content %q", err, read())
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {

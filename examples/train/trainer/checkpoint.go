@@ -13,7 +13,6 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/yolo-loss/yololoss/examples/train/internal/replacefile"
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/atomicfile"
 )
@@ -212,13 +211,13 @@ func (r *Run) setVariables(meta []varMeta, values []*tensors.Tensor) error {
 // saveOutputs writes results.csv, results.png and a checkpoint after an
 // epoch.
 func (r *Run) saveOutputs() error {
-	err := replacefile.Write(filepath.Join(r.cfg.Dir, "results.csv"), func(w io.Writer) error {
+	err := atomicfile.Replace(filepath.Join(r.cfg.Dir, "results.csv"), func(w io.Writer) error {
 		return writeResultsCSV(w, r.rows)
 	})
 	if err != nil {
 		return err
 	}
-	err = replacefile.Write(filepath.Join(r.cfg.Dir, "results.png"), func(w io.Writer) error {
+	err = atomicfile.Replace(filepath.Join(r.cfg.Dir, "results.png"), func(w io.Writer) error {
 		return writeResultsPNG(w, filepath.Base(r.cfg.Dir), r.rows)
 	})
 	if err != nil {

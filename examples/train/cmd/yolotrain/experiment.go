@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/yolo-loss/yololoss/examples/train/experiment"
-	"github.com/yolo-loss/yololoss/examples/train/internal/replacefile"
 	"github.com/yolo-loss/yololoss/examples/train/synth"
+	"github.com/yolo-loss/yololoss/internal/atomicfile"
 	"github.com/yolo-loss/yololoss/model"
 )
 
@@ -120,14 +120,14 @@ func writeReport(rep experiment.Report, doc, images string) error {
 		if err != nil {
 			return err
 		}
-		if err := replacefile.Write(filepath.Join(images, o.Run.Name+".png"), func(w io.Writer) error {
+		if err := atomicfile.Replace(filepath.Join(images, o.Run.Name+".png"), func(w io.Writer) error {
 			_, err := w.Write(png)
 			return err
 		}); err != nil {
 			return err
 		}
 	}
-	return replacefile.Write(doc, func(w io.Writer) error { return experiment.WriteMarkdown(w, rep) })
+	return atomicfile.Replace(doc, func(w io.Writer) error { return experiment.WriteMarkdown(w, rep) })
 }
 
 func relPath(from, to string) string {
