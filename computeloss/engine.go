@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"unsafe"
 
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/criterion"
@@ -117,7 +116,7 @@ func New[T tensor.Float](h *hyp.Hyp, d model.Detect, opt *Options) (*Engine[T], 
 		return nil, fmt.Errorf("computeloss: gr must be in [0, 1], got %v", gr)
 	}
 	e := &Engine[T]{}
-	if err := e.cfg.init(h, d, o, isF32[T]()); err != nil {
+	if err := e.cfg.init(h, d, o, tensor.IsFloat32[T]()); err != nil {
 		return nil, err
 	}
 	box, err := iou.New(h.BoxLoss())
@@ -169,12 +168,6 @@ func (c *config) init(h *hyp.Hyp, d model.Detect, o Options, f32 bool) error {
 	c.clsIoUTarget = h.ClsIoUTarget
 	c.nc, c.no = d.NC, 5+d.NC
 	return nil
-}
-
-// isF32 reports whether T is ~float32.
-func isF32[T tensor.Float]() bool {
-	var z T
-	return unsafe.Sizeof(z) == 4
 }
 
 // SetWorkers sets how many goroutines a call may use; n ≤ 0 means

@@ -121,7 +121,7 @@ func (a Array) Check() error {
 func View[T Float](t Tensor[T]) Array {
 	var a Array
 	a.Shape = t.Shape
-	if isF32[T]() {
+	if IsFloat32[T]() {
 		a.F32 = cast[T, float32](t.Data)
 		if a.F32 == nil {
 			a.F32 = []float32{}
@@ -139,10 +139,10 @@ func View[T Float](t Tensor[T]) Array {
 // a's element type is T's underlying type; else the zero Tensor and
 // false.
 func As[T Float](a Array) (Tensor[T], bool) {
-	if isF32[T]() && a.F32 != nil {
+	if IsFloat32[T]() && a.F32 != nil {
 		return Tensor[T]{Data: cast[float32, T](a.F32), Shape: a.Shape}, true
 	}
-	if !isF32[T]() && a.F64 != nil {
+	if !IsFloat32[T]() && a.F64 != nil {
 		return Tensor[T]{Data: cast[float64, T](a.F64), Shape: a.Shape}, true
 	}
 	return Tensor[T]{}, false
@@ -167,10 +167,19 @@ func Convert[T Float](a Array) Tensor[T] {
 	return Tensor[T]{Data: d, Shape: a.Shape}
 }
 
-// isF32 reports whether T's underlying type is float32.
-func isF32[T Float]() bool {
+// IsFloat32 reports whether T's underlying type is float32.
+func IsFloat32[T Float]() bool {
 	var z T
 	return unsafe.Sizeof(z) == 4
+}
+
+// DTypeName returns the NumPy name of T's underlying type: "float32" or
+// "float64", as Array.DType names an array's.
+func DTypeName[T Float]() string {
+	if IsFloat32[T]() {
+		return "float32"
+	}
+	return "float64"
 }
 
 // cast reinterprets a slice of one float type as another of the same size
@@ -185,7 +194,7 @@ func cast[From, To Float](s []From) []To {
 // Float32s views data of a ~float32 type as []float32; it panics if T is
 // not ~float32.
 func Float32s[T Float](s []T) []float32 {
-	if !isF32[T]() {
+	if !IsFloat32[T]() {
 		panic("tensor: Float32s of a float64 type")
 	}
 	return cast[T, float32](s)

@@ -94,3 +94,19 @@ func TestFloat32sPanics(t *testing.T) {
 	}()
 	Float32s([]float64{1})
 }
+
+func TestDTypeName(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+		is32      bool
+		want32    bool
+	}{
+		{DTypeName[float32](), "float32", IsFloat32[float32](), true},
+		{DTypeName[myFloat32](), "float32", IsFloat32[myFloat32](), true},
+		{DTypeName[float64](), "float64", IsFloat32[float64](), false},
+	} {
+		if c.got != c.want || c.is32 != c.want32 {
+			t.Errorf("DTypeName %q, IsFloat32 %v; want %q, %v", c.got, c.is32, c.want, c.want32)
+		}
+	}
+}

@@ -114,7 +114,7 @@ func lossRun[T tensor.Float](o *lossOpts, in *inputs) (*report, error) {
 	if o.grad != "" {
 		gi = g
 	}
-	rep := newReport(e, in, isF32[T]())
+	rep := newReport(e, in)
 	res, err := lossCalls(rep, e, p, in, gi, o.iters)
 	if err != nil {
 		return nil, err
@@ -139,14 +139,11 @@ func lossRun[T tensor.Float](o *lossOpts, in *inputs) (*report, error) {
 	return rep, nil
 }
 
-// isF32 reports whether T is ~float32.
-func isF32[T tensor.Float]() bool { return tensor.View(tensor.Tensor[T]{}).F32 != nil }
-
-// newReport starts the report of engine e on in, run in float32 if f32.
-func newReport[T tensor.Float](e *computeloss.Engine[T], in *inputs, f32 bool) *report {
-	rep := &report{Criteria: compare.Describe(e.Criteria()), Source: in.source, Hyp: in.hypName, DType: feed.DTypeName(f32)}
-	if f32 != in.f32 {
-		rep.InputDType = feed.DTypeName(in.f32)
+// newReport starts the report of engine e on in.
+func newReport[T tensor.Float](e *computeloss.Engine[T], in *inputs) *report {
+	rep := &report{Criteria: compare.Describe(e.Criteria()), Source: in.source, Hyp: in.hypName, DType: tensor.DTypeName[T]()}
+	if file := in.batch.Preds[0].DType(); file != rep.DType {
+		rep.InputDType = file
 	}
 	return rep
 }

@@ -68,7 +68,7 @@ func printTable[T tensor.Float](w io.Writer, o *options, in *inputs[T], ev *eval
 		mode += ", agnostic"
 	}
 	fmt.Fprintf(w, "%s: %d images, %d classes, %s; conf %g, IoU %g, %s, max_det %d\n",
-		o.pred, r.Images, in.nc, dtypeName[T](), o.conf, o.iou, mode, o.maxDet)
+		o.pred, r.Images, in.nc, tensor.DTypeName[T](), o.conf, o.iou, mode, o.maxDet)
 	fmt.Fprintf(w, "%22s%11s%11s%11s%11s%11s%11s\n", "Class", "Images", "Instances", "P", "R", "mAP50", "mAP50-95")
 	total := 0
 	for _, n := range r.NT {
@@ -95,14 +95,6 @@ func printTable[T tensor.Float](w io.Writer, o *options, in *inputs[T], ev *eval
 
 // g3 formats v as Python's "%.3g" does.
 func g3(v float64) string { return fmt.Sprintf("%.3g", v) }
-
-func dtypeName[T tensor.Float]() string {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return "float32"
-	}
-	return "float64"
-}
 
 // writeDet writes the detections det0 … det{bs−1} [k, 6], in pred's dtype,
 // and the correct matrix [N, 10] (bool).

@@ -140,7 +140,7 @@ func decodeMatch[T tensor.Float](data []T, m *target.Match, na, ny, nx, no int) 
 	for k := range t {
 		t[k] = float64(data[c+k])
 	}
-	pred, _ := iou.PredFromLogits(t, [2]float64{m.AW, m.AH}, isF32[T]())
+	pred, _ := iou.PredFromLogits(t, [2]float64{m.AW, m.AH}, tensor.IsFloat32[T]())
 	return pred
 }
 

@@ -3,7 +3,6 @@ package compare
 import (
 	"fmt"
 	"math"
-	"unsafe"
 
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/computeloss"
@@ -139,13 +138,6 @@ func Describe(cls, obj bce.Criterion) string {
 		return cls.String() + " on cls and obj"
 	}
 	return fmt.Sprintf("%v on cls, %v on obj", cls, obj)
-}
-
-// isF32 reports whether T is ~float32: the engine then decodes boxes with
-// package bce's float32-grade logistic, and so does this package.
-func isF32[T tensor.Float]() bool {
-	var z T
-	return unsafe.Sizeof(z) == 4
 }
 
 // Names returns the names of the criteria rows of Criteria: "BCE", then

@@ -37,7 +37,7 @@ func Example() {
 	}
 	fmt.Printf("loss %.6f\n", r.Loss)
 	for _, a := range feed.Arrays(g) {
-		fmt.Println(a.Name, a.Shape, feed.DTypeName(a.F32 != nil))
+		fmt.Println(a.Name, a.Shape, a.DType())
 	}
 	// Output:
 	// loss 0.582511

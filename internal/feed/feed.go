@@ -38,18 +38,10 @@ func Float32(b *batchfile.Batch) (bool, error) {
 	for i, p := range b.Preds {
 		if (p.F32 != nil) != f32 {
 			return false, fmt.Errorf("array %q is %s but %q is %s: all prediction layers must have one dtype",
-				batchfile.PredName(i), DTypeName(p.F32 != nil), batchfile.PredName(0), DTypeName(f32))
+				batchfile.PredName(i), p.DType(), batchfile.PredName(0), b.Preds[0].DType())
 		}
 	}
 	return f32, nil
-}
-
-// DTypeName returns "float32" or "float64".
-func DTypeName(f32 bool) string {
-	if f32 {
-		return "float32"
-	}
-	return "float64"
 }
 
 // Preds returns the predictions of b as engine tensors of element type T:
