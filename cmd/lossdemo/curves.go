@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"io"
 	"io/fs"
 	"os"
@@ -32,7 +33,7 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 	hypPath := flags.String("hyp", "", "hyp YAML `file` whose fl_gamma, fl_alpha and obj_pw are drawn, or with -box whose box loss is marked (default: the embedded data/hyps/"+hyps.Default+")")
 	box := flags.Bool("box", false, "draw the box losses (every iou_type) instead of the criteria")
 	out := flags.String("o", "", "output `file`: .png (1200×800), .svg or .pdf; never overwritten")
-	if err := parseFlags(flags, args); err != nil {
+	if err := cli.ParseFlags(flags, args); err != nil {
 		return err
 	}
 	ext, format, err := curvesFormat(*out)
@@ -44,10 +45,10 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if _, err := os.Lstat(*out); err == nil {
-		return inputErr("curves: -o %s: the file already exists; not overwriting it", *out)
+		return cli.Inputf("curves: -o %s: the file already exists; not overwriting it", *out)
 	}
 	if dir := filepath.Dir(*out); !isDir(dir) {
-		return inputErr("curves: -o %s: folder %s does not exist", *out, dir)
+		return cli.Inputf("curves: -o %s: folder %s does not exist", *out, dir)
 	}
 	fig, what, err := curvesFigure(h, hypName, *box)
 	if err != nil {
@@ -55,10 +56,10 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 	}
 	err = atomicfile.Write(*out, func(w io.Writer) error { return fig.Render(w, ext) })
 	if errors.Is(err, fs.ErrExist) {
-		return inputErr("curves: -o %s: the file already exists; not overwriting it", *out)
+		return cli.Inputf("curves: -o %s: the file already exists; not overwriting it", *out)
 	}
 	if err != nil {
-		return outputErr(fmt.Errorf("curves: -o %s: %w", *out, err))
+		return cli.OutputErr(fmt.Errorf("curves: -o %s: %w", *out, err))
 	}
 	size := ""
 	if ext == ".png" {
@@ -80,7 +81,7 @@ func curvesFigure(h *hyp.Hyp, hypName string, box bool) (interface {
 	}
 	f, err := curves.NewBox(h, hypName)
 	if err != nil {
-		return nil, "", asInput(err)
+		return nil, "", cli.AsInput(err)
 	}
 	t := f.Target
 	return f, fmt.Sprintf("the box losses %s around a %s×%s target", joinList(iou.Names(), "and"), curves.Num(t[2]), curves.Num(t[3])), nil
@@ -90,15 +91,15 @@ func curvesFigure(h *hyp.Hyp, hypName string, box bool) (interface {
 // format's name, or an input error.
 func curvesFormat(out string) (ext, format string, err error) {
 	if out == "" {
-		return "", "", inputErr("curves: missing -o OUT.png, OUT.svg or OUT.pdf (see lossdemo curves -h)")
+		return "", "", cli.Inputf("curves: missing -o OUT.png, OUT.svg or OUT.pdf (see lossdemo curves -h)")
 	}
 	ext = strings.ToLower(filepath.Ext(out))
 	format, ok := curves.Formats[ext]
 	if !ok {
 		if ext == "" {
-			return "", "", inputErr("curves: -o %s has no extension; want .png, .svg or .pdf", out)
+			return "", "", cli.Inputf("curves: -o %s has no extension; want .png, .svg or .pdf", out)
 		}
-		return "", "", inputErr("curves: -o %s: unsupported extension %q; want .png, .svg or .pdf", out, ext)
+		return "", "", cli.Inputf("curves: -o %s: unsupported extension %q; want .png, .svg or .pdf", out, ext)
 	}
 	return ext, format, nil
 }

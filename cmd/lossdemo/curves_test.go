@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -139,8 +140,8 @@ func TestCurvesInputErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %q does not name %q", tc.name, err, tc.want)
 		}
-		if code := exitCode(err); code != exitInput {
-			t.Errorf("%s: exit code %d, want %d (input error)", tc.name, code, exitInput)
+		if code := cli.ExitCode(err); code != cli.ExitInput {
+			t.Errorf("%s: exit code %d, want %d (input error)", tc.name, code, cli.ExitInput)
 		}
 		if stdout != "" {
 			t.Errorf("%s: wrote to stdout: %q", tc.name, stdout)
@@ -161,8 +162,8 @@ func TestCurvesInputErrors(t *testing.T) {
 
 func TestCurvesHelp(t *testing.T) {
 	err, _, stderr := curvesCmd(t, "-h")
-	if !errors.Is(err, errHelp) {
-		t.Errorf("-h: error %v, want errHelp", err)
+	if !errors.Is(err, cli.ErrHelp) {
+		t.Errorf("-h: error %v, want cli.ErrHelp", err)
 	}
 	for _, want := range []string{"-hyp", "-o"} {
 		if !strings.Contains(stderr, want) {

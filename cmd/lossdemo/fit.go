@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"io"
 	"os"
 	"time"
@@ -35,19 +36,19 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.iters, "iters", fit.DefaultIterations, "at most `N` steps (one engine call each)")
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "stop after this long")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
 	case o.out == "":
-		return inputErr("fit: -out is required")
+		return cli.Inputf("fit: -out is required")
 	case o.iters < 1:
-		return inputErr("fit: -iters %d: want a count ≥ 1", o.iters)
+		return cli.Inputf("fit: -iters %d: want a count ≥ 1", o.iters)
 	case o.timeout <= 0:
-		return inputErr("fit: -timeout %v: want a positive duration", o.timeout)
+		return cli.Inputf("fit: -timeout %v: want a positive duration", o.timeout)
 	}
 	if _, err := os.Lstat(o.out); err == nil {
-		return inputErr("fit: -out %s: the file already exists; not overwriting it", o.out)
+		return cli.Inputf("fit: -out %s: the file already exists; not overwriting it", o.out)
 	}
 	in, err := loadInputs(o.hyp, o.pred, o.sample)
 	if err != nil {
@@ -62,7 +63,7 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 func fitRun(o *fitOpts, in *inputs, stdout io.Writer) (*fit.Result, error) {
 	e, err := computeloss.New[float64](in.hyp, in.model, &o.engine)
 	if err != nil {
-		return nil, asInput(err)
+		return nil, cli.AsInput(err)
 	}
 	p := feed.Preds[float64](in.batch)
 	set := &fit.Settings{Iterations: o.iters, Timeout: o.timeout}
@@ -75,16 +76,16 @@ func fitRun(o *fitOpts, in *inputs, stdout io.Writer) (*fit.Result, error) {
 	fmt.Fprintf(stdout, "fit: %s, %s, criteria %s\n", in.source, in.hypName, compare.Describe(e.Criteria()))
 	s, err := e.Loss(p, in.batch.Targets, nil)
 	if err != nil {
-		return nil, asInput(err)
+		return nil, cli.AsInput(err)
 	}
 	fmt.Fprintf(stdout, "start: loss %.6f  lbox %.6f  lobj %.6f  lcls %.6f\n", s.Loss, s.LBox, s.LObj, s.LCls)
 	r, err := fit.Fit(e, p, in.batch.Targets, set)
 	if err != nil {
-		return nil, asInput(err)
+		return nil, cli.AsInput(err)
 	}
 	printFit(stdout, r, in)
 	if err := batchfile.WriteFile(o.out, feed.WithPreds(in.batch, in.model, p, in.f32).Tensors()); err != nil {
-		return nil, outputErr(err)
+		return nil, cli.OutputErr(err)
 	}
 	fmt.Fprintf(stdout, "\nfitted predictions written to %s\n", o.out)
 	return r, nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"math"
 	"os"
 	"path/filepath"
@@ -90,8 +91,8 @@ func TestFitCommandErrors(t *testing.T) {
 		{"bad sample", []string{"-out", out, "-sample", "p9"}, `-sample "p9"`},
 	} {
 		code, _, errOut := lossdemo(t, append([]string{"fit"}, tc.args...)...)
-		if code != exitInput || !strings.Contains(errOut, tc.want) {
-			t.Errorf("%s: exit %d, stderr %q; want exit %d naming %q", tc.name, code, errOut, exitInput, tc.want)
+		if code != cli.ExitInput || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d naming %q", tc.name, code, errOut, cli.ExitInput, tc.want)
 		}
 	}
 	if b, _ := os.ReadFile(existing); string(b) != "keep me" {

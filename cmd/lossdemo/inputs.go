@@ -1,9 +1,9 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"github.com/yolo-loss/yololoss/model"
 	"io"
 	"strconv"
@@ -16,25 +16,6 @@ import (
 	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/internal/sample"
 )
-
-// errHelp reports that -h was asked for and the usage printed.
-var errHelp = errors.New("help")
-
-// parseFlags parses args with fs, turning flag errors into input errors.
-// The flag package has already printed the problem and the usage.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	fs.Init(fs.Name(), flag.ContinueOnError)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
-		}
-		return inputErr("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return inputErr("unexpected argument %q (flags come before arguments; see -h)", fs.Arg(0))
-	}
-	return nil
-}
 
 // inputFlags adds -hyp, -pred and -sample, which choose what loadInputs
 // reads.
@@ -88,7 +69,7 @@ func loadHyp(path string) (*hyp.Hyp, string, error) {
 	}
 	h, err := hyp.Load(path)
 	if err != nil {
-		return nil, "", asInput(err)
+		return nil, "", cli.AsInput(err)
 	}
 	return h, path, nil
 }
@@ -109,7 +90,7 @@ func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 		case "p6":
 			c = sample.DefaultP6
 		default:
-			return nil, inputErr("-sample %q: want p5 or p6", sampleName)
+			return nil, cli.Inputf("-sample %q: want p5 or p6", sampleName)
 		}
 		if in.batch, err = sample.Generate(c); err != nil {
 			return nil, err
@@ -117,15 +98,15 @@ func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 		in.source = fmt.Sprintf("built-in sample (%d layers)", c.Layers)
 	} else {
 		if in.batch, err = batchfile.ReadFile(predPath); err != nil {
-			return nil, asInput(err)
+			return nil, cli.AsInput(err)
 		}
 		in.source = predPath
 	}
 	if in.f32, err = feed.Float32(in.batch); err != nil {
-		return nil, inputErr("%s: %v", in.source, err)
+		return nil, cli.Inputf("%s: %v", in.source, err)
 	}
 	if in.model, err = feed.Model(in.batch); err != nil {
-		return nil, inputErr("%s: %v", in.source, err)
+		return nil, cli.Inputf("%s: %v", in.source, err)
 	}
 	return in, nil
 }

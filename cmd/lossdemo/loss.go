@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"io"
 	"os"
 	"runtime"
@@ -40,7 +41,7 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.compare, "compare", false, "compare "+joinList(compare.Names(), "and")+" on the same input, where the criterion applies, and the box losses")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines per call (0: GOMAXPROCS)")
 	fs.IntVar(&o.iters, "iters", 1, "consecutive calls on one engine (autobalance moves between them); report each, the gradient of the last")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	runF32, err := checkLossOpts(&o)
@@ -77,14 +78,14 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 // not (-dtype).
 func checkLossOpts(o *lossOpts) (runF32 func(fileF32 bool) bool, err error) {
 	if o.bench < 0 {
-		return nil, inputErr("-bench %d: want a count ≥ 0", o.bench)
+		return nil, cli.Inputf("-bench %d: want a count ≥ 0", o.bench)
 	}
 	if o.iters < 1 {
-		return nil, inputErr("-iters %d: want a count ≥ 1", o.iters)
+		return nil, cli.Inputf("-iters %d: want a count ≥ 1", o.iters)
 	}
 	if o.grad != "" {
 		if _, err := os.Lstat(o.grad); err == nil {
-			return nil, inputErr("-grad %s: the file already exists; not overwriting it", o.grad)
+			return nil, cli.Inputf("-grad %s: the file already exists; not overwriting it", o.grad)
 		}
 	}
 	switch o.dtype {
@@ -94,14 +95,14 @@ func checkLossOpts(o *lossOpts) (runF32 func(fileF32 bool) bool, err error) {
 		f32 := o.dtype == "float32"
 		return func(bool) bool { return f32 }, nil
 	}
-	return nil, inputErr("-dtype %q: want float32 or float64", o.dtype)
+	return nil, cli.Inputf("-dtype %q: want float32 or float64", o.dtype)
 }
 
 // lossRun makes the calls that the flags ask for and reports them.
 func lossRun[T tensor.Float](o *lossOpts, in *inputs) (*report, error) {
 	e, err := computeloss.New[T](in.hyp, in.model, &o.engine)
 	if err != nil {
-		return nil, asInput(err)
+		return nil, cli.AsInput(err)
 	}
 	e.SetWorkers(o.workers)
 	p := feed.Preds[T](in.batch)
@@ -157,7 +158,7 @@ func lossCalls[T tensor.Float](r *report, e *computeloss.Engine[T], p []tensor.T
 	var err error
 	for range iters {
 		if res, err = e.Loss(p, in.batch.Targets, gi); err != nil {
-			return res, asInput(err)
+			return res, cli.AsInput(err)
 		}
 		it := items{res.Loss, res.LBox, res.LObj, res.LCls, slices.Clone(res.Balance), nil}
 		if wiou {
@@ -231,7 +232,7 @@ func labelCount(matches [][]target.Match, i int) int {
 // count of its elements and of those not finite.
 func writeGrad[T tensor.Float](r *report, path string, g []tensor.Tensor[T]) error {
 	if err := batchfile.WriteFile(path, feed.Arrays(g)); err != nil {
-		return outputErr(err)
+		return cli.OutputErr(err)
 	}
 	var n, bad int
 	for _, t := range g {
@@ -255,13 +256,13 @@ func addCompare[T tensor.Float](r *report, in *inputs, o *lossOpts, p, g []tenso
 	cin := compare.Input[T]{Hyp: in.hyp, Model: in.model, Options: &o.engine, Workers: o.workers, Preds: p, Labels: in.batch.Targets}
 	var err error
 	if r.Compare, err = compare.Criteria(cin, g); err != nil {
-		return asInput(err)
+		return cli.AsInput(err)
 	}
 	if r.Placements, err = compare.Placements(cin, g); err != nil {
-		return asInput(err)
+		return cli.AsInput(err)
 	}
 	if r.BoxLosses, err = compare.BoxLosses(cin, g); err != nil {
-		return asInput(err)
+		return cli.AsInput(err)
 	}
 	return nil
 }
@@ -270,7 +271,7 @@ func addCompare[T tensor.Float](r *report, in *inputs, o *lossOpts, p, g []tenso
 func addBench[T tensor.Float](r *report, e *computeloss.Engine[T], p []tensor.Tensor[T], in *inputs, g []tensor.Tensor[T], o *lossOpts) error {
 	b, err := bench.Run(e, p, in.batch.Targets, g, o.bench)
 	if err != nil {
-		return asInput(err)
+		return cli.AsInput(err)
 	}
 	r.MedianMs, r.AllocsPerCall, r.Calls = &b.ForwardBackward, &b.AllocsPerCall, o.bench
 	r.ForwardMs, r.ClearMs = &b.Forward, &b.Clear

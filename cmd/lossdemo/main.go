@@ -49,6 +49,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"io"
 	"os"
 	"runtime/debug"
@@ -63,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "lossdemo: internal error: %v\n%s", r, debug.Stack())
-			code = exitInternal
+			code = cli.ExitInternal
 		}
 	}()
 	var err error
@@ -81,11 +82,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	} else {
 		err = runLoss(args, stdout, stderr)
 	}
-	if err == errHelp {
-		return exitOK
+	if err == cli.ErrHelp {
+		return cli.ExitOK
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "lossdemo: %v\n", err)
 	}
-	return exitCode(err)
+	return cli.ExitCode(err)
 }

@@ -7,6 +7,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"io"
 	"os"
 
@@ -22,21 +23,21 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	usage(fs, stderr, "usage: lossdemo sample [-sample p5|p6] -o OUT.npz")
 	fs.StringVar(&name, "sample", "p5", "which built-in sample: p5 (3 layers) or p6 (4 layers)")
 	fs.StringVar(&out, "o", "", "write it to `file.npz` (required; never overwrites)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if out == "" {
-		return inputErr("sample: -o is required")
+		return cli.Inputf("sample: -o is required")
 	}
 	if _, err := os.Lstat(out); err == nil {
-		return inputErr("sample: -o %s: the file already exists; not overwriting it", out)
+		return cli.Inputf("sample: -o %s: the file already exists; not overwriting it", out)
 	}
 	in, err := loadInputs("", "", name)
 	if err != nil {
 		return err
 	}
 	if err := batchfile.WriteFile(out, in.batch.Tensors()); err != nil {
-		return outputErr(err)
+		return cli.OutputErr(err)
 	}
 	fmt.Fprintf(stdout, "%s written to %s\n", in.source, out)
 	return nil
