@@ -82,6 +82,28 @@ func (h *Hyp) BoxLoss() iou.Params {
 	return p
 }
 
+// SetBoxLoss sets h's box-loss fields from p, the inverse of BoxLoss:
+// h.BoxLoss() returns p again. A parameter at its default is stored as 0,
+// as a file without the key leaves it.
+func (h *Hyp) SetBoxLoss(p iou.Params) {
+	d := iou.DefaultParams()
+	unlessDefault := func(v, def float64) float64 {
+		if v == def {
+			return 0
+		}
+		return v
+	}
+	h.IoUType = p.Type
+	h.IoUAlpha = unlessDefault(p.Alpha, d.Alpha)
+	h.IoUFocalGamma = unlessDefault(p.FocalGamma, d.FocalGamma)
+	h.IoUInnerRatio = unlessDefault(p.InnerRatio, d.InnerRatio)
+	h.WIoUVersion = int(unlessDefault(float64(p.WIoUVersion), float64(d.WIoUVersion)))
+	h.WIoUAlpha = unlessDefault(p.WIoUAlpha, d.WIoUAlpha)
+	h.WIoUDelta = unlessDefault(p.WIoUDelta, d.WIoUDelta)
+	h.WIoUMomentum = unlessDefault(p.WIoUMomentum, d.WIoUMomentum)
+	h.ShapeIoUScale = unlessDefault(p.ShapeScale, d.ShapeScale)
+}
+
 // CriterionConfig returns what h says about the class and objectness criteria;
 // fast selects BCE's float32-grade exponential and logarithm, as engines
 // for float32 data do. criterion.Select turns it into the criteria.

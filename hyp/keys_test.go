@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/yolo-loss/yololoss/criterion"
+	"github.com/yolo-loss/yololoss/iou"
 )
 
 // TestNewKeys covers fl_apply, cls_iou_target and the box-loss keys: their
@@ -140,5 +141,33 @@ func TestDescribeCriteriaPlacement(t *testing.T) {
 	c := h.CriterionConfig(true)
 	if c.Type != "varifocal" || c.Apply != criterion.Cls || !c.Fast || c.Gamma != 2 {
 		t.Errorf("CriterionConfig = %+v", c)
+	}
+}
+
+// TestSetBoxLoss: SetBoxLoss is BoxLoss's inverse, storing defaults as 0,
+// and what it stores survives Marshal and Parse.
+func TestSetBoxLoss(t *testing.T) {
+	for _, p := range []iou.Params{
+		iou.DefaultParams(),
+		{Type: "siou", Alpha: 1, FocalGamma: 0, InnerRatio: 1.2, WIoUVersion: 3, WIoUAlpha: 1.9, WIoUDelta: 3, WIoUMomentum: 0.01},
+		{Type: "wiou", Alpha: 1, InnerRatio: 1, WIoUVersion: 2, WIoUAlpha: 1.9, WIoUDelta: 3, WIoUMomentum: 0.2},
+		{Type: "giou", Alpha: 2, FocalGamma: 0.5, InnerRatio: 1, WIoUVersion: 3, WIoUAlpha: 1.9, WIoUDelta: 3, WIoUMomentum: 0.01},
+		{Type: "shape_iou", Alpha: 1, InnerRatio: 1, WIoUVersion: 3, WIoUAlpha: 1.9, WIoUDelta: 3, WIoUMomentum: 0.01, ShapeScale: 1.5},
+	} {
+		h := Default()
+		h.SetBoxLoss(p)
+		if got := h.BoxLoss(); got != p {
+			t.Errorf("BoxLoss(SetBoxLoss(%+v)) = %+v", p, got)
+		}
+		if p.WIoUMomentum == 0.01 && h.WIoUMomentum != 0 {
+			t.Errorf("%s: the default momentum stored as %v, want 0", p.Type, h.WIoUMomentum)
+		}
+		back, err := Parse(Marshal(h))
+		if err != nil {
+			t.Fatalf("%s: %v", p.Type, err)
+		}
+		if got := back.BoxLoss(); got != p {
+			t.Errorf("%s: after Marshal and Parse %+v", p.Type, got)
+		}
 	}
 }

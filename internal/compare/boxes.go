@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"fmt"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -79,11 +78,7 @@ func BoxLosses[T tensor.Float](in Input[T], grad []tensor.Tensor[T]) (*Boxes, er
 
 // boxRow computes the row of variant v with its default parameters.
 func boxRow[T tensor.Float](in Input[T], v iou.Variant, boxes []matchBox, grad []tensor.Tensor[T]) (BoxRow, error) {
-	h, err := withBoxLoss(in.Hyp, v.Name)
-	if err != nil {
-		return BoxRow{}, err
-	}
-	_, r, err := call(in, h, grad)
+	_, r, err := call(in, withBoxLoss(in.Hyp, v.Name), grad)
 	if err != nil {
 		return BoxRow{}, err
 	}
@@ -103,19 +98,13 @@ func boxRow[T tensor.Float](in Input[T], v iou.Variant, boxes []matchBox, grad [
 }
 
 // withBoxLoss returns a copy of h with the box loss name and every box-loss
-// key at its default. It fails if h still selects other parameters: a key
-// added to package hyp that this function does not reset.
-func withBoxLoss(h *hyp.Hyp, name string) (*hyp.Hyp, error) {
+// key at its default.
+func withBoxLoss(h *hyp.Hyp, name string) *hyp.Hyp {
 	c := *h
-	c.IoUType = name
-	c.IoUAlpha, c.IoUFocalGamma, c.IoUInnerRatio, c.ShapeIoUScale = 0, 0, 0, 0
-	c.WIoUVersion, c.WIoUAlpha, c.WIoUDelta, c.WIoUMomentum = 0, 0, 0, 0
-	want := iou.DefaultParams()
-	want.Type = name
-	if got := c.BoxLoss(); got != want {
-		return nil, fmt.Errorf("compare: the hyp's box-loss parameters %+v are not the defaults %+v", got, want)
-	}
-	return &c, nil
+	p := iou.DefaultParams()
+	p.Type = name
+	c.SetBoxLoss(p)
+	return &c
 }
 
 // decodeMatches returns the matches of in's labels with their predicted

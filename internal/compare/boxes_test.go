@@ -121,10 +121,7 @@ func TestWithBoxLoss(t *testing.T) {
 	h.IoUType, h.IoUAlpha, h.IoUFocalGamma, h.IoUInnerRatio, h.ShapeIoUScale = "siou", 2, 1, 1.2, 3
 	h.WIoUVersion, h.WIoUAlpha, h.WIoUDelta, h.WIoUMomentum = 2, 1.5, 2, 0.1
 	for _, name := range iou.Names() {
-		c, err := withBoxLoss(h, name)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		c := withBoxLoss(h, name)
 		want := iou.DefaultParams()
 		want.Type = name
 		if got := c.BoxLoss(); got != want || c.Validate() != nil {
