@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/yolo-loss/yololoss/model"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -73,8 +74,8 @@ func printReport(w io.Writer, r *report, in *inputs) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "layer\tgrid\tstride\tlabels\tmatches\tlbox\tlobj\tlcls\tbalance\t")
 	for i, l := range r.Layers {
-		fmt.Fprintf(tw, "P%d\t%dx%d\t%g\t%d\t%d\t%.6f\t%.6f\t%.6f\t%.4g\t\n",
-			i+3, l.Grid[1], l.Grid[0], l.Stride, l.Labels, l.Matches, l.LBox, l.LObj, l.LCls, l.Balance)
+		fmt.Fprintf(tw, "%s\t%dx%d\t%g\t%d\t%d\t%.6f\t%.6f\t%.6f\t%.4g\t\n",
+			model.LayerName(i, in.model.Strides), l.Grid[1], l.Grid[0], l.Stride, l.Labels, l.Matches, l.LBox, l.LObj, l.LCls, l.Balance)
 	}
 	fmt.Fprintf(tw, "total\t\t\t\t\t%.6f\t%.6f\t%.6f\t\t\n", r.LBox, r.LObj, r.LCls)
 	tw.Flush()
