@@ -46,6 +46,14 @@ func sigmoid(x float64) float64 {
 	return s
 }
 
+// pixelBox decodes the four box logits at v[0:4] of cell (gj, gi) into
+// pixels: ((pxy + (gi, gj))·stride, pwh·stride), as Detect does at
+// inference.
+func pixelBox[T tensor.Float](v []T, anchor [2]float64, gj, gi int, stride float64) [4]float64 {
+	g := gridBox(v, anchor)
+	return [4]float64{(g[0] + float64(gi)) * stride, (g[1] + float64(gj)) * stride, g[2] * stride, g[3] * stride}
+}
+
 // gridBox decodes the four box logits at v[0:4] into the loss frame.
 func gridBox[T tensor.Float](v []T, anchor [2]float64) [4]float64 {
 	b, _, _ := LossBox([4]float64{float64(v[0]), float64(v[1]), float64(v[2]), float64(v[3])}, anchor, bce.Logistic)
@@ -70,14 +78,9 @@ func classes[T tensor.Float](v []T) (class int, score float64) {
 // decode fills a Detection from the channels v of one cell, whose
 // objectness σ(v[4]) and best class are already known.
 func decode[T tensor.Float](v []T, obj float64, class int, score float64, b, a, gj, gi int, anchor [2]float64, stride float64) Detection {
-	g := gridBox(v, anchor)
+	px := pixelBox(v, anchor, gj, gi, stride)
 	return Detection{
-		Box: Box{
-			X: (g[0] + float64(gi)) * stride,
-			Y: (g[1] + float64(gj)) * stride,
-			W: g[2] * stride,
-			H: g[3] * stride,
-		},
+		Box:        Box{X: px[0], Y: px[1], W: px[2], H: px[3]},
 		Obj:        obj,
 		Class:      class,
 		ClassScore: score,

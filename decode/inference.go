@@ -69,11 +69,9 @@ func inferLayer[T tensor.Float](out []T, n, first int, p tensor.Tensor[T], ancho
 				for gi := range s[3] {
 					v := p.Data[off : off+no : off+no]
 					o := out[row : row+no : row+no]
-					g := gridBox(v, anchors[a])
-					o[0] = T((g[0] + float64(gi)) * stride)
-					o[1] = T((g[1] + float64(gj)) * stride)
-					o[2] = T(g[2] * stride)
-					o[3] = T(g[3] * stride)
+					for c, x := range pixelBox(v, anchors[a], gj, gi, stride) {
+						o[c] = T(x)
+					}
 					for c := 4; c < no; c++ {
 						o[c] = T(sigmoid(float64(v[c])))
 					}
