@@ -47,6 +47,9 @@ func (e *Engine[T]) assign(labels []target.Label) {
 			e.sched.mchunks = append(e.sched.mchunks, chunk{i, k0, min(k0+chunkMatches, len(ls.matches))})
 		}
 		ls.objGain = h.Obj * e.call.bs * e.balance.balance[i] / float64(len(ls.tobj))
+		if n := len(ls.matches); n > 0 {
+			ls.boxGain = h.Box * e.call.bs / float64(n)
+		}
 		e.bucket(ls)
 		for nch < len(e.plan.chunks) && e.plan.chunks[nch].layer == i {
 			nch++

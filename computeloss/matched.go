@@ -71,7 +71,7 @@ func (e *Engine[T]) matchBox(ls *layerState, p tensor.Tensor[T], k int) {
 	}
 	ls.boxLoss[k], ls.boxBase[k] = term.Loss, term.Base
 	if e.call.g != nil {
-		g := e.cfg.h.Box * e.call.bs / float64(len(ls.matches))
+		g := ls.boxGain
 		ls.boxGrad[k] = [4]float64{
 			g * term.Grad[0] * chain[0],
 			g * term.Grad[1] * chain[1],

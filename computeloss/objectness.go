@@ -11,7 +11,7 @@ import (
 // blocks get the matched cells' box and class terms, run now that those
 // terms are known; the plain blocks have been running since assign opened
 // them, and the caller takes what is left of them.
-func (e *Engine[T]) objectness() { e.sched.runObjectness() }
+func (e *Engine[T]) objectness() { e.sched.runObjectness(len(e.plan.chunks)) }
 
 // scratch is one goroutine's work arrays for the batched criteria.
 type scratch struct {

@@ -49,6 +49,7 @@ type layerState struct {
 	clsGrad  []float64    // per match × nc: ∂total/∂(class logits)
 	tobj     []float64    // per cell: objectness target, 0 off the matches
 	objGain  float64      // ∂total/∂(mean objectness loss of the layer)
+	boxGain  float64      // ∂total/∂(a match's box loss ℓ): box·bs/n
 	block0   int          // index of the layer's first block
 	mchunk0  int          // index of the layer's first match chunk
 }

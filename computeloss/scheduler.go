@@ -42,7 +42,6 @@ type scheduler[T tensor.Float] struct {
 	byValue    func(a, b int) int
 
 	runPlain, runMatched, runMatch func(slot, j int)
-	chunks                         func() int // the number of objectness chunks
 }
 
 // init binds the scheduler to its engine's work functions, once, so that
@@ -52,7 +51,6 @@ func (s *scheduler[T]) init(e *Engine[T]) {
 	s.runMatch = e.matchChunk
 	s.runPlain = func(slot, j int) { e.objChunk(slot, j, false) }
 	s.runMatched = func(slot, j int) { e.objChunk(slot, j, true) }
-	s.chunks = func() int { return len(e.plan.chunks) }
 	s.byValue = func(a, b int) int { return cmpFloat(s.sortValue[a], s.sortValue[b]) }
 }
 
@@ -92,11 +90,12 @@ func (s *scheduler[T]) runMatchChunks() {
 	s.r.wait(stepMatches)
 }
 
-// runObjectness runs the matched blocks of every chunk, then what is left
-// of the plain ones, and ends the region: the workers go back to the pool
-// before the caller's serial reduction.
-func (s *scheduler[T]) runObjectness() {
-	s.r.publish(stepMatchedBlocks, s.chunks(), s.runMatched)
+// runObjectness runs the matched blocks of every one of the chunks
+// objectness chunks, then what is left of the plain ones, and ends the
+// region: the workers go back to the pool before the caller's serial
+// reduction.
+func (s *scheduler[T]) runObjectness(chunks int) {
+	s.r.publish(stepMatchedBlocks, chunks, s.runMatched)
 	s.r.drain(stepMatchedBlocks)
 	s.r.drain(stepPlainBlocks)
 	s.r.wait(stepMatchedBlocks)
