@@ -14,7 +14,6 @@ import (
 	"github.com/yolo-loss/yololoss/examples/train/experiment"
 	"github.com/yolo-loss/yololoss/examples/train/synth"
 	"github.com/yolo-loss/yololoss/internal/atomicfile"
-	"github.com/yolo-loss/yololoss/model"
 )
 
 func experimentCmd(args []string, stdout, stderr io.Writer) error {
@@ -34,11 +33,7 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return inputError{err}
 	}
-	d, err := model.Load(tf.model, nil)
-	if err != nil {
-		return inputError{err}
-	}
-	b, err := newBackend(tf.backend)
+	d, b, err := tf.open()
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/gomlx/gomlx/backends"
 	"io"
 	"os"
 	"path/filepath"
@@ -30,6 +31,19 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", d.Seed, "seed of the weights and of the order of the images")
 	fs.StringVar(&f.sched.Optimizer, "optimizer", d.Optimizer, "adam or sgd")
 	fs.StringVar(&f.backend, "backend", backendFlag(), "GoMLX backend config (default $GOMLX_BACKEND, else go:ops_sequential)")
+}
+
+// open reads the model file and starts the backend that the flags name.
+func (f *trainFlags) open() (model.Detect, backends.Backend, error) {
+	d, err := model.Load(f.model, nil)
+	if err != nil {
+		return model.Detect{}, nil, inputError{err}
+	}
+	b, err := newBackend(f.backend)
+	if err != nil {
+		return model.Detect{}, nil, err
+	}
+	return d, b, nil
 }
 
 func (f *trainFlags) schedule() experiment.Schedule {
@@ -74,11 +88,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return inputError{err}
 	}
-	d, err := model.Load(tf.model, nil)
-	if err != nil {
-		return inputError{err}
-	}
-	b, err := newBackend(tf.backend)
+	d, b, err := tf.open()
 	if err != nil {
 		return err
 	}
