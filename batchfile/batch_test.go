@@ -1,11 +1,12 @@
 package batchfile
 
 import (
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 func TestValidate(t *testing.T) {

@@ -3,9 +3,9 @@ package batchfile
 import (
 	"archive/zip"
 	"fmt"
-	"github.com/yolo-loss/yololoss/tensor"
 
 	"github.com/yolo-loss/yololoss/internal/atomicfile"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // Bools is a named boolean array in C order, written with NumPy's bool

@@ -2,7 +2,6 @@ package batchfile
 
 import (
 	"errors"
-	"github.com/yolo-loss/yololoss/tensor"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"codeberg.org/sbinet/npyio/npz"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // TestWriteFileBools writes a float tensor and two boolean arrays, one

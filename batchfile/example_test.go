@@ -2,13 +2,13 @@ package batchfile_test
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/tensor"
 	"log"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 func ExampleReadFile() {

@@ -2,11 +2,12 @@ package batchfile
 
 import (
 	"bytes"
-	"github.com/yolo-loss/yololoss/tensor"
 	"runtime/metrics"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // fuzzAllocSlack bounds what one Read may allocate: a fixed allowance plus

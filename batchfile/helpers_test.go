@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"slices"
 	"strconv"
@@ -12,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // npzFile is an .npz under construction: zip members in order.

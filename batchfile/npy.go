@@ -4,10 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // The .npy format (NEP 1): a magic string, a version, the length of a

@@ -3,10 +3,11 @@ package batchfile
 import (
 	"bytes"
 	"encoding/binary"
-	"github.com/yolo-loss/yololoss/tensor"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 func TestParseHeader(t *testing.T) {

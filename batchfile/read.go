@@ -4,12 +4,13 @@ import (
 	"archive/zip"
 	"errors"
 	"fmt"
-	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"math"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // chunkBytes is how much array data is read and decoded at a time. Memory

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
-	"github.com/yolo-loss/yololoss/tensor"
 	"hash/crc32"
 	"io"
 	"math"
@@ -15,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 func readBytes(b []byte) (*Batch, error) { return Read(bytes.NewReader(b), int64(len(b))) }

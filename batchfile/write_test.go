@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
-	"github.com/yolo-loss/yololoss/tensor"
 	"io"
 	"io/fs"
 	"maps"
@@ -16,6 +15,8 @@ import (
 	"codeberg.org/sbinet/npyio/npz"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 func TestWriteFileRoundTrip(t *testing.T) {

@@ -2,8 +2,6 @@ package computeloss_test
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/model"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -11,7 +9,9 @@ import (
 	"time"
 
 	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // workload is a YOLOv5 training batch: 3 layers of 3 anchors over strides

@@ -1,9 +1,6 @@
 package computeloss_test
 
 import (
-	"github.com/yolo-loss/yololoss/criterion"
-	"github.com/yolo-loss/yololoss/model"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -17,10 +14,13 @@ import (
 
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/gradcheck"
 	"github.com/yolo-loss/yololoss/iou"
+	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // problem is a small random engine input.

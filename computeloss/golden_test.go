@@ -1,8 +1,6 @@
 package computeloss_test
 
 import (
-	"github.com/yolo-loss/yololoss/model"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"testing"
 
@@ -12,6 +10,8 @@ import (
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/internal/golden"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // goldenDirs hold YOLOv5's own losses and autograd gradients, computed by

@@ -8,9 +8,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/yolo-loss/yololoss/internal/yamlnode"
-
 	"github.com/yolo-loss/yololoss/criterion"
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
 	"github.com/yolo-loss/yololoss/iou"
 )
 

@@ -7,9 +7,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/yolo-loss/yololoss/internal/yamlnode"
-
 	"github.com/yolo-loss/yololoss/criterion"
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
 // Parse parses a hyp file and validates it. Absent optional keys are zero except

@@ -2,12 +2,13 @@ package model
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/internal/yamlnode"
 	"math"
 	"regexp"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
 // anchorsForm shows the form of YOLOv5's anchors in error messages.

@@ -2,12 +2,13 @@ package model
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/internal/yamlnode"
 	"math"
 	"os"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
 // FileError is a problem in a YOLOv5 model file: the line and key at fault

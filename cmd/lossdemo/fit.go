@@ -3,13 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/yolo-loss/yololoss/internal/cli"
 	"io"
 	"os"
 	"time"
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"github.com/yolo-loss/yololoss/internal/compare"
 	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/internal/fit"

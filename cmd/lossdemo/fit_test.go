@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"github.com/yolo-loss/yololoss/internal/cli"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"github.com/yolo-loss/yololoss/internal/feed"
 )
 

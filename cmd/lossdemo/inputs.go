@@ -3,8 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/yolo-loss/yololoss/internal/cli"
-	"github.com/yolo-loss/yololoss/model"
 	"io"
 	"strconv"
 	"strings"
@@ -13,8 +11,10 @@ import (
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/data/hyps"
 	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/cli"
 	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/internal/sample"
+	"github.com/yolo-loss/yololoss/model"
 )
 
 // inputFlags adds -hyp, -pred and -sample, which choose what loadInputs

@@ -49,10 +49,11 @@ package main
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/internal/cli"
 	"io"
 	"os"
 	"runtime/debug"
+
+	"github.com/yolo-loss/yololoss/internal/cli"
 )
 
 func main() {

@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/model"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/yolo-loss/yololoss/criterion"
 	"github.com/yolo-loss/yololoss/internal/compare"
+	"github.com/yolo-loss/yololoss/model"
 )
 
 // report is the JSON output; its field names are a contract with outside

@@ -7,11 +7,11 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/yolo-loss/yololoss/internal/cli"
 	"io"
 	"os"
 
 	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/internal/cli"
 )
 
 // runSample writes a built-in sample to a file, in the .npz layout that

@@ -2,12 +2,12 @@ package main
 
 import (
 	"bytes"
-	"github.com/yolo-loss/yololoss/tensor"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // FuzzInput feeds arbitrary bytes to yoloval as its -pred file: every

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/yolo-loss/yololoss/tensor"
 	"io/fs"
 	"math"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/internal/goldeneval"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 const goldenDir = "../../testdata/golden-eval"

@@ -1,13 +1,13 @@
 package bench
 
 import (
-	"github.com/yolo-loss/yololoss/tensor"
 	"runtime"
 	"slices"
 	"time"
 
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // Warmup is the number of untimed calls before the timed ones: the first

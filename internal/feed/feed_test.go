@@ -2,7 +2,6 @@ package feed
 
 import (
 	"errors"
-	"github.com/yolo-loss/yololoss/model"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/internal/sample"
+	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/target"
 )
 

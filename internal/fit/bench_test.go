@@ -1,11 +1,11 @@
 package fit
 
 import (
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"testing"
 
 	"github.com/yolo-loss/yololoss/computeloss"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // adam is Adam (Kingma and Ba, 2015) with PyTorch's defaults β = (0.9,

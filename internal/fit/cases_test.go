@@ -2,8 +2,6 @@ package fit
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/model"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -14,6 +12,8 @@ import (
 	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/internal/sample"
+	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // fitCase is a hyp and a batch to fit.

@@ -2,13 +2,13 @@ package fit
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"time"
 
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // Defaults of Settings.

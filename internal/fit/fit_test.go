@@ -6,13 +6,13 @@
 package fit
 
 import (
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"testing"
 
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/internal/feed"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // TestFit: within the default settings (iteration budget 1000), the fit

@@ -1,13 +1,13 @@
 package fit
 
 import (
-	"github.com/yolo-loss/yololoss/model"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 
 	"github.com/yolo-loss/yololoss/decode"
 	"github.com/yolo-loss/yololoss/iou"
+	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // LabelIoU summarises the IoUs of one label with the decoded boxes of the

@@ -1,13 +1,13 @@
 package fit
 
 import (
-	"github.com/yolo-loss/yololoss/model"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"testing"
 
 	"github.com/yolo-loss/yololoss/internal/feed"
+	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/target"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 func logit(p float64) float64 { return math.Log(p / (1 - p)) }

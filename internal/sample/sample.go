@@ -2,12 +2,12 @@ package sample
 
 import (
 	"fmt"
-	"github.com/yolo-loss/yololoss/tensor"
 	"math"
 	"math/rand/v2"
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/model"
+	"github.com/yolo-loss/yololoss/tensor"
 )
 
 // Config says what to generate.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/gomlx/gomlx/backends"
+
 	"github.com/yolo-loss/yololoss/examples/train/dataset"
 	"github.com/yolo-loss/yololoss/examples/train/trainer"
 	"github.com/yolo-loss/yololoss/model"

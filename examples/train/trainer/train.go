@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/schollz/progressbar/v3"
+
 	"github.com/yolo-loss/yololoss/examples/train/dataset"
 	"github.com/yolo-loss/yololoss/examples/train/net"
 	"github.com/yolo-loss/yololoss/hyp"

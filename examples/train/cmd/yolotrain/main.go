@@ -19,6 +19,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego"
+
 	"github.com/yolo-loss/yololoss/examples/train/net"
 )
 

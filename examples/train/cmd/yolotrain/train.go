@@ -4,10 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/gomlx/gomlx/backends"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/gomlx/gomlx/backends"
 
 	"github.com/yolo-loss/yololoss/examples/train/dataset"
 	"github.com/yolo-loss/yololoss/examples/train/experiment"
