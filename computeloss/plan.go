@@ -1,6 +1,8 @@
 package computeloss
 
 import (
+	"slices"
+
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/target"
@@ -78,7 +80,7 @@ func (e *Engine[T]) end() {
 // call's shapes (plan.next) differ from the plan's.
 func (e *Engine[T]) fitPlan() {
 	pl := &e.plan
-	if equal5(pl.shapes, pl.next) {
+	if slices.Equal(pl.shapes, pl.next) {
 		return
 	}
 	pl.shapes = append(pl.shapes[:0], pl.next...)
@@ -98,18 +100,6 @@ func (e *Engine[T]) fitPlan() {
 		pl.blocks += (cells + bce.Block - 1) / bce.Block
 	}
 	e.blocks.size(pl.blocks)
-}
-
-func equal5(a, b [][5]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // grow returns s with length n, reallocating only when its capacity is
