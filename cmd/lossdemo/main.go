@@ -48,10 +48,8 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"github.com/yolo-loss/yololoss/internal/cli"
 )
@@ -61,33 +59,18 @@ func main() {
 }
 
 // run is the whole program, minus the process: it returns the exit status.
-func run(args []string, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "lossdemo: internal error: %v\n%s", r, debug.Stack())
-			code = cli.ExitInternal
+func run(args []string, stdout, stderr io.Writer) int {
+	return cli.Run("lossdemo", stderr, func() error {
+		if len(args) > 0 {
+			switch args[0] {
+			case "curves":
+				return runCurves(args[1:], stdout, stderr)
+			case "fit":
+				return runFit(args[1:], stdout, stderr)
+			case "sample":
+				return runSample(args[1:], stdout, stderr)
+			}
 		}
-	}()
-	var err error
-	if len(args) > 0 {
-		switch args[0] {
-		case "curves":
-			err = runCurves(args[1:], stdout, stderr)
-		case "fit":
-			err = runFit(args[1:], stdout, stderr)
-		case "sample":
-			err = runSample(args[1:], stdout, stderr)
-		default:
-			err = runLoss(args, stdout, stderr)
-		}
-	} else {
-		err = runLoss(args, stdout, stderr)
-	}
-	if err == cli.ErrHelp {
-		return cli.ExitOK
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "lossdemo: %v\n", err)
-	}
-	return cli.ExitCode(err)
+		return runLoss(args, stdout, stderr)
+	})
 }

@@ -37,10 +37,8 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"github.com/yolo-loss/yololoss/internal/cli"
 )
@@ -50,19 +48,6 @@ func main() {
 }
 
 // run is the whole program, minus the process: it returns the exit status.
-func run(args []string, stdout, stderr io.Writer) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "yoloval: internal error: %v\n%s", r, debug.Stack())
-			code = cli.ExitInternal
-		}
-	}()
-	err := runVal(args, stdout, stderr)
-	if err == cli.ErrHelp {
-		return cli.ExitOK
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "yoloval: %v\n", err)
-	}
-	return cli.ExitCode(err)
+func run(args []string, stdout, stderr io.Writer) int {
+	return cli.Run("yoloval", stderr, func() error { return runVal(args, stdout, stderr) })
 }

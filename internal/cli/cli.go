@@ -4,9 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 )
 
 // Exit codes.
@@ -99,4 +101,25 @@ func CheckOutput(flagName, path string, force bool) error {
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
+}
+
+// Run runs a command's body f and returns the process's exit status: 0
+// on success or after -h (ErrHelp), else ExitCode's, with the error
+// printed to stderr as "name: error". A panic in f is reported with its
+// stack as an internal error (exit 1) rather than crashing the process.
+func Run(name string, stderr io.Writer, f func() error) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "%s: internal error: %v\n%s", name, r, debug.Stack())
+			code = ExitInternal
+		}
+	}()
+	err := f()
+	if err == ErrHelp {
+		return ExitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+	}
+	return ExitCode(err)
 }

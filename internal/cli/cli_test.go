@@ -132,3 +132,26 @@ func TestOutputErrAtomic(t *testing.T) {
 		t.Errorf("left behind: %v", ents)
 	}
 }
+
+// TestRun: Run's exit status and message for success, -h, an input error,
+// an internal error and a panic.
+func TestRun(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    func() error
+		code int
+		msg  string // the start of stderr; "" for none
+	}{
+		{"ok", func() error { return nil }, ExitOK, ""},
+		{"help", func() error { return ErrHelp }, ExitOK, ""},
+		{"input", func() error { return Inputf("-x: bad") }, ExitInput, "cmd: -x: bad\n"},
+		{"internal", func() error { return errors.New("disk") }, ExitInternal, "cmd: disk\n"},
+		{"panic", func() error { panic("boom") }, ExitInternal, "cmd: internal error: boom\n"},
+	} {
+		var stderr strings.Builder
+		code := Run("cmd", &stderr, tc.f)
+		if code != tc.code || !strings.HasPrefix(stderr.String(), tc.msg) || (tc.msg == "") != (stderr.Len() == 0) {
+			t.Errorf("%s: exit %d, stderr %q; want %d, %q", tc.name, code, stderr.String(), tc.code, tc.msg)
+		}
+	}
+}
