@@ -64,6 +64,15 @@ type step struct {
 	inflight atomic.Int64 // pool workers running an item
 }
 
+// reset makes st a new step of run, with items [0, open) open and none
+// taken or in flight.
+func (st *step) reset(open int, run func(slot, k int)) {
+	st.run = run
+	st.next.Store(0)
+	st.avail.Store(int64(open))
+	st.inflight.Store(0)
+}
+
 // take runs one open item of the step as worker slot slot, if one is
 // left, and reports whether it did. A pool worker counts itself in flight
 // before it takes the item, so a caller that finds no items left and then

@@ -66,11 +66,7 @@ func (r *region) begin(workers int) {
 // each goroutine's calls apart, in [0, workers). Each step is published
 // once per region.
 func (r *region) publish(s int, open int, run func(slot, k int)) {
-	st := &r.steps[s]
-	st.run = run
-	st.next.Store(0)
-	st.avail.Store(int64(open))
-	st.inflight.Store(0)
+	r.steps[s].reset(open, run)
 	r.pub.Or(1 << s) // publishes the step to the workers
 }
 

@@ -26,11 +26,7 @@ func (r *region) begin(workers int) {
 }
 
 func (r *region) publish(s int, open int, run func(slot, k int)) {
-	st := &r.steps[s]
-	st.run = run
-	st.next.Store(0)
-	st.avail.Store(int64(open))
-	st.inflight.Store(0)
+	r.steps[s].reset(open, run)
 }
 
 func (r *region) open(s int, k int) { r.steps[s].avail.Store(int64(k)) }
