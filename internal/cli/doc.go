@@ -2,5 +2,8 @@
 // about failing and writing: the exit status of an error (0 success, 1 an
 // internal or environment failure, 2 the user's flags or files), the
 // marking of the user's errors, flag parsing that reports through them,
-// and the writing of output files that never clobbers unless asked to.
+// the checks of an output file before any work (CheckOutput), and Run,
+// which turns a command's error or panic into its message and status.
+// Output files themselves go through internal/atomicfile: Write, which
+// never clobbers, or Replace, for -force.
 package cli
