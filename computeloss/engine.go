@@ -192,9 +192,6 @@ func (e *Engine[T]) SetFrozen(frozen bool) { e.frozen.on = frozen }
 // Criteria returns the class and objectness criteria in force.
 func (e *Engine[T]) Criteria() (cls, obj bce.Criterion) { return e.cfg.cls, e.cfg.obj }
 
-// BoxLoss returns a description of the box loss in force.
-func (e *Engine[T]) BoxLoss() string { return e.box.String() }
-
 // Balance returns the current objectness balance (a copy).
 func (e *Engine[T]) Balance() []float64 { return slices.Clone(e.balance.balance) }
 

@@ -769,3 +769,54 @@ func TestZeroAllocsBoxLosses(t *testing.T) {
 		}
 	}
 }
+
+// TestState: an engine restored from another's State (a checkpoint) gives
+// the same next call as the original, with autobalance and WIoU's running
+// mean both moved; an invalid state is an error and changes nothing.
+func TestState(t *testing.T) {
+	h := testHyp(t, "iou_type: wiou\nwiou_momentum: 0.3\n")
+	pr := newProblem(rand.New(rand.NewPCG(19, 20)), 2, 3, [][2]int{{8, 8}, {4, 4}, {2, 2}}, 6)
+	pr.model.Strides = []float64{8, 16, 32}
+	p, _ := tensors[float64](pr)
+	opt := &computeloss.Options{Autobalance: true}
+	a, err := computeloss.New[float64](h, pr.model, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := a.Loss(p, pr.labels, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saved := a.State()
+	if saved.Box.Mean == 1 || saved.Balance[0] == 4 {
+		t.Fatalf("state %+v: the calls moved neither the mean nor the balance", saved)
+	}
+	b, err := computeloss.New[float64](h, pr.model, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []computeloss.State{
+		{Balance: saved.Balance[:2], Box: saved.Box},
+		{Balance: []float64{4, math.NaN(), 0.4}, Box: saved.Box},
+		{Balance: saved.Balance, Box: iou.State{Mean: 2}},
+	} {
+		if err := b.SetState(bad); err == nil {
+			t.Errorf("SetState(%+v): no error", bad)
+		}
+	}
+	if got := b.State(); !slices.Equal(got.Balance, computeloss.InitialBalance(3)) || got.Box.Mean != 1 {
+		t.Errorf("rejected states changed the engine: %+v", got)
+	}
+	if err := b.SetState(saved); err != nil {
+		t.Fatal(err)
+	}
+	ra, _ := a.Loss(p, pr.labels, nil)
+	rb, err := b.Loss(p, pr.labels, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra.Loss != rb.Loss || ra.Box != rb.Box || !slices.Equal(ra.Balance, rb.Balance) {
+		t.Errorf("restored engine: loss %v, state %+v %v; original %v, %+v %v", rb.Loss, rb.Box, rb.Balance, ra.Loss, ra.Box, ra.Balance)
+	}
+}
