@@ -84,9 +84,6 @@ func (t *EpochTimes) add(fwd, loss, upd time.Duration) {
 	t.Update += upd
 }
 
-// Times returns where the last completed epoch's time went.
-func (r *Run) Times() EpochTimes { return r.times }
-
 // New prepares a run on the backend. The splits' image size must be
 // cfg.ImgSize and their labels' classes below cfg.Detect.NC.
 func New(b backends.Backend, cfg Config, train, val *dataset.Split) (*Run, error) {
