@@ -24,3 +24,18 @@ func ExampleNew() {
 	fmt.Println(len(g.Data), g.Rank(), g.Check())
 	// Output: 8160 5 <nil>
 }
+
+// Gradient buffers allocated once for the full batch serve a smaller last
+// batch without allocating: Like reslices them to the predictions' shapes.
+func ExampleLike() {
+	var grads []tensor.Tensor[float32]
+	for _, bs := range []int{16, 16, 10} { // the last batch of an epoch is smaller
+		preds := []tensor.Tensor[float32]{tensor.New[float32](bs, 3, 8, 8, 85), tensor.New[float32](bs, 3, 4, 4, 85)}
+		grads = tensor.Like(grads, preds)
+		fmt.Println(grads[0].Shape, grads[1].Shape, cap(grads[0].Data) == 16*3*8*8*85)
+	}
+	// Output:
+	// [16 3 8 8 85] [16 3 4 4 85] true
+	// [16 3 8 8 85] [16 3 4 4 85] true
+	// [10 3 8 8 85] [10 3 4 4 85] true
+}

@@ -199,3 +199,34 @@ func Float32s[T Float](s []T) []float32 {
 	}
 	return cast[T, float32](s)
 }
+
+// Like returns dst resized to src: one tensor per tensor of src, each with
+// src's shape, reusing dst's slice and each tensor's data where their
+// capacities suffice and allocating only where they do not. It zeroes
+// nothing: reused elements keep their old values. A shape that Size
+// rejects gets no data (Check and the engines report it).
+//
+// It sizes gradient buffers for a batch: allocate once for the full batch,
+// then call g = tensor.Like(g, p) before each call; a smaller last batch
+// reuses the full batch's arrays, and the next full batch gets them back
+// whole.
+func Like[T Float](dst []Tensor[T], src []Tensor[T]) []Tensor[T] {
+	if cap(dst) < len(src) {
+		dst = append(dst[:cap(dst)], make([]Tensor[T], len(src)-cap(dst))...)
+	}
+	dst = dst[:len(src)]
+	for i := range src {
+		n, ok := Size(src[i].Shape)
+		if !ok {
+			n = 0
+		}
+		d := &dst[i]
+		if cap(d.Data) >= n {
+			d.Data = d.Data[:n]
+		} else {
+			d.Data = make([]T, n)
+		}
+		d.Shape = append(d.Shape[:0], src[i].Shape...)
+	}
+	return dst
+}

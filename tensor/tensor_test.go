@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -108,5 +109,60 @@ func TestDTypeName(t *testing.T) {
 		if c.got != c.want || c.is32 != c.want32 {
 			t.Errorf("DTypeName %q, IsFloat32 %v; want %q, %v", c.got, c.is32, c.want, c.want32)
 		}
+	}
+}
+
+func TestLike(t *testing.T) {
+	full := []Tensor[float32]{New[float32](16, 3, 8, 8, 6), New[float32](16, 3, 4, 4, 6)}
+	last := []Tensor[float32]{New[float32](10, 3, 8, 8, 6), New[float32](10, 3, 4, 4, 6)}
+	g := Like(nil, full)
+	if len(g) != 2 {
+		t.Fatalf("Like(nil, full) has %d tensors, want 2", len(g))
+	}
+	for i := range g {
+		if err := g[i].Check(); err != nil || !slices.Equal(g[i].Shape, full[i].Shape) {
+			t.Fatalf("Like(nil, full)[%d]: shape %v, %v; want %v", i, g[i].Shape, err, full[i].Shape)
+		}
+		if &g[i].Shape[0] == &full[i].Shape[0] {
+			t.Errorf("Like(nil, full)[%d] shares src's shape slice", i)
+		}
+	}
+	g[0].Data[0] = 7
+	first := [2]*float32{&g[0].Data[0], &g[1].Data[0]}
+	outer := &g[0]
+
+	// The smaller last batch: the same arrays, resliced.
+	g = Like(g, last)
+	for i := range g {
+		if err := g[i].Check(); err != nil || !slices.Equal(g[i].Shape, last[i].Shape) {
+			t.Fatalf("Like(g, last)[%d]: shape %v, %v; want %v", i, g[i].Shape, err, last[i].Shape)
+		}
+		if &g[i].Data[0] != first[i] {
+			t.Errorf("Like(g, last)[%d] allocated, want the full batch's array reused", i)
+		}
+	}
+	if &g[0] != outer {
+		t.Error("Like(g, last) allocated a new slice of tensors")
+	}
+	if g[0].Data[0] != 7 {
+		t.Errorf("Like zeroed a reused element: %v, want 7", g[0].Data[0])
+	}
+	// The next full batch gets the whole arrays back.
+	g = Like(g, full)
+	for i := range g {
+		if err := g[i].Check(); err != nil || &g[i].Data[0] != first[i] {
+			t.Errorf("Like(g, full)[%d]: %v, reused %v", i, err, &g[i].Data[0] == first[i])
+		}
+	}
+	// A larger shape allocates; fewer layers shorten the slice.
+	big := []Tensor[float32]{New[float32](32, 3, 8, 8, 6)}
+	g = Like(g, big)
+	if len(g) != 1 || g[0].Check() != nil || len(g[0].Data) != 32*3*8*8*6 {
+		t.Errorf("Like(g, big): %d tensors, %v", len(g), g[0].Shape)
+	}
+	// An invalid source shape gets no data, for Check to report.
+	bad := []Tensor[float32]{{Shape: []int{2, -1}}}
+	if g = Like(g, bad); len(g[0].Data) != 0 || g[0].Check() == nil {
+		t.Errorf("Like of shape [2 -1]: %d elements, Check %v", len(g[0].Data), g[0].Check())
 	}
 }
