@@ -68,6 +68,10 @@ func DefaultStrides(nl int) []float64 {
 // pixels, as model files give them, over the given strides (nil:
 // DefaultStrides): each anchor is divided by its layer's stride. The
 // arguments are copied.
+//
+// Anchor rows in reversed order, the mean anchor area of the last layer
+// below that of the first, are an error: YOLOv5's check_anchor_order flips
+// them, this package refuses them (see the package documentation).
 func FromPixels(nc int, anchorsPixels [][][2]float64, strides []float64) (Detect, error) {
 	if strides == nil {
 		strides = DefaultStrides(len(anchorsPixels))
@@ -75,6 +79,9 @@ func FromPixels(nc int, anchorsPixels [][][2]float64, strides []float64) (Detect
 	d := Detect{NC: nc, AnchorsGrid: clone(anchorsPixels), Strides: slices.Clone(strides)}
 	if err := d.Validate(); err != nil {
 		return Detect{}, err
+	}
+	if msg := orderMessage(d.AnchorsGrid, d.Strides, "layer"); msg != "" {
+		return Detect{}, errors.New("model: anchors in reversed order: " + msg)
 	}
 	for i, layer := range d.AnchorsGrid {
 		for j := range layer {
@@ -92,6 +99,11 @@ func FromPixels(nc int, anchorsPixels [][][2]float64, strides []float64) (Detect
 // FromGrid returns the Detect for nc classes with anchors given in grid
 // units (pixels / stride), as Detect's anchors buffer holds them, over the
 // given strides (nil: DefaultStrides). The arguments are copied.
+//
+// Besides what FromPixels refuses (reversed rows, compared in pixels), an
+// anchor wider or taller than MaxAnchorCells cells is an error that names
+// its layer: such an anchor is almost surely given in pixels, which
+// FromPixels takes.
 func FromGrid(nc int, anchorsGrid [][][2]float64, strides []float64) (Detect, error) {
 	if strides == nil {
 		strides = DefaultStrides(len(anchorsGrid))
@@ -99,6 +111,12 @@ func FromGrid(nc int, anchorsGrid [][][2]float64, strides []float64) (Detect, er
 	d := Detect{NC: nc, AnchorsGrid: clone(anchorsGrid), Strides: slices.Clone(strides)}
 	if err := d.Validate(); err != nil {
 		return Detect{}, err
+	}
+	if err := checkCells(d); err != nil {
+		return Detect{}, err
+	}
+	if msg := orderMessage(d.AnchorsPixels(), d.Strides, "layer"); msg != "" {
+		return Detect{}, errors.New("model: anchors in reversed order: " + msg)
 	}
 	return d, nil
 }

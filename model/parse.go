@@ -86,6 +86,9 @@ func parse(data []byte, strides []float64) (Detect, error) {
 		// The file passed its checks: the strides are at fault.
 		return Detect{}, err
 	}
+	if msg := orderMessage(f.anchors, strides, "row"); msg != "" {
+		return Detect{}, keyError(f.anchorsLine, "anchors", "rows in reversed order: "+msg)
+	}
 	d, err := FromPixels(f.nc, f.anchors, strides)
 	// An anchor in pixels over a stride may leave the floating-point
 	// range (5e-324 / 8 is 0).
