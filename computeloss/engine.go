@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/yolo-loss/yololoss/bce"
 	"github.com/yolo-loss/yololoss/criterion"
@@ -14,8 +15,11 @@ import (
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
-// Result is the outcome of one call. Its slices belong to the engine and
-// are overwritten by the next call.
+// Result is the outcome of one call.
+//
+// Its slices (Balance, Layers, Unmatched) belong to the engine and are
+// overwritten by the engine's next call: a trainer that keeps Results
+// (a history, a log written later) keeps r.Clone(), not r.
 type Result struct {
 	Loss float64 // (lbox + lobj + lcls)·bs, the value to minimise
 	LBox float64 // box loss after the box gain
@@ -27,6 +31,23 @@ type Result struct {
 	// Box is the box loss's running state after the call (WIoU's mean).
 	Box    iou.State
 	Layers []LayerResult
+	// Unmatched lists, in increasing order, the layers that matched no
+	// label in a call that had labels (Layers[i].Matches == 0); it is empty
+	// when the call had none. Such a layer gets no box or class loss and
+	// learns only "no object here": once in a while (a batch of small or
+	// large objects) that is normal; a layer that is unmatched call after
+	// call has anchors that fit none of the dataset's boxes (anchors in
+	// the wrong unit, or anchor_t too small).
+	Unmatched []int
+}
+
+// Clone returns a deep copy of r, which the engine's later calls do not
+// change.
+func (r Result) Clone() Result {
+	r.Balance = slices.Clone(r.Balance)
+	r.Layers = slices.Clone(r.Layers)
+	r.Unmatched = slices.Clone(r.Unmatched)
+	return r
 }
 
 // LayerResult breaks a Result down by output layer.
@@ -67,7 +88,8 @@ type config struct {
 //
 // An Engine is not safe for concurrent use: it holds the autobalance and
 // box-loss state and reusable buffers. Use one Engine per goroutine; any
-// number of engines may run at once. A call itself spreads its work over
+// number of engines may run at once. A call that overlaps another call on
+// the same engine panics (see Loss). A call itself spreads its work over
 // SetWorkers goroutines (GOMAXPROCS by default). After the first call with
 // given shapes and label count, calls allocate nothing.
 //
@@ -87,6 +109,7 @@ type Engine[T tensor.Float] struct {
 	sched   scheduler[T]
 	call    call[T] // the current call's inputs, nil between calls
 	res     Result
+	inUse   atomic.Bool // a call is running: set and cleared by Loss
 }
 
 // call is the current call's inputs.
@@ -140,6 +163,7 @@ func New[T tensor.Float](h *hyp.Hyp, d model.Detect, opt *Options) (*Engine[T], 
 	}
 	e.res.Balance = make([]float64, len(e.balance.balance))
 	e.res.Layers = make([]LayerResult, nl)
+	e.res.Unmatched = make([]int, 0, nl)
 	e.sched.init(e)
 	return e, nil
 }
@@ -208,13 +232,24 @@ func (e *Engine[T]) Hyp() hyp.Hyp { return e.cfg.h }
 //	total = (box·Σ_i mean(ℓ_box) + obj·Σ_i balance_i·mean(ℓ_obj) + cls·Σ_i mean(ℓ_cls))·bs
 //
 // When grad is not nil, it also writes ∂total/∂p into grad, one tensor per
-// layer of the same shapes as p; every element is written. It panics if
-// grad does not match p in count or shape: that is a programming error.
-// Predictions whose shapes do not fit the model or each other, invalid
-// labels, and a frozen call whose labels or shapes differ from the last
-// unfrozen call's are returned as errors, and the engine's state is then
-// unchanged.
+// layer of the same shapes as p; every element is written. Size the
+// buffers for each batch with grad = tensor.Like(grad, p): a smaller last
+// batch then reuses the full batch's arrays.
+//
+// Predictions whose shapes do not fit the model or each other, gradients
+// that do not match the predictions in count or shape, invalid labels,
+// and a frozen call whose labels or shapes differ from the last unfrozen
+// call's are returned as errors; the call then writes nothing and the
+// engine's state is unchanged.
+//
+// A call on an engine whose call on another goroutine has not returned
+// panics with "computeloss: Engine used by two goroutines at once; use
+// one Engine per goroutine".
 func (e *Engine[T]) Loss(p []tensor.Tensor[T], labels []target.Label, grad []tensor.Tensor[T]) (Result, error) {
+	if !e.inUse.CompareAndSwap(false, true) {
+		panic("computeloss: Engine used by two goroutines at once; use one Engine per goroutine")
+	}
+	defer e.inUse.Store(false)
 	if err := e.validate(p, labels, grad); err != nil {
 		return Result{}, err
 	}

@@ -30,3 +30,12 @@ type Region struct{ r region }
 func (e *Engine[T]) WorkItems() (chunks, matchChunks int) {
 	return len(e.plan.chunks), len(e.sched.mchunks)
 }
+
+// Hold marks the engine in use as a running call does, until release: a
+// call in between is what a second goroutine's call would be.
+func (e *Engine[T]) Hold() (release func()) {
+	if !e.inUse.CompareAndSwap(false, true) {
+		panic("computeloss: Hold of an engine in use")
+	}
+	return func() { e.inUse.Store(false) }
+}

@@ -8,7 +8,8 @@ import (
 // reduce is the last phase, on the caller's goroutine: each layer's mean
 // objectness loss from its block sums (in chunk order, each the sum of its
 // blocks in block order, so the same at any worker count), the gains and
-// balance, the autobalance update, and the call's record for frozen calls.
+// balance, the autobalance update, the layers without matches, and the
+// call's record for frozen calls.
 //
 //	obj_i = (1/N_i)·Σ_cells ℓ_obj,   lobj = obj·Σ_i balance_i·obj_i
 //	total = (box·lbox + obj·lobj' + cls·lcls)·bs
@@ -16,6 +17,7 @@ func (e *Engine[T]) reduce(labels []target.Label) {
 	h := &e.cfg.h
 	update := e.balance.on && !e.frozen.on
 	var lbox, lobj, lcls float64
+	e.res.Unmatched = e.res.Unmatched[:0]
 	j := 0
 	for i := range e.layers {
 		ls := &e.layers[i]
@@ -37,6 +39,9 @@ func (e *Engine[T]) reduce(labels []target.Label) {
 		lr.LBox *= h.Box
 		lr.LCls *= h.Cls
 		lr.LObj = h.Obj * obji * e.balance.balance[i]
+		if lr.Matches == 0 && len(labels) > 0 {
+			e.res.Unmatched = append(e.res.Unmatched, i)
+		}
 		if update {
 			e.balance.update(i, obji)
 		}

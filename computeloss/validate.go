@@ -22,7 +22,9 @@ func (e *Engine[T]) validate(p []tensor.Tensor[T], labels []target.Label, grad [
 		return fmt.Errorf("computeloss: %w", err)
 	}
 	if grad != nil {
-		checkGrads(p, grad)
+		if err := checkGrads(p, grad); err != nil {
+			return err
+		}
 	}
 	if e.frozen.on {
 		return e.frozen.check(labels, shapes)
@@ -69,15 +71,17 @@ func (e *Engine[T]) checkPreds(p []tensor.Tensor[T]) ([][5]int, error) {
 	return shapes, nil
 }
 
-// checkGrads panics unless grad holds one tensor of p's shape per layer.
-func checkGrads[T tensor.Float](p, grad []tensor.Tensor[T]) {
+// checkGrads reports unless grad holds one tensor of p's shape per layer.
+func checkGrads[T tensor.Float](p, grad []tensor.Tensor[T]) error {
 	if len(grad) != len(p) {
-		panic(fmt.Sprintf("computeloss: %d gradient tensors for %d layers", len(grad), len(p)))
+		return fmt.Errorf("computeloss: %d gradient tensors for %d prediction layers", len(grad), len(p))
 	}
 	for i := range grad {
 		if !slices.Equal(grad[i].Shape, p[i].Shape) || len(grad[i].Data) != len(p[i].Data) {
-			panic(fmt.Sprintf("computeloss: gradient %d has shape %v (%d elements), prediction has %v",
-				i, grad[i].Shape, len(grad[i].Data), p[i].Shape))
+			return fmt.Errorf("computeloss: gradient %d has shape %v (%d elements), prediction p%d has %v; "+
+				"size the gradients with grad = tensor.Like(grad, p)",
+				i, grad[i].Shape, len(grad[i].Data), i, p[i].Shape)
 		}
 	}
+	return nil
 }
