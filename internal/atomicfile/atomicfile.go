@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // mode is the permission of the installed file: what os.Create gives under
@@ -63,7 +64,7 @@ func install(path string, write func(w io.Writer) error, replace bool) error {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := inFlight.create(dir, base)
 	if err != nil {
 		return fmt.Errorf("atomicfile: create temporary file for %s: %w", path, err)
 	}
@@ -76,6 +77,7 @@ func install(path string, write func(w io.Writer) error, replace bool) error {
 		if tmp != "" {
 			_ = os.Remove(tmp)
 		}
+		inFlight.forget(f.Name())
 	}()
 
 	if err := write(f); err != nil {
@@ -123,4 +125,61 @@ func syncDir(dir string) {
 	}
 	_ = d.Sync()
 	_ = d.Close()
+}
+
+// ErrAborted is returned by Write and Replace once Abort has run.
+var ErrAborted = errors.New("atomicfile: the process is ending (Abort); no new files")
+
+// inFlight is the set of temporary files that Write and Replace have
+// created and not yet installed or removed, for Abort.
+var inFlight = &tempSet{names: map[string]struct{}{}}
+
+type tempSet struct {
+	mu      sync.Mutex
+	names   map[string]struct{}
+	aborted bool
+}
+
+// create makes a temporary file in dir and records its name, under the
+// lock, so that Abort sees every file that exists.
+func (s *tempSet) create(dir, base string) (*os.File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aborted {
+		return nil, ErrAborted
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	s.names[f.Name()] = struct{}{}
+	return f, nil
+}
+
+func (s *tempSet) forget(name string) {
+	s.mu.Lock()
+	delete(s.names, name)
+	s.mu.Unlock()
+}
+
+// Abort removes every temporary file that a Write or Replace in progress
+// has created, and makes every later Write and Replace fail with
+// ErrAborted without creating anything. It is for a signal handler about
+// to end the process (internal/cli.Run installs one for SIGINT and
+// SIGTERM): the interrupted writes leave no partial files. A write whose
+// file was already installed keeps it, whole. Abort returns the names it
+// removed; it is safe to call from any goroutine, more than once.
+func Abort() []string {
+	s := inFlight
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.aborted = true
+	var removed []string
+	for name := range s.names {
+		if err := os.Remove(name); err == nil {
+			removed = append(removed, name)
+		}
+		delete(s.names, name)
+	}
+	return removed
 }

@@ -223,3 +223,50 @@ func TestReplace(t *testing.T) {
 		t.Error("Replace into a missing folder: no error")
 	}
 }
+
+// TestAbort: Abort removes the temporary file of a write in progress,
+// which then fails without installing anything; later writes fail with
+// ErrAborted and create nothing.
+func TestAbort(t *testing.T) {
+	defer func() { // the other tests write again
+		inFlight.mu.Lock()
+		inFlight.aborted = false
+		inFlight.mu.Unlock()
+	}()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.txt")
+	started, resume := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- Write(path, func(w io.Writer) error {
+			if _, err := io.WriteString(w, "partial"); err != nil {
+				return err
+			}
+			close(started)
+			<-resume
+			return nil
+		})
+	}()
+	<-started
+	names := listDir(t, dir)
+	if len(names) != 1 || !strings.Contains(names[0], ".tmp-") {
+		t.Fatalf("during the write: %v, want one temporary file", names)
+	}
+	removed := Abort()
+	if len(removed) != 1 || filepath.Base(removed[0]) != names[0] {
+		t.Errorf("Abort removed %v, want %v", removed, names)
+	}
+	if got := listDir(t, dir); len(got) != 0 {
+		t.Errorf("after Abort: %v", got)
+	}
+	close(resume)
+	if err := <-done; err == nil {
+		t.Error("the interrupted write succeeded")
+	}
+	if err := Replace(path, writeString("x")); !errors.Is(err, ErrAborted) {
+		t.Errorf("Replace after Abort: %v, want ErrAborted", err)
+	}
+	if got := listDir(t, dir); len(got) != 0 {
+		t.Errorf("after the writes: %v", got)
+	}
+}

@@ -14,6 +14,11 @@
 // replaces an existing file in one step: a reader sees the old content or
 // the new one, never a part.
 //
+// The temporary files in flight are tracked: Abort removes them all and
+// refuses new ones, for a process ending on a signal (internal/cli.Run
+// calls it on SIGINT and SIGTERM), so that an interrupted write leaves
+// nothing behind either.
+//
 // Write's installing relies on hard links. On a file system that has none the
 // write fails with an error; it does not fall back to renaming, which
 // would overwrite.

@@ -7,8 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"syscall"
+
+	"github.com/yolo-loss/yololoss/internal/atomicfile"
 )
 
 // Exit codes.
@@ -64,15 +68,27 @@ func ExitCode(err error) int {
 var ErrHelp = errors.New("help")
 
 // ParseFlags parses args with fs, turning flag errors into input errors
-// (the flag package has already printed the problem and the usage) and
-// refusing arguments after the flags.
+// and refusing arguments after the flags. A flag error is returned, not
+// printed (Run prints it, once), with a pointer to -h; -h prints fs's
+// usage and returns ErrHelp.
 func ParseFlags(fs *flag.FlagSet, args []string) error {
+	usage, out := fs.Usage, fs.Output()
 	fs.Init(fs.Name(), flag.ContinueOnError)
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if usage != nil {
+				usage()
+			} else {
+				fs.PrintDefaults()
+			}
 			return ErrHelp
 		}
-		return Inputf("%v", err)
+		return Inputf("%v (see %s -h)", err, fs.Name())
 	}
 	if fs.NArg() > 0 {
 		return Inputf("unexpected argument %q (flags come before arguments; see -h)", fs.Arg(0))
@@ -107,7 +123,14 @@ func isDir(path string) bool {
 // on success or after -h (ErrHelp), else ExitCode's, with the error
 // printed to stderr as "name: error". A panic in f is reported with its
 // stack as an internal error (exit 1) rather than crashing the process.
+//
+// While f runs, SIGINT and SIGTERM end the process with status 128 + the
+// signal's number (130, 143), as a shell reports a process killed by it,
+// after removing the temporary files of the output files being written
+// (atomicfile.Abort) and saying so on stderr: an interrupted command
+// leaves no partial file.
 func Run(name string, stderr io.Writer, f func() error) (code int) {
+	defer onSignal(name, stderr)()
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "%s: internal error: %v\n%s", name, r, debug.Stack())
@@ -122,4 +145,32 @@ func Run(name string, stderr io.Writer, f func() error) (code int) {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	}
 	return ExitCode(err)
+}
+
+// exit ends the process; a variable for tests.
+var exit = os.Exit
+
+// onSignal handles SIGINT and SIGTERM until the returned function is
+// called: it aborts the output files in flight and exits.
+func onSignal(name string, stderr io.Writer) (stop func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			removed := atomicfile.Abort()
+			fmt.Fprintf(stderr, "%s: %v: stopped; %d partial output file(s) removed\n", name, s, len(removed))
+			code := 128 + int(syscall.SIGTERM)
+			if sig, ok := s.(syscall.Signal); ok {
+				code = 128 + int(sig)
+			}
+			exit(code)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+	}
 }

@@ -155,3 +155,37 @@ func TestRun(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFlagsOnce: a flag error is the returned error alone, which Run
+// prints once; the flag set prints nothing (not the error a second time,
+// nor the usage), and -h prints the usage.
+func TestParseFlagsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name, arg string
+		err       string // in the error; "" for -h
+		printed   string // what the flag set prints
+	}{
+		{"unknown flag", "-nope", "flag provided but not defined: -nope (see x -h)", ""},
+		{"bad value", "-n=x", `invalid value "x" for flag -n`, ""},
+		{"help", "-h", "", "usage: x\n  -n int\n    \ta count\n"},
+	} {
+		var out strings.Builder
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.SetOutput(&out)
+		fs.Usage = func() {
+			fmt.Fprintln(fs.Output(), "usage: x")
+			fs.PrintDefaults()
+		}
+		fs.Int("n", 0, "a count")
+		err := ParseFlags(fs, []string{tc.arg})
+		switch {
+		case tc.err == "" && err != ErrHelp:
+			t.Errorf("%s: %v, want ErrHelp", tc.name, err)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err) || ExitCode(err) != ExitInput):
+			t.Errorf("%s: %v, want an input error containing %q", tc.name, err, tc.err)
+		}
+		if out.String() != tc.printed {
+			t.Errorf("%s: the flag set printed %q, want %q", tc.name, out.String(), tc.printed)
+		}
+	}
+}
