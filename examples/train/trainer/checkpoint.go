@@ -2,6 +2,8 @@ package trainer
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -19,7 +21,11 @@ import (
 )
 
 // A checkpoint is one gob stream: a checkpointHeader, then the value of each
-// variable in Vars, in order, as GoMLX's Tensor.GobSerialize writes it. The
+// variable in Vars, in order, as GoMLX's Tensor.GobSerialize writes it; then
+// a trailer, checksumMagic followed by the SHA-256 of every byte before the
+// trailer. A checkpoint whose trailer is missing or whose bytes do not hash
+// to it is refused before anything is decoded: a damaged file (one flipped
+// bit in a weight) would otherwise resume silently with wrong weights. The
 // variables are every variable of the context: the weights, the optimiser's
 // state (Adam's moments, the step counters) and the learning rate. It is
 // written whole or not at all (internal/atomicfile), under a new name per
@@ -27,7 +33,13 @@ import (
 // GoMLX's checkpoints package writes its files in place, so a crash during a
 // save would leave a truncated checkpoint for the next start to load; hence
 // this format.
-const checkpointFormat = 1
+const checkpointFormat = 2
+
+// checksumMagic opens the trailer that ends every checkpoint.
+const checksumMagic = "yolotrain-sha256"
+
+// trailerSize is the trailer's length: the magic and a SHA-256.
+const trailerSize = len(checksumMagic) + sha256.Size
 
 type checkpointHeader struct {
 	Format    int
@@ -70,7 +82,14 @@ func (r *Run) saveCheckpoint() error {
 	path := filepath.Join(dir, checkpointName(r.epoch))
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
-		if err := r.encodeCheckpoint(gob.NewEncoder(bw)); err != nil {
+		sum := sha256.New()
+		if err := r.encodeCheckpoint(gob.NewEncoder(io.MultiWriter(bw, sum))); err != nil {
+			return err
+		}
+		if _, err := bw.WriteString(checksumMagic); err != nil {
+			return err
+		}
+		if _, err := bw.Write(sum.Sum(nil)); err != nil {
 			return err
 		}
 		return bw.Flush()
@@ -141,13 +160,35 @@ func (r *Run) Resume() error {
 	return r.load(all[len(all)-1])
 }
 
+// ErrDamagedCheckpoint is wrapped by the error of Resume for a checkpoint
+// whose checksum does not match its contents, or that has none.
+var ErrDamagedCheckpoint = errors.New("damaged checkpoint")
+
+// readCheckpoint returns the checkpoint's contents without the trailer, after
+// checking them against it.
+func readCheckpoint(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	n := len(b) - trailerSize
+	if n < 0 || string(b[n:n+len(checksumMagic)]) != checksumMagic {
+		return nil, fmt.Errorf("%s: %w: no checksum trailer (truncated, or written by an older trainer); train again with -force", path, ErrDamagedCheckpoint)
+	}
+	want := b[n+len(checksumMagic):]
+	if got := sha256.Sum256(b[:n]); !bytes.Equal(got[:], want) {
+		return nil, fmt.Errorf("%s: %w: its SHA-256 is %x, its trailer records %x; restore the file or train again with -force",
+			path, ErrDamagedCheckpoint, got[:6], want[:6])
+	}
+	return b[:n], nil
+}
+
 func (r *Run) load(path string) error {
-	f, err := os.Open(path)
+	body, err := readCheckpoint(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	dec := gob.NewDecoder(bufio.NewReader(f))
+	dec := gob.NewDecoder(bytes.NewReader(body))
 	var h checkpointHeader
 	if err := dec.Decode(&h); err != nil {
 		return fmt.Errorf("%s: %w", path, err)

@@ -35,6 +35,13 @@
 // rewrites results.csv (YOLOv5's columns and format) and results.png (gonum/
 // plot), and saves a checkpoint (see checkpoint.go): the weights, the
 // optimiser's state, the engine's state (autobalance balance, the box loss's
-// running mean), the counters and the rows so far. Resume continues from it,
-// and gives what an uninterrupted run gives, bit for bit.
+// running mean), the counters and the rows so far, ending with the SHA-256
+// of all of it. Resume refuses a checkpoint whose bytes do not match that
+// checksum (ErrDamagedCheckpoint, naming the file), and otherwise continues
+// from it, giving what an uninterrupted run gives, bit for bit.
+//
+// A training step whose loss is not finite (NaN or ±Inf), or a validation
+// whose losses or metrics are not, stops the run with an error before
+// anything of that epoch is written: results.csv, results.png and the
+// checkpoints stay those of the last complete epoch.
 package trainer

@@ -171,6 +171,10 @@ func (r *Run) trainUntil(last int) error {
 			return err
 		}
 		r.times.Val = time.Since(valStart)
+		if m := val.Metrics; !finite(val.Items.Box, val.Items.Obj, val.Items.Cls, m.MP, m.MR, m.MAP50, m.MAP) {
+			return fmt.Errorf("trainer: epoch %d/%d: a validation loss or metric is not finite (box %g, obj %g, cls %g, %s); "+
+				"stopped before writing anything for this epoch", r.epoch+1, r.cfg.Epochs, val.Items.Box, val.Items.Obj, val.Items.Cls, val.metricsLine())
+		}
 		r.trainTime += time.Since(start).Seconds()
 		lr := r.lr(r.epoch, r.step-1)
 		r.rows = append(r.rows, newRow(r.epoch, trainItems, val, lr))
@@ -202,9 +206,13 @@ func (r *Run) trainEpoch() (lossItems, error) {
 		}
 		t1 := time.Now()
 		shapes := r.outShapes(r.cfg.Batch)
-		items, _, grads, err := r.loss.loss(preds, shapes, labels, true)
+		items, total, grads, err := r.loss.loss(preds, shapes, labels, true)
 		if err != nil {
 			return lossItems{}, err
+		}
+		if !finite(total) {
+			return lossItems{}, fmt.Errorf("trainer: epoch %d/%d, batch %d of %d: the training loss is not finite (box %g, obj %g, cls %g); "+
+				"stopped before writing anything for this epoch", r.epoch+1, r.cfg.Epochs, i+1, nb, items.Box, items.Obj, items.Cls)
 		}
 		t2 := time.Now()
 		if err := r.g.step(xt, grads, shapes, r.lr(r.epoch, r.step)); err != nil {
@@ -262,4 +270,14 @@ func (r *Run) logEpoch(v valResult, took time.Duration) {
 		"%.1fs (per step: forward %.0f ms, loss %.1f ms, update %.0f ms; validation %.1fs)\n",
 		r.epoch, r.cfg.Epochs, row.TrainBox, row.TrainObj, row.TrainCls, row.ValBox, row.ValObj, row.ValCls, v.metricsLine(),
 		took.Seconds(), perStep(tm.Forward), perStep(tm.Loss), perStep(tm.Update), tm.Val.Seconds())
+}
+
+// finite reports whether every value is neither NaN nor infinite.
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	_ "github.com/gomlx/gomlx/backends/simplego"
 
 	"github.com/yolo-loss/yololoss/examples/train/dataset"
@@ -273,5 +275,107 @@ func TestBatch(t *testing.T) {
 	n3 := len(train.Labels[3])
 	if len(labels) != n3+len(train.Labels[1]) || labels[0][0] != 0 || labels[n3][0] != 1 {
 		t.Errorf("labels %v: want images 3 then 1, indexed 0 and 1", labels)
+	}
+}
+
+// TestResumeRefusesDamagedCheckpoint damages a checkpoint as a disk or a copy
+// would (one byte flipped in the middle, 100 KB zeroed, the last byte
+// flipped): each must be refused, with an error naming the file.
+func TestResumeRefusesDamagedCheckpoint(t *testing.T) {
+	cfg := testConfig(t, 1)
+	if err := newRun(t, cfg).Train(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(cfg.Dir, "weights", checkpointName(1))
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(good) < 300_000 {
+		t.Fatalf("checkpoint of %d bytes, want room for 100 KB zeroed", len(good))
+	}
+	tests := []struct {
+		name   string
+		damage func([]byte)
+	}{
+		{"a byte flipped in the middle", func(b []byte) { b[len(b)/2] ^= 0x40 }},
+		{"100 KB zeroed", func(b []byte) { clear(b[len(b)/3 : len(b)/3+100_000]) }},
+		{"the last byte flipped", func(b []byte) { b[len(b)-1] ^= 0x01 }},
+	}
+	for _, tt := range tests {
+		bad := bytes.Clone(good)
+		tt.damage(bad)
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := newRun(t, cfg).Resume()
+		if !errors.Is(err, ErrDamagedCheckpoint) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: Resume() = %v, want an error naming %s", tt.name, err, path)
+		}
+	}
+	if err := os.WriteFile(path, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := newRun(t, cfg).Resume(); err != nil {
+		t.Errorf("the undamaged checkpoint: %v", err)
+	}
+}
+
+// poison sets every weight of the network's first variable to NaN, as a
+// diverged step would.
+func poison(t *testing.T, r *Run) {
+	t.Helper()
+	for v := range r.g.ctx.IterVariables() {
+		if !v.Trainable || v.Shape().Size() < 2 {
+			continue
+		}
+		nan := tensors.FromShape(v.Shape())
+		tensors.MustMutableFlatData(nan, func(flat []float32) {
+			for i := range flat {
+				flat[i] = float32(math.NaN())
+			}
+		})
+		if err := v.SetValue(nan); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatal("no trainable variable to poison")
+}
+
+// TestNonFiniteLossStops makes the loss NaN in the second epoch: Train must
+// fail naming the epoch and write nothing for it (results.csv, results.png
+// and the checkpoint stay those of the first epoch).
+func TestNonFiniteLossStops(t *testing.T) {
+	cfg := testConfig(t, 2)
+	r := newRun(t, cfg)
+	if err := r.trainUntil(1); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"results.csv", "results.png", filepath.Join("weights", checkpointName(1))}
+	before := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(cfg.Dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[f] = b
+	}
+	poison(t, r)
+	err := r.Train()
+	if err == nil || !strings.Contains(err.Error(), "epoch 2") || !strings.Contains(err.Error(), "not finite") {
+		t.Fatalf("Train() with NaN weights = %v, want an error naming epoch 2 and the non-finite loss", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(cfg.Dir, f))
+		if err != nil || !bytes.Equal(b, before[f]) {
+			t.Errorf("%s changed after the failed epoch (err %v)", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Dir, "weights", checkpointName(2))); err == nil {
+		t.Errorf("a checkpoint of the failed epoch was written")
+	}
+	if r.Epoch() != 1 || len(r.Rows()) != 1 {
+		t.Errorf("after the failed epoch: epoch %d, %d rows; want 1 and 1", r.Epoch(), len(r.Rows()))
 	}
 }
