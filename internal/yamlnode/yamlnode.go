@@ -2,8 +2,9 @@
 // the way the strict parsers of this module (package hyp's hyp files,
 // package model's model files) need: one document, aliases followed,
 // numbers only from !!int and !!float scalars, values described in error
-// messages as their author wrote them, and a panic of the YAML library
-// reported as bad input.
+// messages as their author wrote them (long values cut short), a panic of
+// the YAML library reported as bad input, and files over a size cap
+// (MaxFileSize, 1 MiB) refused before they are read (ReadFile).
 package yamlnode
 
 import (
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -64,6 +66,71 @@ func Document(data []byte, what string) (root *yaml.Node, err *Error) {
 		return nil, nil
 	}
 	return root, nil
+}
+
+// MaxFileSize is the size cap the parsers of this module apply to the YAML
+// files they read (hyp, model and data files): 1 MiB, far above any real
+// one, and small enough that a parse cannot take gigabytes of memory.
+const MaxFileSize = 1 << 20
+
+// ReadFile reads the file at path, refusing one larger than max bytes
+// before it reads any of it, and one that grows past max while it is read.
+// Its errors name the file, and for a file over the cap, the cap.
+func ReadFile(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // an *fs.PathError, naming the file
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("%s is a folder, not a file", path)
+	}
+	if fi.Mode().IsRegular() && fi.Size() > max {
+		return nil, tooLarge(path, fmt.Sprintf("%d bytes", fi.Size()), max)
+	}
+	// A regular file may grow after Stat; a pipe or device has no size:
+	// read at most one byte more than the cap and refuse that.
+	var b bytes.Buffer
+	if fi.Mode().IsRegular() {
+		b.Grow(int(fi.Size()) + 1)
+	}
+	if _, err := io.Copy(&b, io.LimitReader(f, max+1)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(b.Len()) > max {
+		return nil, tooLarge(path, "more than that", max)
+	}
+	return b.Bytes(), nil
+}
+
+// SizeError is ReadFile's error for a file over the cap.
+type SizeError struct {
+	Path string
+	Size string // the size found, in words
+	Max  int64
+}
+
+func (e *SizeError) Error() string {
+	return fmt.Sprintf("%s is larger than the %s cap on YAML files (%s)", e.Path, FormatSize(e.Max), e.Size)
+}
+
+func tooLarge(path, size string, max int64) error {
+	return &SizeError{Path: path, Size: size, Max: max}
+}
+
+// FormatSize writes a byte count as "1 MiB", "512 KiB" or "100 bytes".
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // Resolve follows alias nodes to the node they stand for; nil if it
@@ -138,7 +205,7 @@ func Describe(n *yaml.Node) string {
 		return KindName(n)
 	}
 	if n.Style&yaml.TaggedStyle != 0 {
-		return n.Tag + " " + Quote(n.Value)
+		return Shorten(n.Tag) + " " + Quote(n.Value)
 	}
 	switch n.ShortTag() {
 	case "!!null":
@@ -185,11 +252,35 @@ func FormatError(pkg, file string, line int, msg string, err error) string {
 	return b.String()
 }
 
-// Quote quotes s for an error message, shortening it if it is long.
+// quoteRunes is how many runes of a value Quote and Shorten keep.
+const quoteRunes = 40
+
+// Quote quotes s for an error message, shortening it to its first 40 runes
+// and "…" if it is longer, whatever its length (a value of 100 MB costs no
+// more than one of 41 runes).
 func Quote(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		return strconv.Quote(string(r[:max])) + "…"
+	if short, cut := prefix(s); cut {
+		return strconv.Quote(short) + "…"
 	}
 	return strconv.Quote(s)
+}
+
+// Shorten returns s, or its first 40 runes and "…" if it is longer.
+func Shorten(s string) string {
+	if short, cut := prefix(s); cut {
+		return short + "…"
+	}
+	return s
+}
+
+// prefix returns the first quoteRunes runes of s, and whether s is longer.
+func prefix(s string) (string, bool) {
+	n := 0
+	for i := range s {
+		if n == quoteRunes {
+			return s[:i], true
+		}
+		n++
+	}
+	return s, false
 }
