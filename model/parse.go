@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"math"
-	"os"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -35,19 +34,34 @@ func keyError(line int, key, msg string) *FileError {
 	return &FileError{Line: line, Key: key, Msg: fmt.Sprintf("key %s: %s", yamlnode.Quote(key), msg)}
 }
 
+// MaxFileSize is the largest model file Load and LoadFile read, 1 MiB: a
+// real one is a few KiB, and a larger file is refused before any of it is
+// parsed.
+const MaxFileSize = yamlnode.MaxFileSize
+
 // Load reads the YOLOv5 model file at path, as Parse does. A *FileError
-// names the file.
+// names the file; a file over MaxFileSize is one.
 func Load(path string, strides []float64) (Detect, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		// The *fs.PathError names the file already.
-		return Detect{}, &FileError{Err: err}
+		return Detect{}, err
 	}
 	d, err := parse(data, strides)
 	if fe, ok := err.(*FileError); ok {
 		fe.File = path
 	}
 	return d, err
+}
+
+// readFile reads the model file at path, refusing one over MaxFileSize
+// before reading it.
+func readFile(path string) ([]byte, error) {
+	data, err := yamlnode.ReadFile(path, MaxFileSize)
+	if err != nil {
+		// The error names the file already.
+		return nil, &FileError{Err: err}
+	}
+	return data, nil
 }
 
 // Parse reads a YOLOv5 model file (models/yolov5s.yaml and the like) into
