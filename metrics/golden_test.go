@@ -11,7 +11,10 @@ import (
 	"github.com/yolo-loss/yololoss/nms"
 )
 
-const goldenDir = "../testdata/golden-eval"
+const (
+	goldenDir   = "../testdata/golden-eval"    // YOLOv5's val.py
+	goldenV8Dir = "../testdata/golden-v8-eval" // ultralytics' DetectionValidator
+)
 
 // approx is the goldens' tolerance: 1e-9 relative.
 var approx = cmpopts.EquateApprox(1e-9, 0)
@@ -39,36 +42,43 @@ func fromResult(r metrics.Result) expected {
 	return x
 }
 
-// TestGolden runs NMS, matching and ap_per_class on every golden case:
-// the correct matrix exactly, the metrics to 1e-9 relative. The golden
-// detections are NMS's (package nms reproduces them bit for bit).
+// TestGolden runs NMS, matching and ap_per_class on every golden case,
+// YOLOv5's and ultralytics': the correct matrix exactly, the metrics to
+// 1e-9 relative. The golden detections are NMS's (package nms reproduces
+// them bit for bit).
 func TestGolden(t *testing.T) {
-	cases, err := goldeneval.Load(goldenDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, gc := range cases {
-		t.Run(gc.Name, func(t *testing.T) {
-			cfg := gc.Config
-			s, err := nms.New[float64](&nms.Options{ConfThres: new(cfg.ConfThres), IoUThres: new(cfg.IoUThres),
-				MultiLabel: cfg.MultiLabel, Agnostic: cfg.Agnostic, MaxDet: cfg.MaxDet})
-			if err != nil {
-				t.Fatal(err)
-			}
-			acc := metrics.NewAccumulator[float64](cfg.NC)
-			if err := acc.AddBatch(s.Batch(gc.Pred), gc.Targets); err != nil {
-				t.Fatal(err)
-			}
-			var rows [][10]bool
-			for _, c := range acc.Correct() {
-				rows = append(rows, c.Row())
-			}
-			if d := cmp.Diff(gc.Correct, rows, cmpopts.EquateEmpty()); d != "" {
-				t.Errorf("correct mismatch (-want +got):\n%s", d)
-			}
-			if d := cmp.Diff(fromGolden(gc.Expect), fromResult(acc.Compute()), approx, cmpopts.EquateEmpty()); d != "" {
-				t.Errorf("metrics mismatch (-want +got):\n%s", d)
-			}
-		})
+	for _, dir := range []string{goldenDir, goldenV8Dir} {
+		cases, err := goldeneval.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, gc := range cases {
+			t.Run(gc.Name, func(t *testing.T) {
+				cfg := gc.Config
+				o := &nms.Options{ConfThres: new(cfg.ConfThres), IoUThres: new(cfg.IoUThres),
+					MultiLabel: cfg.MultiLabel, Agnostic: cfg.Agnostic, MaxDet: cfg.MaxDet}
+				if cfg.Head == "v8" {
+					o.Head = nms.V8
+				}
+				s, err := nms.New[float64](o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				acc := metrics.NewAccumulator[float64](cfg.NC)
+				if err := acc.AddBatch(s.Batch(gc.Pred), gc.Targets); err != nil {
+					t.Fatal(err)
+				}
+				var rows [][10]bool
+				for _, c := range acc.Correct() {
+					rows = append(rows, c.Row())
+				}
+				if d := cmp.Diff(gc.Correct, rows, cmpopts.EquateEmpty()); d != "" {
+					t.Errorf("correct mismatch (-want +got):\n%s", d)
+				}
+				if d := cmp.Diff(fromGolden(gc.Expect), fromResult(acc.Compute()), approx, cmpopts.EquateEmpty()); d != "" {
+					t.Errorf("metrics mismatch (-want +got):\n%s", d)
+				}
+			})
+		}
 	}
 }

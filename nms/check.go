@@ -9,16 +9,24 @@ import (
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
-// hintLogits is the advice for the commonest slip: Detect's raw outputs
-// (logits) passed where its decoded inference output belongs.
-const hintLogits = "raw logits? apply the sigmoid / decode first (decode.Inference)"
+// hintLogits and hintLogitsV8 are the advice for the commonest slip:
+// Detect's raw outputs (logits) passed where its decoded inference output
+// belongs.
+const (
+	hintLogits   = "raw logits? apply the sigmoid / decode first (decode.Inference)"
+	hintLogitsV8 = "raw logits? apply the sigmoid / decode first (decode.AnchorFree)"
+)
 
 // ValueError reports a value of NMS's input that NMS would misread.
 type ValueError struct {
-	Index []int   // the multi-index of the value: [b, row, channel], or [row, channel]
+	// Index is the multi-index of the value: [b, row, channel] or
+	// [row, channel] for the V5 head, [b, channel, row] or [channel, row]
+	// for V8.
+	Index []int
 	Value float64 // the value
 	What  string  // what is wrong with it
 	bits  int     // the precision of the input, 32 or 64, for printing Value as it was
+	head  Head    // whose layout Index is in
 }
 
 func (e *ValueError) Error() string {
@@ -27,15 +35,21 @@ func (e *ValueError) Error() string {
 		bits = 64
 	}
 	v := strconv.FormatFloat(e.Value, 'g', -1, bits)
-	return fmt.Sprintf("index %v (%s) = %s: %s", e.Index, channelName(e.Index[len(e.Index)-1]), v, e.What)
+	c := e.Index[len(e.Index)-1]
+	if e.head == V8 && len(e.Index) >= 2 {
+		c = e.Index[len(e.Index)-2]
+	}
+	return fmt.Sprintf("index %v (%s) = %s: %s", e.Index, channelName(c, e.head), v, e.What)
 }
 
-// channelName names channel c of a row of Detect's inference output.
-func channelName(c int) string {
-	switch c {
-	case 0, 1, 2, 3:
+// channelName names channel c of a row of the head's inference output.
+func channelName(c int, head Head) string {
+	switch {
+	case c < 4:
 		return [...]string{"cx", "cy", "w", "h"}[c]
-	case 4:
+	case head == V8:
+		return fmt.Sprintf("class %d", c-4)
+	case c == 4:
 		return "objectness"
 	default:
 		return fmt.Sprintf("class %d", c-5)
@@ -63,7 +77,7 @@ func Check[T tensor.Float](pred tensor.Tensor[T]) error {
 	}
 	for off := 0; off < len(pred.Data); off += no {
 		for c, v := range pred.Data[off : off+no] {
-			if what := checkValue(float64(v), c); what != "" {
+			if what := checkValue(float64(v), c, hintLogits); what != "" {
 				return &ValueError{Index: unravel(off+c, pred.Shape), Value: float64(v), What: what, bits: bitsOf[T]()}
 			}
 		}
@@ -71,8 +85,39 @@ func Check[T tensor.Float](pred tensor.Tensor[T]) error {
 	return nil
 }
 
-// checkValue returns what is wrong with v as channel c, or "".
-func checkValue(v float64, c int) string {
+// CheckV8 is Check for the V8 head's inference output: a tensor of shape
+// [bs, 4+nc, n] (or [4+nc, n]), channels first, with nc ≥ 1, whose data
+// matches its shape, every value finite, the sizes w and h ≥ 0 and the
+// class probabilities in [0, 1]. A *ValueError's Index is
+// [b, channel, row] (or [channel, row]); values are checked in the order
+// of the data.
+func CheckV8[T tensor.Float](pred tensor.Tensor[T]) error {
+	r := len(pred.Shape)
+	if r != 2 && r != 3 {
+		return fmt.Errorf("shape %v is not [bs, 4+nc, n] or [4+nc, n]", pred.Shape)
+	}
+	if err := pred.Check(); err != nil {
+		return err
+	}
+	nch, n := pred.Shape[r-2], pred.Shape[r-1]
+	if nch < 5 {
+		return fmt.Errorf("shape %v has %d channels, want 4+nc with nc ≥ 1 (channels first: [bs, 4+nc, n])", pred.Shape, nch)
+	}
+	for i, v := range pred.Data {
+		c := i / n % nch
+		if c >= 4 {
+			c = 5 // a class probability, as in the V5 layout
+		}
+		if what := checkValue(float64(v), c, hintLogitsV8); what != "" {
+			return &ValueError{Index: unravel(i, pred.Shape), Value: float64(v), What: what, bits: bitsOf[T](), head: V8}
+		}
+	}
+	return nil
+}
+
+// checkValue returns what is wrong with v as channel c of the V5 layout,
+// or "".
+func checkValue(v float64, c int, hint string) string {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return "not a finite number"
@@ -80,10 +125,10 @@ func checkValue(v float64, c int) string {
 		return ""
 	case c < 4:
 		if v < 0 {
-			return "a negative box size; " + hintLogits
+			return "a negative box size; " + hint
 		}
 	case v < 0 || v > 1:
-		return "a probability outside [0, 1]; " + hintLogits
+		return "a probability outside [0, 1]; " + hint
 	}
 	return ""
 }

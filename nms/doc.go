@@ -1,5 +1,8 @@
-// Package nms is YOLOv5's non_max_suppression (utils/general.py): it turns
-// Detect's decoded inference output into the detections of each image.
+// Package nms is YOLOv5's non_max_suppression (utils/general.py) and, as
+// a setting of the same NMS (Options.Head = V8), ultralytics'
+// (ultralytics/utils/nms.py, 8.4.35) for the anchor-free head of YOLOv8,
+// YOLO11, YOLO26 and YOLOv10: it turns Detect's decoded inference output
+// into the detections of each image.
 //
 // # Input and output
 //
@@ -24,7 +27,28 @@
 //	best class:        the first c of largest obj·cls_c, kept if > conf_thres
 //	box:               (cx − w/2, cy − h/2, cx + w/2, cy + h/2)
 //
-// Multi-label is off when nc = 1. An optional class filter drops the pairs
+// Multi-label is off when nc = 1.
+//
+// # The anchor-free head's rule (V8)
+//
+// Ultralytics' Detect returns its inference output channels first,
+// [bs, 4+nc, n] (or [4+nc, n] for one image): for row r, channel c holds
+// cx, cy, w, h (pixels) for c < 4 and the class probabilities after. There
+// is no objectness:
+//
+//	candidate row:     max_c cls_c > conf_thres   (NaN if a score is NaN: no candidate)
+//	conf (class c):    cls_c
+//	multi-label:       every (row, c) of a candidate row with cls_c > conf_thres
+//	best class:        the first c of largest cls_c
+//
+// and the rest is as above: multi-label off when nc = 1, the class filter,
+// MaxNMS pairs, the class offset MaxWH (ultralytics' max_wh and max_nms
+// are YOLOv5's 7680 and 30000), greedy NMS, MaxDet. Ultralytics'
+// validator runs it multi-label with conf 0.001, IoU 0.7 and 300
+// detections (ValV8). End-to-end heads' NMS-free output ([bs, k, 6]) is
+// not this package's input.
+//
+// An optional class filter drops the pairs
 // of other classes (after the best class is chosen). The MaxNMS most
 // confident pairs enter greedy NMS, which visits them in descending conf
 // and keeps a pair unless a kept pair of the same class (of any class when
@@ -66,7 +90,7 @@
 // # Ties
 //
 // Pairs of equal conf are visited in the order of the (row, class) pairs
-// in the input, row first: YOLOv5 sorts with an unstable sort, so its
+// in the input, row first (for both heads): YOLOv5 sorts with an unstable sort, so its
 // order among equal confidences is unspecified; this package's order is
 // deterministic and independent of the machine.
 //
@@ -76,7 +100,8 @@
 // a NaN box is never suppressed and suppresses nothing. Check reports the
 // values that would make NMS's result meaningless (non-finite numbers,
 // probabilities outside [0, 1], negative sizes), with a hint for the
-// commonest slip, raw logits passed instead of probabilities.
+// commonest slip, raw logits passed instead of probabilities; CheckV8 does
+// the same for the V8 layout.
 //
 // # Buffers
 //

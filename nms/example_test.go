@@ -52,3 +52,34 @@ func ExampleCheck() {
 	// Output:
 	// index [0 1 4] (objectness) = 2.3: a probability outside [0, 1]; raw logits? apply the sigmoid / decode first (decode.Inference)
 }
+
+// The anchor-free head (YOLOv8, YOLO11, YOLO26) returns its rows channels
+// first, [bs, 4+nc, n], without objectness: the conf of a (box, class)
+// pair is the class probability itself. With ultralytics' validator
+// settings the second box (class 0, 0.9) suppresses the first one's class 0
+// (IoU 0.75 > 0.7), and a pair at exactly conf_thres is no candidate.
+func ExampleValV8() {
+	pred := tensor.Tensor[float32]{Shape: []int{1, 6, 3}, Data: []float32{
+		100, 104, 300, // cx
+		100, 102, 200, // cy
+		40, 40, 20, // w
+		40, 40, 60, // h
+		0.8, 0.9, 0.1, // class 0
+		0.3, 0.001, 0.9, // class 1
+	}}
+	if err := nms.CheckV8(pred); err != nil {
+		fmt.Println(err)
+		return
+	}
+	s, err := nms.New[float32](nms.ValV8())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, d := range s.Batch(pred)[0].Data {
+		fmt.Printf("%g ", d)
+	}
+	fmt.Println()
+	// Output:
+	// 84 82 124 122 0.9 0 290 170 310 230 0.9 1 80 80 120 120 0.3 1 290 170 310 230 0.1 0
+}

@@ -15,7 +15,8 @@ const Cols = 6
 // from call to call. Make one with New; it is for one goroutine at a time.
 type NMS[T tensor.Float] struct {
 	s     settings
-	confT T // conf_thres rounded to T, as PyTorch compares a tensor with a number
+	confT T   // conf_thres rounded to T, as PyTorch compares a tensor with a number
+	n, no int // the current image's rows, and the V5 head's values per row
 
 	pairs []pair[T]
 	kept  [][]box[T] // per class (one list when agnostic): the kept offset boxes
@@ -52,27 +53,28 @@ func New[T tensor.Float](o *Options) (*NMS[T], error) {
 	return &NMS[T]{s: s, confT: T(s.conf)}, nil
 }
 
-// Batch runs NMS on every image of pred, of shape [bs, n, 5+nc], and
-// returns bs tensors of shape [k, 6]: each image's detections (see the
-// package doc). They are views of the NMS's buffers, valid until its next
-// call. Batch panics if pred is not of rank 3 with at least 6 channels,
-// or its data does not match its shape.
+// Batch runs NMS on every image of pred and returns bs tensors of shape
+// [k, 6]: each image's detections (see the package doc). pred is
+// [bs, n, 5+nc] for the V5 head, [bs, 4+nc, n] for V8. The results are
+// views of the NMS's buffers, valid until its next call. Batch panics if
+// pred is not of rank 3 with at least one class channel, or its data does
+// not match its shape.
 func (s *NMS[T]) Batch(pred tensor.Tensor[T]) []tensor.Tensor[T] {
-	checkShape(pred, 3)
-	bs, n, no := pred.Shape[0], pred.Shape[1], pred.Shape[2]
+	checkShape(pred, 3, s.s.head)
+	bs, per := pred.Shape[0], pred.Shape[1]*pred.Shape[2]
 	s.rows, s.ends = s.rows[:0], s.ends[:0]
 	for b := range bs {
-		s.image(pred.Data[b*n*no:(b+1)*n*no], n, no)
+		s.image(pred.Data[b*per:(b+1)*per], pred.Shape[1], pred.Shape[2])
 		s.ends = append(s.ends, len(s.rows)/Cols)
 	}
 	return s.views()
 }
 
-// Image runs NMS on one image's rows, pred of shape [n, 5+nc], and
-// returns its detections, a tensor of shape [k, 6] valid until the next
-// call. It panics as Batch does, for rank 2.
+// Image runs NMS on one image, pred of shape [n, 5+nc] (V5) or [4+nc, n]
+// (V8), and returns its detections, a tensor of shape [k, 6] valid until
+// the next call. It panics as Batch does, for rank 2.
 func (s *NMS[T]) Image(pred tensor.Tensor[T]) tensor.Tensor[T] {
-	checkShape(pred, 2)
+	checkShape(pred, 2, s.s.head)
 	s.rows, s.ends = s.rows[:0], s.ends[:0]
 	s.image(pred.Data, pred.Shape[0], pred.Shape[1])
 	s.ends = append(s.ends, len(s.rows)/Cols)
@@ -92,27 +94,39 @@ func (s *NMS[T]) views() []tensor.Tensor[T] {
 	return s.out
 }
 
-func checkShape[T tensor.Float](p tensor.Tensor[T], rank int) {
+func checkShape[T tensor.Float](p tensor.Tensor[T], rank int, head Head) {
 	if len(p.Shape) != rank {
 		panic(fmt.Sprintf("nms: shape %v is not of rank %d", p.Shape, rank))
 	}
 	if err := p.Check(); err != nil {
 		panic("nms: " + err.Error())
 	}
+	if head == V8 {
+		if p.Shape[rank-2] < 5 {
+			panic(fmt.Sprintf("nms: shape %v has %d channels, want 4+nc with nc ≥ 1 (the V8 head's channels come before the rows)", p.Shape, p.Shape[rank-2]))
+		}
+		return
+	}
 	if p.Shape[rank-1] < 6 {
 		panic(fmt.Sprintf("nms: shape %v has %d channels, want 5+nc with nc ≥ 1", p.Shape, p.Shape[rank-1]))
 	}
 }
 
-// image appends the detections of one image, n rows of no channels in x,
-// to s.rows.
-func (s *NMS[T]) image(x []T, n, no int) {
-	s.collect(x, n, no)
-	s.suppress(x, no)
+// image appends the detections of one image to s.rows: x holds d1×d2
+// values, n rows of no channels (V5) or nch channels of n rows (V8).
+func (s *NMS[T]) image(x []T, d1, d2 int) {
+	if s.s.head == V8 {
+		s.n, s.no = d2, 1
+		s.collectV8(x, d1, d2)
+	} else {
+		s.n, s.no = d1, d2
+		s.collect(x, d1, d2)
+	}
+	s.suppress(x)
 }
 
-// collect gathers the candidate pairs of one image into s.pairs, in the
-// order of the input.
+// collect gathers the candidate pairs of one image of the V5 head into
+// s.pairs, in the order of the input.
 func (s *NMS[T]) collect(x []T, n, no int) {
 	s.pairs = s.pairs[:0]
 	thr := s.confT
@@ -144,6 +158,51 @@ func (s *NMS[T]) collect(x []T, n, no int) {
 	}
 }
 
+// collectV8 gathers the candidate pairs of one image of the V8 head,
+// nch = 4+nc channels of n rows, into s.pairs, in the order of the
+// (row, class) pairs, row first. A row is a candidate when its largest
+// class score is above conf_thres; torch's amax is NaN when a score is,
+// so a row with a NaN score is none.
+func (s *NMS[T]) collectV8(x []T, nch, n int) {
+	s.pairs = s.pairs[:0]
+	thr := s.confT
+	nc := nch - 4
+	multi := s.s.multiLabel && nc > 1
+	cls := x[4*n : nch*n : nch*n]
+	for r := range n {
+		start := len(s.pairs)
+		best, bc := cls[r], 0
+		nan := best != best
+		if multi {
+			for c := range nc {
+				p := cls[c*n+r]
+				if p > thr {
+					if s.s.wanted(c) {
+						s.pairs = append(s.pairs, pair[T]{conf: p, idx: int32(len(s.pairs)), row: int32(r), cls: int32(c)})
+					}
+				} else if p != p {
+					nan = true
+				}
+			}
+			if nan {
+				s.pairs = s.pairs[:start]
+			}
+			continue
+		}
+		for c := 1; c < nc; c++ {
+			p := cls[c*n+r]
+			if p > best {
+				best, bc = p, c
+			} else if p != p {
+				nan = true
+			}
+		}
+		if !nan && best > thr && s.s.wanted(bc) {
+			s.pairs = append(s.pairs, pair[T]{conf: best, idx: int32(len(s.pairs)), row: int32(r), cls: int32(bc)})
+		}
+	}
+}
+
 // suppress runs greedy NMS over the pairs in descending conf, appending
 // each kept pair's detection row to s.rows, until maxDet are kept or
 // MaxNMS pairs have been visited.
@@ -152,7 +211,7 @@ func (s *NMS[T]) collect(x []T, n, no int) {
 // all: a heap yields them one by one, so the cost is linear in the pairs
 // plus a logarithm per pair visited, and NMS usually stops at maxDet long
 // before the last pair.
-func (s *NMS[T]) suppress(x []T, no int) {
+func (s *NMS[T]) suppress(x []T) {
 	for _, c := range s.used {
 		s.kept[c] = s.kept[c][:0]
 	}
@@ -163,7 +222,7 @@ func (s *NMS[T]) suppress(x []T, no int) {
 	for visited := 0; len(h) > 0 && visited < MaxNMS; visited++ {
 		var p pair[T]
 		p, h = h.pop()
-		if !s.keep(x[int(p.row)*no:], p) {
+		if !s.keep(s.box(x, int(p.row)), p) {
 			continue
 		}
 		if kept++; kept == s.s.maxDet {
@@ -172,9 +231,20 @@ func (s *NMS[T]) suppress(x []T, no int) {
 	}
 }
 
-// keep adds the pair p of row v to its class's kept boxes and its
-// detection to s.rows, unless a kept box of its class overlaps it.
-func (s *NMS[T]) keep(v []T, p pair[T]) bool {
+// box returns the box (cx, cy, w, h) of row r of the image x.
+func (s *NMS[T]) box(x []T, r int) [4]T {
+	if s.s.head == V8 {
+		n := s.n
+		return [4]T{x[r], x[n+r], x[2*n+r], x[3*n+r]}
+	}
+	v := x[r*s.no : r*s.no+4 : r*s.no+4]
+	return [4]T{v[0], v[1], v[2], v[3]}
+}
+
+// keep adds the pair p of box v (cx, cy, w, h) to its class's kept boxes
+// and its detection to s.rows, unless a kept box of its class overlaps
+// it.
+func (s *NMS[T]) keep(v [4]T, p pair[T]) bool {
 	cx, cy, w, h := v[0], v[1], v[2], v[3]
 	x1, y1, x2, y2 := cx-w/2, cy-h/2, cx+w/2, cy+h/2
 	list, off := 0, T(0)

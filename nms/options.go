@@ -23,13 +23,46 @@ const (
 	// ValConfThres and ValIoUThres are val.py's.
 	ValConfThres = 0.001
 	ValIoUThres  = 0.6
+
+	// ValV8IoUThres is the IoU threshold of ultralytics' detection
+	// validator (default.yaml's iou); its conf_thres is ValConfThres too.
+	ValV8IoUThres = 0.7
 )
 
+// Head selects the detection head whose inference output NMS reads, and
+// whose non_max_suppression rule it applies (see the package doc).
+type Head int
+
+const (
+	// V5 is YOLOv5's anchor-based Detect: rows [bs, n, 5+nc] with an
+	// objectness channel; conf = obj·cls. The zero value.
+	V5 Head = iota
+	// V8 is the anchor-free Detect of YOLOv8, YOLO11, YOLO26 and YOLOv10
+	// (ultralytics' non_max_suppression): channels first,
+	// [bs, 4+nc, n], no objectness; conf = cls.
+	V8
+)
+
+// String returns "v5" or "v8", the names of the commands' -head flag.
+func (h Head) String() string {
+	switch h {
+	case V5:
+		return "v5"
+	case V8:
+		return "v8"
+	}
+	return fmt.Sprintf("Head(%d)", int(h))
+}
+
 // Options are non_max_suppression's settings. The zero value, and nil,
-// mean the function's own defaults: conf 0.25, IoU 0.45, best class only,
-// class-aware, 300 detections, every class (detect.py's settings). Val
-// returns val.py's.
+// mean the function's own defaults: YOLOv5's head, conf 0.25, IoU 0.45,
+// best class only, class-aware, 300 detections, every class (detect.py's
+// settings; ultralytics' function has the same defaults). Val returns
+// val.py's, ValV8 ultralytics' validator's.
 type Options struct {
+	// Head is the head whose output NMS reads and whose rule it applies;
+	// the zero value is V5.
+	Head Head
 	// ConfThres is the threshold on objectness and on conf = obj·cls, in
 	// [0, 1]; nil means DefaultConfThres.
 	ConfThres *float64
@@ -53,8 +86,16 @@ func Val() *Options {
 	return &Options{ConfThres: new(float64(ValConfThres)), IoUThres: new(float64(ValIoUThres)), MultiLabel: true}
 }
 
+// ValV8 returns the settings of ultralytics' detection validator for
+// the anchor-free head: conf 0.001, IoU 0.7, multi-label, class-aware,
+// 300 detections.
+func ValV8() *Options {
+	return &Options{Head: V8, ConfThres: new(float64(ValConfThres)), IoUThres: new(float64(ValV8IoUThres)), MultiLabel: true}
+}
+
 // settings are Options resolved and checked.
 type settings struct {
+	head       Head
 	conf, iou  float64
 	multiLabel bool
 	agnostic   bool
@@ -67,6 +108,10 @@ func resolve(o *Options) (settings, error) {
 	if o == nil {
 		return s, nil
 	}
+	if o.Head != V5 && o.Head != V8 {
+		return settings{}, fmt.Errorf("nms: unknown head %v", o.Head)
+	}
+	s.head = o.Head
 	if o.ConfThres != nil {
 		s.conf = *o.ConfThres
 	}

@@ -14,7 +14,11 @@ import (
 
 // Config is a case's config.json: the settings of non_max_suppression.
 type Config struct {
-	NC         int     `json:"nc"`
+	NC int `json:"nc"`
+	// Head is "v8" in testdata/golden-v8-eval (pred [bs, 4+nc, n], no
+	// objectness, ultralytics' rules) and absent in testdata/golden-eval
+	// (YOLOv5's [bs, n, 5+nc]).
+	Head       string  `json:"head"`
 	ConfThres  float64 `json:"conf_thres"`
 	IoUThres   float64 `json:"iou_thres"`
 	MultiLabel bool    `json:"multi_label"`
@@ -45,7 +49,7 @@ type Case struct {
 	Name    string
 	Dir     string
 	Config  Config
-	Pred    tensor.Tensor[float64] // [bs, n, 5+nc]
+	Pred    tensor.Tensor[float64] // [bs, n, 5+nc] (v5) or [bs, 4+nc, n] (v8)
 	Targets tensor.Tensor[float64] // [nt, 6]: image, class, cx, cy, w, h (pixels)
 	Dets    []tensor.Tensor[float64]
 	Correct [][10]bool
