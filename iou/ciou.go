@@ -48,16 +48,20 @@ func (v ciou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 		return ciouPlain(p, t, h, frozen)
 	}
 	q := newPair(p, t)
+	return v.eval(&q, 0, h, frozen)
+}
+
+// eval computes the term on a pair of either frame.
+func (v ciou) eval(q *pair, _ float64, h *Held, frozen bool) Term {
 	var a adjoint
-	wf := v.m.weight(&q, h, frozen)
-	value := v.m.iouTerm(&q, &a, -wf)
+	wf := v.m.weight(q, h, frozen)
+	value := v.m.iouTerm(q, &a, -wf)
 	tIoU := value
 	if v.m.ratio != 1 {
 		tIoU = q.inter / q.union
 	}
-	d := distance(&q, &a, wf, v.m.alpha)
-	r := ratio(q.lw, q.lh)
-	da := math.Atan(q.tw/q.th) - math.Atan(r)
+	d := distance(q, &a, wf, v.m.alpha)
+	da, gw, gh := aspect(q)
 	asp := kAspect * (da * da)
 	ac := h.c[0]
 	if !frozen {
@@ -65,10 +69,50 @@ func (v ciou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 		h.c[0] = ac
 	}
 	pen, dp := v.m.power(asp * ac)
-	g := wf * dp * ac * kAspect * 2 * da * -atanGrad(r) // ∂ℓ/∂log w through v
-	a.lw += g
-	a.lh -= g
-	return v.m.term(&q, &a, value-(d+pen), wf)
+	g := wf * dp * ac * kAspect * 2 * da * -1 // ∂ℓ/∂atan(w/h) through v
+	a.lw += g * gw
+	a.lh += g * gh
+	return v.m.term(q, &a, value-(d+pen), wf)
+}
+
+// aspect returns da = atan(w_t/h_t) − atan(w/h) and ∂atan(w/h)/∂s_w,
+// ∂atan(w/h)/∂s_h in the pair's frame. In the log frame the ratio is
+// r = e^{log w − log h} and the derivatives ±1/(r + 1/r); in the corner
+// frame, where sizes may be 0 or negative (see atanRatio),
+// ∂atan(w/h)/∂w = h/(w² + h²) and ∂atan(w/h)/∂h = −w/(w² + h²).
+func aspect(q *pair) (da, gw, gh float64) {
+	if !q.corner {
+		r := ratio(q.lw, q.lh)
+		g := atanGrad(r)
+		return math.Atan(q.tw/q.th) - math.Atan(r), g, -g
+	}
+	at, _, _ := atanRatio(q.tw, q.th)
+	ap, gw, gh := atanRatio(q.w, q.h)
+	return at - ap, gw, gh
+}
+
+// atanRatio returns atan(w/h) and its derivatives in w and h,
+//
+//	∂/∂w = h/(w² + h²),  ∂/∂h = −w/(w² + h²)
+//
+// computed without squaring the larger size. Where h = 0 it returns the
+// limits as h → 0⁺: ±π/2 for w ≠ 0 with derivatives 0 and −1/w; where
+// w = h = 0 (no limit) π/4, the aspect of a square, with no gradient
+// (doc.go).
+func atanRatio(w, h float64) (at, gw, gh float64) {
+	switch {
+	case h == 0 && w == 0:
+		return math.Pi / 4, 0, 0
+	case h == 0:
+		return math.Copysign(math.Pi/2, w), 0, -1 / w
+	case math.Abs(w) <= math.Abs(h):
+		r := w / h
+		d := h * (1 + r*r)
+		return math.Atan(r), 1 / d, -r / d
+	}
+	r := h / w
+	d := w * (1 + r*r)
+	return math.Atan(w / h), r / d, -1 / d
 }
 
 // ciouPlain is YOLOv5's CIoU: ℓ = 1 − CIoU with αc held.

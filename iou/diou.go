@@ -23,10 +23,14 @@ func (v diou) String() string { return v.m.name("DIoU") }
 // Eval computes ℓ = w_f·(1 − DIoU); the held constant is the Focal weight.
 func (v diou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	q := newPair(p, t)
+	return v.eval(&q, 0, h, frozen)
+}
+
+func (v diou) eval(q *pair, _ float64, h *Held, frozen bool) Term {
 	var a adjoint
-	wf := v.m.weight(&q, h, frozen)
-	value := v.m.iouTerm(&q, &a, -wf)
-	return v.m.term(&q, &a, value-distance(&q, &a, wf, v.m.alpha), wf)
+	wf := v.m.weight(q, h, frozen)
+	value := v.m.iouTerm(q, &a, -wf)
+	return v.m.term(q, &a, value-distance(q, &a, wf, v.m.alpha), wf)
 }
 
 // distance returns DIoU's penalty, the squared centre distance over the

@@ -34,10 +34,14 @@ func (v eiou) String() string { return v.m.name("EIoU") }
 // Eval computes ℓ = w_f·(1 − EIoU); the held constant is the Focal weight.
 func (v eiou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	q := newPair(p, t)
+	return v.eval(&q, 0, h, frozen)
+}
+
+func (v eiou) eval(q *pair, _ float64, h *Held, frozen bool) Term {
 	var a adjoint
-	wf := v.m.weight(&q, h, frozen)
-	value := v.m.iouTerm(&q, &a, -wf)
-	d := distance(&q, &a, wf, v.m.alpha)
+	wf := v.m.weight(q, h, frozen)
+	value := v.m.iouTerm(q, &a, -wf)
+	d := distance(q, &a, wf, v.m.alpha)
 	pw, gw := sideTerm((q.tx2-q.tx1)-(q.px2-q.px1), q.cw, wf, v.m.alpha)
 	ph, gh := sideTerm((q.ty2-q.ty1)-(q.py2-q.py1), q.ch, wf, v.m.alpha)
 	a.x1 += gw[0]
@@ -46,7 +50,7 @@ func (v eiou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	a.y1 += gh[0]
 	a.y2 -= gh[0]
 	a.ch += gh[1]
-	return v.m.term(&q, &a, value-(d+pw+ph), wf)
+	return v.m.term(q, &a, value-(d+pw+ph), wf)
 }
 
 // sideTerm returns ρ²/(c² + ε)^α and g times its derivatives in ρ and c.

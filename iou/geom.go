@@ -6,8 +6,15 @@ import "math"
 // share: corners, overlap, union, enclosing box and centre offset, with
 // corners x₁ = x − w/2, x₂ = x + w/2 (likewise y) of the prediction (p)
 // and the target (t), as the references compute them.
+//
+// A pair is in one of two frames, which decide what the gradient is taken
+// with respect to (see adjoint.grad): the log frame (newPair), whose
+// prediction is (x, y, w, h) with its size's logarithms and whose
+// gradient is in (x, y, log w, log h); and the corner frame (newPairXYXY),
+// whose boxes are given by their corners, with sizes w = x₂ − x₁ and h =
+// y₂ − y₁ + ε_h, and whose gradient is in (x₁, y₁, x₂, y₂).
 type pair struct {
-	x, y, w, h, lw, lh float64 // the prediction, and its size's logarithms
+	x, y, w, h, lw, lh float64 // the prediction, and its size's logarithms (log frame)
 	tx, ty, tw, th     float64 // the target
 	px1, px2, py1, py2 float64
 	tx1, tx2, ty1, ty2 float64
@@ -16,6 +23,7 @@ type pair struct {
 	union              float64 // U = w·h + w_t·h_t − I + ε
 	cw, ch             float64 // the enclosing box: max(p₂, t₂) − min(p₁, t₁)
 	dx, dy             float64 // t₁ + t₂ − p₁ − p₂: twice the centre offset
+	corner             bool    // the corner frame
 }
 
 func newPair(p Pred, t Box) pair {
@@ -36,6 +44,34 @@ func newPair(p Pred, t Box) pair {
 	return q
 }
 
+// newPairXYXY returns the corner-frame pair of a prediction p and a target
+// t given as corners (x₁, y₁, x₂, y₂), with sizes w = x₂ − x₁ and h = y₂ −
+// y₁ + he (he: the reference's ε on heights, 0 for none) and centres x =
+// (x₁ + x₂)/2, y = (y₁ + y₂)/2, likewise for the target.
+func newPairXYXY(p, t Box, he float64) pair {
+	q := pair{px1: p[0], py1: p[1], px2: p[2], py2: p[3], tx1: t[0], ty1: t[1], tx2: t[2], ty2: t[3], corner: true}
+	q.x, q.y, q.w, q.h = (q.px1+q.px2)/2, (q.py1+q.py2)/2, q.px2-q.px1, q.py2-q.py1+he
+	q.tx, q.ty, q.tw, q.th = (q.tx1+q.tx2)/2, (q.ty1+q.ty2)/2, q.tx2-q.tx1, q.ty2-q.ty1+he
+	q.iw = min(q.px2, q.tx2) - max(q.px1, q.tx1)
+	q.ih = min(q.py2, q.ty2) - max(q.py1, q.ty1)
+	q.inter = max(q.iw, 0) * max(q.ih, 0)
+	q.union = q.w*q.h + q.tw*q.th - q.inter + Eps
+	q.cw = max(q.px2, q.tx2) - min(q.px1, q.tx1)
+	q.ch = max(q.py2, q.ty2) - min(q.py1, q.ty1)
+	q.dx = q.tx1 + q.tx2 - q.px1 - q.px2
+	q.dy = q.ty1 + q.ty2 - q.py1 - q.py2
+	return q
+}
+
+// dsize returns ∂w/∂s_w and ∂h/∂s_h, s the frame's size coordinates: w
+// and h in the log frame (s = log w), 1 in the corner frame (s = w).
+func (q *pair) dsize() (float64, float64) {
+	if q.corner {
+		return 1, 1
+	}
+	return q.w, q.h
+}
+
 // adjoint accumulates, in reverse mode, ∂ℓ/∂ of the quantities of a pair;
 // grad folds them into ∂ℓ/∂(x, y, log w, log h) of the prediction.
 type adjoint struct {
@@ -43,7 +79,9 @@ type adjoint struct {
 	cw, ch         float64 // ∂ℓ/∂ the enclosing width and height
 	dx, dy         float64 // ∂ℓ/∂dx, ∂ℓ/∂dy
 	x1, x2, y1, y2 float64 // ∂ℓ/∂ the prediction's corners, directly
-	x, y, lw, lh   float64 // ∂ℓ/∂(x, y, log w, log h), directly
+	// ∂ℓ/∂(x, y, s_w, s_h) directly, s the frame's size coordinates
+	// (log w, log h in the log frame; w, h in the corner frame)
+	x, y, lw, lh float64
 	// relu: the overlap's clamp is torch.relu, whose derivative at 0 is 0
 	// (WIoU); otherwise clamp(·, 0), which passes the gradient at 0.
 	relu bool
@@ -55,14 +93,19 @@ func (a *adjoint) union(g float64) {
 	a.area += g
 }
 
-// grad returns ∂ℓ/∂(x, y, log w, log h):
+// grad returns ∂ℓ/∂(x, y, log w, log h) in the log frame and ∂ℓ/∂(x₁,
+// y₁, x₂, y₂) in the corner frame:
 //
 //	∂I/∂p₂ = [iw ≥ 0]·max(ih, 0)·∂min(p₂, t₂)/∂p₂,  ∂I/∂p₁ = −[iw ≥ 0]·max(ih, 0)·∂max(p₁, t₁)/∂p₁
 //	∂cw/∂p₂ = ∂max(p₂, t₂)/∂p₂,  ∂cw/∂p₁ = −∂min(p₁, t₁)/∂p₁,  ∂dx/∂p₁ = ∂dx/∂p₂ = −1
-//	∂(w·h)/∂log w = w·h
-//	x₁ = x − w/2, x₂ = x + w/2:  ∂/∂x = ∂/∂x₁ + ∂/∂x₂,  ∂/∂log w = (∂/∂x₂ − ∂/∂x₁)·w/2
 //
-// and likewise in y.
+// and likewise in y; then in the log frame, with x₁ = x − w/2, x₂ = x + w/2:
+//
+//	∂(w·h)/∂log w = w·h,  ∂/∂x = ∂/∂x₁ + ∂/∂x₂,  ∂/∂log w = (∂/∂x₂ − ∂/∂x₁)·w/2
+//
+// and in the corner frame, with w = x₂ − x₁, x = (x₁ + x₂)/2:
+//
+//	∂(w·h)/∂w = h,  ∂/∂x₁ += ∂/∂x/2 − ∂/∂w,  ∂/∂x₂ += ∂/∂x/2 + ∂/∂w
 func (a *adjoint) grad(q *pair) [4]float64 {
 	x1, x2, y1, y2 := a.x1, a.x2, a.y1, a.y2
 	if q.iw > 0 || q.iw == 0 && !a.relu {
@@ -83,20 +126,25 @@ func (a *adjoint) grad(q *pair) [4]float64 {
 	x2 -= a.dx
 	y1 -= a.dy
 	y2 -= a.dy
+	if q.corner {
+		gw, gh := a.lw+a.area*q.h, a.lh+a.area*q.w
+		return [4]float64{x1 + a.x/2 - gw, y1 + a.y/2 - gh, x2 + a.x/2 + gw, y2 + a.y/2 + gh}
+	}
 	wh := q.w * q.h
 	lw := a.lw + a.area*wh
 	lh := a.lh + a.area*wh
 	return [4]float64{a.x + x1 + x2, a.y + y1 + y2, lw + (x2-x1)*q.w/2, lh + (y2-y1)*q.h/2}
 }
 
-// powGrad returns ∂bᵃ/∂b = a·b^(a−1) for b > 0. At b = 0 it returns 1 for
+// powGrad returns ∂bᵃ/∂b = a·b^(a−1) for b > 0 (and b < 0, where a is an
+// integer: see mods.power). At b = 0 it returns 1 for
 // a = 1 and 0 otherwise: the limit for a > 1, and for a < 1 the convention
 // of doc.go (the power's one-sided derivative there is infinite).
 func powGrad(b, a float64) float64 {
 	switch {
 	case a == 1:
 		return 1
-	case b > 0:
+	case b != 0:
 		return a * math.Pow(b, a-1)
 	}
 	return 0

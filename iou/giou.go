@@ -30,9 +30,13 @@ func (v giou) String() string { return v.m.name("GIoU") }
 // Eval computes ℓ = w_f·(1 − GIoU); the held constant is the Focal weight.
 func (v giou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	q := newPair(p, t)
+	return v.eval(&q, 0, h, frozen)
+}
+
+func (v giou) eval(q *pair, _ float64, h *Held, frozen bool) Term {
 	var a adjoint
-	wf := v.m.weight(&q, h, frozen)
-	value := v.m.iouTerm(&q, &a, -wf)
+	wf := v.m.weight(q, h, frozen)
+	value := v.m.iouTerm(q, &a, -wf)
 	c := q.cw*q.ch + Eps
 	pen, d := v.m.power((c - q.union) / c)
 	g := wf * d
@@ -40,5 +44,5 @@ func (v giou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	a.cw += gc * q.ch
 	a.ch += gc * q.cw
 	a.union(-g / c)
-	return v.m.term(&q, &a, value-pen, wf)
+	return v.m.term(q, &a, value-pen, wf)
 }

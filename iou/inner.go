@@ -12,6 +12,8 @@ package iou
 //
 //	∂T/∂I′ = 1/U′ + I′/U′²,  ∂T/∂A′ = −I′/U′²,  ∂A′/∂log w = ∂A′/∂log h = A′
 //	∂/∂x = ∂/∂p′₁ + ∂/∂p′₂,  ∂/∂log w = (∂/∂p′₂ − ∂/∂p′₁)·r·w/2
+//
+// or in the corner frame ∂A′/∂w = r²·h, ∂/∂w = (∂/∂p′₂ − ∂/∂p′₁)·r/2.
 func innerIoU(q *pair, a *adjoint, g, r float64) float64 {
 	pw, ph := q.w/2*r, q.h/2*r
 	p1, p2, p3, p4 := q.x-pw, q.x+pw, q.y-ph, q.y+ph
@@ -38,7 +40,12 @@ func innerIoU(q *pair, a *adjoint, g, r float64) float64 {
 	}
 	a.x += g1 + g2
 	a.y += g3 + g4
-	a.lw += (g2-g1)*pw + ga*area // ∂((w/2)·r)/∂log w = (w/2)·r
-	a.lh += (g4-g3)*ph + ga*area
+	if !q.corner {
+		a.lw += (g2-g1)*pw + ga*area // ∂((w/2)·r)/∂log w = (w/2)·r
+		a.lh += (g4-g3)*ph + ga*area
+		return inter / u
+	}
+	a.lw += (g2-g1)*r/2 + ga*r*r*q.h // ∂((w/2)·r)/∂w = r/2, ∂A′/∂w = r²·h
+	a.lh += (g4-g3)*r/2 + ga*r*r*q.w
 	return inter / u
 }

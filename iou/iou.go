@@ -21,10 +21,14 @@ func (v plainIoU) String() string { return v.m.name("IoU") }
 // Eval computes ℓ = w_f·(1 − T); the held constant is the Focal weight.
 func (v plainIoU) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	q := newPair(p, t)
+	return v.eval(&q, 0, h, frozen)
+}
+
+func (v plainIoU) eval(q *pair, _ float64, h *Held, frozen bool) Term {
 	var a adjoint
-	wf := v.m.weight(&q, h, frozen)
-	value := v.m.iouTerm(&q, &a, -wf)
-	return v.m.term(&q, &a, value, wf)
+	wf := v.m.weight(q, h, frozen)
+	value := v.m.iouTerm(q, &a, -wf)
+	return v.m.term(q, &a, value, wf)
 }
 
 // IoU returns the plain intersection over union of boxes a and b,

@@ -24,10 +24,14 @@ func (mpdiou) Eval(p Pred, t Box, g Grid, _ *Held, _ bool) Term {
 		panic("iou: MPDIoU: Eval without the layer's grid")
 	}
 	q := newPair(p, t)
+	return mpdiou{}.eval(&q, float64(g.NY*g.NY+g.NX*g.NX), nil, false)
+}
+
+// eval computes the term on a pair of either frame, n the normaliser.
+func (mpdiou) eval(q *pair, n float64, _ *Held, _ bool) Term {
 	var a adjoint
 	w, h := q.px2-q.px1, q.py2-q.py1+Eps
 	u := w*h + (q.tx2-q.tx1)*(q.ty2-q.ty1+Eps) - q.inter + Eps
-	n := float64(g.NY*g.NY + g.NX*g.NX)
 	d1x, d1y, d2x, d2y := q.tx1-q.px1, q.ty1-q.py1, q.tx2-q.px2, q.ty2-q.py2
 	d1, d2 := d1x*d1x+d1y*d1y, d2x*d2x+d2y*d2y
 	value := q.inter/u - d1/n - d2/n
@@ -43,5 +47,5 @@ func (mpdiou) Eval(p Pred, t Box, g Grid, _ *Held, _ bool) Term {
 	a.y1 -= 2 * d1y / n
 	a.x2 -= 2 * d2x / n
 	a.y2 -= 2 * d2y / n
-	return Term{Value: value, Loss: 1 - value, Grad: a.grad(&q)}
+	return Term{Value: value, Loss: 1 - value, Grad: a.grad(q)}
 }

@@ -32,11 +32,15 @@ func newShapeIoU(p Params) (Loss, error) {
 func (v shapeIoU) String() string { return fmt.Sprintf("Shape-IoU scale=%v", v.scale) }
 
 // Eval computes ℓ = 1 − Shape-IoU.
-func (v shapeIoU) Eval(p Pred, t Box, _ Grid, _ *Held, _ bool) Term {
+func (v shapeIoU) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	q := newPair(p, t)
+	return v.eval(&q, 0, h, frozen)
+}
+
+func (v shapeIoU) eval(q *pair, _ float64, _ *Held, _ bool) Term {
 	var a adjoint
 	plain := mods{alpha: 1, ratio: 1}
-	iou := plain.iouTerm(&q, &a, -1)
+	iou := plain.iouTerm(q, &a, -1)
 	ww, hh := shapeWeights(q.tw, q.th, v.scale)
 	c2 := q.cw*q.cw + q.ch*q.ch + Eps
 	cx, cy := (q.dx*q.dx)/4, (q.dy*q.dy)/4
@@ -50,9 +54,10 @@ func (v shapeIoU) Eval(p Pred, t Box, _ Grid, _ *Held, _ bool) Term {
 	gc := -d / c2
 	a.cw += gc * 2 * q.cw
 	a.ch += gc * 2 * q.ch
-	a.lw += 0.5 * sw.gradLog(q.w, q.tw)
-	a.lh += 0.5 * sh.gradLog(q.h, q.th)
-	return Term{Value: value, Loss: 1 - value, Grad: a.grad(&q)}
+	dw, dh := q.dsize()
+	a.lw += 0.5 * sw.grad(q.w, q.tw, dw)
+	a.lh += 0.5 * sh.grad(q.h, q.th, dh)
+	return Term{Value: value, Loss: 1 - value, Grad: a.grad(q)}
 }
 
 // shapeWeights returns ww = 2·wˢ/(wˢ + hˢ) and hh = 2·hˢ/(wˢ + hˢ) of a

@@ -26,14 +26,18 @@ func (v siou) String() string { return v.m.name("SIoU") }
 // Eval computes ℓ = w_f·(1 − SIoU); the held constant is the Focal weight.
 func (v siou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	q := newPair(p, t)
+	return v.eval(&q, 0, h, frozen)
+}
+
+func (v siou) eval(q *pair, _ float64, h *Held, frozen bool) Term {
 	var a adjoint
-	wf := v.m.weight(&q, h, frozen)
-	value := v.m.iouTerm(&q, &a, -wf)
+	wf := v.m.weight(q, h, frozen)
+	value := v.m.iouTerm(q, &a, -wf)
 	var c siouCost
-	dist, shape := c.forward(&q)
+	dist, shape := c.forward(q)
 	pen, d := v.m.power(0.5 * (dist + shape))
-	c.backward(&q, &a, wf*d)
-	return v.m.term(&q, &a, value-pen, wf)
+	c.backward(q, &a, wf*d)
+	return v.m.term(q, &a, value-pen, wf)
 }
 
 // siouCost is SIoU's cost S = (Δ + Ω)/2, its forward values kept for the
@@ -113,8 +117,9 @@ func (c *siouCost) backward(q *pair, a *adjoint, g float64) {
 	}
 	a.dx += gsx * 0.5
 	a.dy += gsy * 0.5
-	a.lw += g * c.ow.gradLog(q.w, q.tw)
-	a.lh += g * c.oh.gradLog(q.h, q.th)
+	dw, dh := q.dsize()
+	a.lw += g * c.ow.grad(q.w, q.tw, dw)
+	a.lh += g * c.oh.grad(q.h, q.th, dh)
 }
 
 // sqRatio is (s/c)², with 0/0 taken as 0: the enclosing box has no extent
@@ -143,13 +148,21 @@ func distAxis(s, c, e, ga, g float64) (gs, gc float64) {
 // shapeTerm is one term (1 − e^{−ω})⁴ of SIoU's and Shape-IoU's shape
 // cost, ω = k·|s − s_t|/max(s, s_t) for a size s of the prediction and s_t
 // of the target (k = 1 in SIoU, the target's shape weight in Shape-IoU),
-// with the derivative in log s, where s/max(s, s_t) ≤ 1 keeps it finite:
+// with its derivative
 //
-//	∂/∂log s = 4·(1 − e^{−ω})³·e^{−ω}·k·(s/m)·(sign(s − s_t) − (|s − s_t|/m)·∂max(s, s_t)/∂s),  m = max(s, s_t)
+//	∂/∂s = 4·(1 − e^{−ω})³·e^{−ω}·k·(1/m)·(sign(s − s_t) − (|s − s_t|/m)·∂max(s, s_t)/∂s),  m = max(s, s_t)
+//
+// and in log s the same times s, where s/m ≤ 1 keeps it finite. Where
+// m ≤ 0 (a target of no size, and the prediction none or negative) the
+// term is taken as 0 with no gradient.
 type shapeTerm struct{ k, m, e, b float64 }
 
 func (t *shapeTerm) forward(s, st, k float64) float64 {
 	t.k, t.m = k, max(s, st)
+	if !(t.m > 0) {
+		t.e, t.b = 1, 0
+		return 0
+	}
 	om := k * math.Abs(s-st) / t.m
 	t.e = math.Exp(-1 * om)
 	t.b = 1 - t.e
@@ -157,7 +170,12 @@ func (t *shapeTerm) forward(s, st, k float64) float64 {
 	return b2 * b2
 }
 
-func (t *shapeTerm) gradLog(s, st float64) float64 {
-	d := s / t.m * (sign(s-st) - math.Abs(s-st)/t.m*hi(s, st))
+// grad returns ∂/∂s_c of the term for the size coordinate s_c of the
+// pair's frame, ds = ∂s/∂s_c (s in the log frame, 1 in the corner frame).
+func (t *shapeTerm) grad(s, st, ds float64) float64 {
+	if t.b == 0 {
+		return 0
+	}
+	d := ds / t.m * (sign(s-st) - math.Abs(s-st)/t.m*hi(s, st))
 	return 4 * t.b * t.b * t.b * t.e * t.k * d
 }

@@ -63,6 +63,10 @@ func (v *wiou) String() string {
 // Eval computes ℓ = e^{ρ²/c²}·L_IoU; the held constant is c².
 func (v *wiou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 	q := newPair(p, t)
+	return v.eval(&q, 0, h, frozen)
+}
+
+func (v *wiou) eval(q *pair, _ float64, h *Held, frozen bool) Term {
 	a := adjoint{relu: true}
 	u := (q.px2-q.px1)*(q.py2-q.py1) + (q.tx2-q.tx1)*(q.ty2-q.ty1) - q.inter
 	c2 := h.c[0]
@@ -88,7 +92,7 @@ func (v *wiou) Eval(p Pred, t Box, _ Grid, h *Held, frozen bool) Term {
 		a.dx += g * q.dx / 2
 		a.dy += g * q.dy / 2
 	}
-	return Term{Value: 1 - l, Loss: loss, Grad: a.grad(&q), Base: l}
+	return Term{Value: 1 - l, Loss: loss, Grad: a.grad(q), Base: l}
 }
 
 // Weigh updates the running mean from the layer's L_IoU (base) and, for v2

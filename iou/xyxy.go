@@ -1,0 +1,143 @@
+package iou
+
+import (
+	"fmt"
+	"strings"
+)
+
+// XYXYTerm is the box term of one foreground anchor of the anchor-free
+// head: Term's numbers, the gradient in the prediction's corners.
+type XYXYTerm struct {
+	// Value is the variant's IoU-like value, carrying no gradient.
+	Value float64
+	// Loss is the anchor's loss ℓ before the engine's weights (the target
+	// score and WIoU's weight from Weigh) and its division by
+	// target_scores_sum.
+	Loss float64
+	// Grad is ∂ℓ/∂(x₁, y₁, x₂, y₂) of the prediction, with the held
+	// constants (Held) fixed.
+	Grad [4]float64
+	// Base is what Weigh reads: WIoU's L_IoU (v1 included); 0 for the
+	// other variants.
+	Base float64
+}
+
+// XYXYLoss is one configured member of the box-loss family on corner
+// boxes (x₁, y₁, x₂, y₂) under ultralytics 8.4's conventions (see the
+// package doc, "The corner family"), for the anchor-free head's loss.
+//
+// Eval may be called concurrently; Weigh and SetState change the running
+// state and may not run beside each other or beside Eval. An XYXYLoss
+// with a running state belongs to one engine branch: NewXYXY makes a new
+// one.
+type XYXYLoss interface {
+	// Eval computes the term of one foreground anchor: prediction p
+	// against target t, both corners in the anchor's stride units, with
+	// diag2 = (W/s)² + (H/s)² the squared image diagonal in those units
+	// (MPDIoU's normaliser; the other variants ignore it). Unfrozen
+	// (frozen false), it computes the held constants and stores them in
+	// *h; frozen, it uses those in *h. MPDIoU panics if diag2 is not
+	// positive.
+	Eval(p, t Box, diag2 float64, h *Held, frozen bool) XYXYTerm
+	// Weigh computes the weights w[k] of the foreground anchors of one
+	// branch from their XYXYTerm.Base, and reports whether the variant has
+	// any; when it reports false it has left w alone, and every weight is
+	// 1. WIoU updates its running mean first, from all the bases (v1
+	// too): call Weigh once per call with foreground anchors, over all of
+	// them, when the call succeeds and is not frozen; a call without
+	// foreground anchors leaves the state alone. It panics if the lengths
+	// differ.
+	Weigh(w, base []float64) bool
+	// State returns the running state; SetState restores one (a
+	// checkpoint), and returns an error if it is not a valid state.
+	State() State
+	SetState(State) error
+	// String names the variant and its parameters, for people.
+	String() string
+}
+
+// evaluator is a variant's term on a pair of either frame (geom.go), n
+// MPDIoU's normaliser; every Loss of the table is one.
+type evaluator interface {
+	eval(q *pair, n float64, h *Held, frozen bool) Term
+	Weigh(w, base []float64) bool
+	State() State
+	SetState(State) error
+	String() string
+}
+
+// xyxy is a variant on corner boxes: its pairs are built in the corner
+// frame with the height ε he of its reference.
+type xyxy struct {
+	evaluator
+	he     float64
+	mpdiou bool
+}
+
+// NewXYXY returns the XYXYLoss that p selects, with the same parameters,
+// ranges and errors as New. An unknown Type is an error that lists the
+// known ones.
+func NewXYXY(p Params) (XYXYLoss, error) {
+	v, ok := Lookup(p.Type)
+	if !ok {
+		return nil, fmt.Errorf("iou: unknown iou_type %q (want one of %s)", p.Type, strings.Join(Names(), ", "))
+	}
+	l, err := v.New(p)
+	if err != nil {
+		return nil, err
+	}
+	e := l.(evaluator)
+	_, isMPD := e.(mpdiou)
+	return xyxy{evaluator: e, he: cornerEps(e), mpdiou: isMPD}, nil
+}
+
+// cornerEps returns the ε that a variant's reference adds to heights on
+// corner boxes: 8.4's bbox_iou, iou.py and yolov7-MPDiou.py add it (h =
+// y₂ − y₁ + ε); WIoU's IouLoss adds none, and Shape-IoU and Inner-IoU run
+// on the boxes converted to (x, y, w, h), whose sizes have none.
+func cornerEps(e evaluator) float64 {
+	switch v := e.(type) {
+	case *wiou, shapeIoU:
+		return 0
+	case ciou:
+		if v.m.ratio != 1 {
+			return 0
+		}
+	case siou:
+		if v.m.ratio != 1 {
+			return 0
+		}
+	}
+	return Eps
+}
+
+// Eval computes the anchor's term on the corner-frame pair.
+func (x xyxy) Eval(p, t Box, diag2 float64, h *Held, frozen bool) XYXYTerm {
+	if x.mpdiou && !(diag2 > 0) {
+		panic("iou: MPDIoU: Eval without the image diagonal")
+	}
+	q := newPairXYXY(p, t, x.he)
+	tm := x.eval(&q, diag2, h, frozen)
+	return XYXYTerm{Value: tm.Value, Loss: tm.Loss, Grad: tm.Grad, Base: tm.Base}
+}
+
+// CIoUXYXY returns ultralytics 8.4's bbox_iou(p, t, xywh=False,
+// CIoU=True) of corner boxes p and t, the task-aligned assigner's overlap
+// (no gradient):
+//
+//	w = x₂ − x₁,  h = y₂ − y₁ + ε       (both boxes)
+//	IoU = I/(w·h + w_t·h_t − I + ε)
+//	c² = cw² + ch² + ε,  ρ² = (dx² + dy²)/4
+//	v = (4/π²)·(atan(w_t/h_t) − atan(w/h))²,  α = v/(v − IoU + 1 + ε)
+//	CIoU = IoU − (ρ²/c² + v·α)
+//
+// with atan(w/h) at h = 0 as atanRatio takes it.
+func CIoUXYXY(p, t Box) float64 {
+	q := newPairXYXY(p, t, Eps)
+	iou := q.inter / q.union
+	da, _, _ := aspect(&q)
+	v := kAspect * (da * da)
+	a := v / (v - iou + (1 + Eps))
+	rho2 := (q.dx*q.dx + q.dy*q.dy) / 4
+	return iou - (rho2/(q.cw*q.cw+q.ch*q.ch+Eps) + v*a)
+}

@@ -1,0 +1,257 @@
+package iou
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/yolo-loss/yololoss/internal/gradcheck"
+)
+
+// cornerPair is a corner-frame prediction and target with a name for
+// messages.
+type cornerPair struct {
+	name string
+	p, t Box
+}
+
+// testDiag2 is the squared image diagonal of the tests' anchors, in stride
+// units: a 640×480 image at stride 16.
+const testDiag2 = 40*40 + 30*30
+
+// xyxyFamily returns a new XYXYLoss of each of configs.
+func xyxyFamily(tb testing.TB) []XYXYLoss {
+	tb.Helper()
+	var ls []XYXYLoss
+	for _, c := range configs {
+		l, err := NewXYXY(paramsOf(tb, c.typ, c.keys))
+		if err != nil {
+			tb.Fatalf("%s %v: %v", c.typ, c.keys, err)
+		}
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// corners returns the corners of the box (x, y, w, h).
+func corners(b Box) Box { return Box{b[0] - b[2]/2, b[1] - b[3]/2, b[0] + b[2]/2, b[1] + b[3]/2} }
+
+// randomCornerPair returns a prediction and a target as the anchor-free
+// head sees them, in stride units: the target about the anchor point
+// (0.5, 0.5) with sides e^[−2, 2.5], the prediction the anchor point less
+// and plus distances in [0, 6] (as reg_max 16's expectation gives them,
+// so that its sides may be 0).
+func randomCornerPair(rng *rand.Rand) (p, t Box) {
+	u := func(a, b float64) float64 { return a + (b-a)*rng.Float64() }
+	t = corners(Box{u(-1, 2), u(-1, 2), math.Exp(u(-2, 2.5)), math.Exp(u(-2, 2.5))})
+	d := func() float64 {
+		if rng.IntN(10) == 0 {
+			return 0
+		}
+		return u(0, 6)
+	}
+	return Box{0.5 - d(), 0.5 - d(), 0.5 + d(), 0.5 + d()}, t
+}
+
+// degenerateCorners are the corner pairs where references give NaN or
+// where min, max and the clamps tie: identical boxes, coincident centres
+// (nested and crossed), zero overlap (disjoint, and sharing an edge),
+// and predictions of zero height, width and size.
+func degenerateCorners() []cornerPair {
+	return []cornerPair{
+		{"identical", Box{-0.5, -1, 1.5, 2}, Box{-0.5, -1, 1.5, 2}},
+		{"nested_centred", corners(Box{0.5, 0.5, 1, 1}), corners(Box{0.5, 0.5, 2, 2})},
+		{"crossed_centred", corners(Box{0.5, 0.5, 1, 3}), corners(Box{0.5, 0.5, 3, 1})},
+		{"nested_in_pred", corners(Box{0.25, 0.75, 3, 2.5}), corners(Box{0.25, 0.75, 0.5, 0.4})},
+		{"disjoint", corners(Box{0, 0, 2, 2}), corners(Box{3, 0.5, 2, 2})},
+		{"disjoint_diagonal", corners(Box{-0.3, 1.2, 0.2, 0.3}), corners(Box{1.1, -0.2, 0.5, 0.4})},
+		{"shared_edge", Box{0, 0, 2, 2}, Box{2, 0.5, 4, 2.5}},
+		{"zero_height", Box{0, 0.5, 2, 0.5}, Box{-0.5, 0, 1.5, 1}},
+		{"zero_height_centred", Box{-0.5, 0.5, 1.5, 0.5}, Box{-0.5, 0, 1.5, 1}},
+		{"zero_width", Box{0.5, -0.25, 0.5, 1.75}, Box{-0.5, 0, 1.5, 1}},
+		{"zero_size", Box{0.5, 0.5, 0.5, 0.5}, Box{-0.5, 0, 1.5, 1}},
+		{"zero_size_outside", Box{3, 3, 3, 3}, Box{-0.5, 0, 1.5, 1}},
+		{"tiny", corners(Box{0.4, 0.6, 1e-3, 2e-3}), corners(Box{0.5, 0.5, 1.2, 0.8})},
+	}
+}
+
+// TestXYXYFiniteDifferences checks every variant and modifier's corner
+// gradient against central differences of its loss in (x₁, y₁, x₂, y₂),
+// with the held constants fixed at their values at the point (a frozen
+// Eval), over random pairs and the degenerate ones.
+//
+// SIoU's angle varies on the scale of iou.py's centre offset ε where the
+// centres coincide, far below the step: there only the directions that
+// keep the centre (∂/∂x₂ − ∂/∂x₁, ∂/∂y₂ − ∂/∂y₁) are checked, as
+// TestFiniteDifferences does.
+func TestXYXYFiniteDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pairs := degenerateCorners()
+	for k := range 100 {
+		p, b := randomCornerPair(rng)
+		pairs = append(pairs, cornerPair{fmt.Sprintf("random %d", k), p, b})
+	}
+	for _, l := range xyxyFamily(t) {
+		if !strings.Contains(l.String(), "CIoU") { // the other variants follow
+			continue
+		}
+		isSIoU := false
+		if x, ok := l.(xyxy); ok {
+			_, isSIoU = x.evaluator.(siou)
+		}
+		for _, c := range pairs {
+			centred := math.Abs(c.p[0]+c.p[2]-c.t[0]-c.t[2]) < 2e-3 && math.Abs(c.p[1]+c.p[3]-c.t[1]-c.t[3]) < 2e-3
+			if err := checkFDXYXY(l, c.p, c.t, isSIoU && centred); err != nil {
+				t.Errorf("%v, %s p=%v t=%v: %v", l, c.name, c.p, c.t, err)
+			}
+		}
+	}
+}
+
+// checkFDXYXY compares l's gradient at (p, t) with finite differences of
+// its loss along each corner, or with sizesOnly along the two directions
+// that widen and heighten the prediction about its centre, with the held
+// constants of the point.
+//
+// Corner boxes meet kinks where checkFD's do not (edges that just touch,
+// sides of zero length, identical boxes), and there the reference's rules
+// give one of the one-sided derivatives (clamp(·, 0) passes the gradient
+// at 0) or their mean (min and max split it on a tie). So the gradient is
+// compared with both one-sided derivatives and their mean, each from
+// Richardson-extrapolated one-sided differences (error O(step²) on either
+// side of a kink), and must match one of them; away from kinks the three
+// agree. Two steps are tried: 1e-5, and 1e-5 times the pair's smallest
+// non-zero extent (a side, with the frame's ε on heights, or an overlap;
+// at least 1e-9), for losses that vary on that scale; the absolute slack
+// is 1e-8 plus six times the loss's rounding noise over the step.
+func checkFDXYXY(l XYXYLoss, p, t Box, sizesOnly bool) error {
+	var h Held
+	tm := l.Eval(p, t, testDiag2, &h, false)
+	if !finiteXYXY(tm) {
+		return fmt.Errorf("not finite: %+v", tm)
+	}
+	var he float64
+	if x, ok := l.(xyxy); ok {
+		he = x.he
+	}
+	q := newPairXYXY(p, t, he)
+	scale := 1.0
+	for _, v := range []float64{q.w, q.h, q.iw, q.ih} {
+		if v = math.Abs(v); v > 0 {
+			scale = min(scale, v)
+		}
+	}
+	step := 1e-5 * max(scale, 1e-9)
+	f0 := 0.0
+	dirs := [][4]float64{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}
+	if sizesOnly {
+		dirs = [][4]float64{{-1, 0, 1, 0}, {0, -1, 0, 1}}
+	}
+	for _, d := range dirs {
+		f := func(x []float64) float64 {
+			hc := h
+			q := Box{p[0] + x[0]*d[0], p[1] + x[0]*d[1], p[2] + x[0]*d[2], p[3] + x[0]*d[3]}
+			return l.Eval(q, t, testDiag2, &hc, true).Loss
+		}
+		g := tm.Grad[0]*d[0] + tm.Grad[1]*d[1] + tm.Grad[2]*d[2] + tm.Grad[3]*d[3]
+		f0 = f([]float64{0})
+		side := func(s float64) float64 { // Richardson: 2·D(s/2) − D(s), D the one-sided difference
+			d1 := (f([]float64{s}) - f0) / s
+			d2 := (f([]float64{s / 2}) - f0) / (s / 2)
+			return 2*d2 - d1
+		}
+		var msg string
+		ok := false
+		for _, st := range []float64{1e-5, step} {
+			right, left := side(st), side(-st)
+			slack := 1e-8 + 6*noise(f, []float64{0}, 0, g)/st
+			for _, want := range []float64{(right + left) / 2, right, left} {
+				ok = ok || gradcheck.Close(g, want, 1e-6, slack)
+			}
+			msg += fmt.Sprintf("; step %.3g: one-sided differences %.12g (right), %.12g (left) (slack %.3g)", st, right, left, slack)
+		}
+		if !ok {
+			return fmt.Errorf("∂ℓ/∂%v: analytic %.12g%s", d, g, msg)
+		}
+	}
+	return nil
+}
+
+// finiteXYXY reports whether every number of a term is finite.
+func finiteXYXY(tm XYXYTerm) bool {
+	return finiteTerm(Term{Value: tm.Value, Loss: tm.Loss, Grad: tm.Grad, Base: tm.Base})
+}
+
+// TestXYXYFinite: for every variant and modifier, value, loss, base and
+// gradient are finite, unfrozen and frozen, over predictions with every
+// combination of corner distances from the anchor point that reg_max 1's
+// raw outputs can give (0, tiny, negative, large, huge) against a
+// middling, a tiny and a wide target.
+func TestXYXYFinite(t *testing.T) {
+	dists := []float64{0, 1e-300, 1e-8, 0.5, 3, -0.7, -1e-8, 1e4, -1e4, 1e6}
+	targets := []Box{{-0.5, 0, 1.5, 1}, {0.5, 0.5, 0.5 + 1e-9, 0.5 + 2e-9}, {-40, 0.25, 40, 0.75}, {0.5, 0.5, 0.5, 0.5}}
+	for _, l := range xyxyFamily(t) {
+		if !strings.Contains(l.String(), "CIoU") { // the other variants follow
+			continue
+		}
+		bad := 0
+		for _, d0 := range dists {
+			for _, d1 := range dists {
+				for _, d2 := range dists {
+					for _, d3 := range dists {
+						p := Box{0.5 - d0, 0.5 - d1, 0.5 + d2, 0.5 + d3}
+						for _, tb := range targets {
+							var h Held
+							for _, frozen := range []bool{false, true} {
+								tm := l.Eval(p, tb, testDiag2, &h, frozen)
+								if !finiteXYXY(tm) && bad < 5 {
+									bad++
+									t.Errorf("%v, p %v, target %v, frozen %v: %+v", l, p, tb, frozen, tm)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCIoUXYXY checks the assigner's overlap against the ciou XYXYLoss's
+// value and against hand-computed numbers of 8.4's formula.
+func TestCIoUXYXY(t *testing.T) {
+	l, err := NewXYXY(DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// p = (0, 0, 2, 1), t = (1, 0, 3, 2): w = 2, h = 1 + ε; w_t = 2, h_t = 2 + ε;
+	// I = 1·1, U = 2(1 + ε) + 2(2 + ε) − 1 + ε, c² = 3² + 2² + ε, ρ² = (2² + 1²)/4.
+	u := 2*(1+Eps) + 2*(2+Eps) - 1 + Eps
+	iou := 1 / u
+	v := kAspect * math.Pow(math.Atan(2/(2+Eps))-math.Atan(2/(1+Eps)), 2)
+	want := iou - (1.25/(13+Eps) + v*v/(v-iou+1+Eps))
+	rng := rand.New(rand.NewPCG(3, 4))
+	cases := []struct {
+		name string
+		p, t Box
+		want float64
+	}{
+		{"by hand", Box{0, 0, 2, 1}, Box{1, 0, 3, 2}, want},
+		{"identical", Box{1, 2, 3, 5}, Box{1, 2, 3, 5}, 6 / (6 + 5*Eps)},
+	}
+	for k := range 50 {
+		p, b := randomCornerPair(rng)
+		cases = append(cases, struct {
+			name string
+			p, t Box
+			want float64
+		}{fmt.Sprintf("random %d", k), p, b, l.Eval(p, b, 0, new(Held), false).Value})
+	}
+	for _, c := range cases {
+		if got := CIoUXYXY(c.p, c.t); math.Abs(got-c.want) > 1e-15*max(1, math.Abs(c.want)) {
+			t.Errorf("%s: CIoUXYXY(%v, %v) = %.17g, want %.17g", c.name, c.p, c.t, got, c.want)
+		}
+	}
+}
