@@ -79,6 +79,9 @@ func checkpointName(epoch int) string { return fmt.Sprintf("epoch-%04d.ckpt", ep
 // saveCheckpoint writes the run's state after r.epoch epochs.
 func (r *Run) saveCheckpoint() error {
 	dir := filepath.Join(r.cfg.Dir, "weights")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	path := filepath.Join(dir, checkpointName(r.epoch))
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
@@ -136,6 +139,10 @@ func (r *Run) encodeCheckpoint(enc *gob.Encoder) error {
 	return nil
 }
 
+// Checkpoints returns the checkpoint files in the folder dir (a run's
+// weights folder), oldest first.
+func Checkpoints(dir string) ([]string, error) { return listCheckpoints(dir) }
+
 // listCheckpoints returns the checkpoint files in dir, oldest first.
 func listCheckpoints(dir string) ([]string, error) {
 	m, err := filepath.Glob(filepath.Join(dir, "epoch-[0-9][0-9][0-9][0-9].ckpt"))
@@ -148,7 +155,8 @@ var ErrNoCheckpoint = errors.New("trainer: no checkpoint to resume from")
 
 // Resume loads the latest checkpoint of the run directory into r: weights,
 // optimiser state, the engine's state, the epoch and step counters and the
-// results so far. The checkpoint must come from a run of the same setup.
+// results so far, and rewrites results.csv and results.png from them. The
+// checkpoint must come from a run of the same setup.
 func (r *Run) Resume() error {
 	all, err := listCheckpoints(filepath.Join(r.cfg.Dir, "weights"))
 	if err != nil {
@@ -157,7 +165,10 @@ func (r *Run) Resume() error {
 	if len(all) == 0 {
 		return ErrNoCheckpoint
 	}
-	return r.load(all[len(all)-1])
+	if err := r.load(all[len(all)-1]); err != nil {
+		return err
+	}
+	return r.writeResults()
 }
 
 // ErrDamagedCheckpoint is wrapped by the error of Resume for a checkpoint
@@ -250,9 +261,19 @@ func (r *Run) setVariables(meta []varMeta, values []*tensors.Tensor) error {
 	return nil
 }
 
-// saveOutputs writes results.csv, results.png and a checkpoint after an
-// epoch.
+// saveOutputs saves a checkpoint after an epoch, then rewrites results.csv
+// and results.png. The checkpoint comes first: it holds the rows, and Resume
+// rewrites both files from them, so a run stopped between the writes loses
+// nothing, and a run folder without a checkpoint holds no finished epoch.
 func (r *Run) saveOutputs() error {
+	if err := r.saveCheckpoint(); err != nil {
+		return err
+	}
+	return r.writeResults()
+}
+
+// writeResults rewrites results.csv and results.png from the rows so far.
+func (r *Run) writeResults() error {
 	err := atomicfile.Replace(filepath.Join(r.cfg.Dir, "results.csv"), func(w io.Writer) error {
 		return writeResultsCSV(w, r.rows)
 	})
@@ -262,8 +283,5 @@ func (r *Run) saveOutputs() error {
 	err = atomicfile.Replace(filepath.Join(r.cfg.Dir, "results.png"), func(w io.Writer) error {
 		return writeResultsPNG(w, filepath.Base(r.cfg.Dir), r.rows)
 	})
-	if err != nil {
-		return err
-	}
-	return r.saveCheckpoint()
+	return err
 }

@@ -6,8 +6,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -155,9 +153,6 @@ func (r *Run) Train() error { return r.trainUntil(r.cfg.Epochs) }
 
 // trainUntil runs epochs until `last` epochs are complete.
 func (r *Run) trainUntil(last int) error {
-	if err := os.MkdirAll(filepath.Join(r.cfg.Dir, "weights"), 0o755); err != nil {
-		return err
-	}
 	for r.epoch < last {
 		start := time.Now()
 		r.times = EpochTimes{}

@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	_ "github.com/gomlx/gomlx/backends/simplego"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/yolo-loss/yololoss/examples/train/dataset"
 	"github.com/yolo-loss/yololoss/examples/train/net"

@@ -22,13 +22,20 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	tf.register(fs)
 	runsFile := fs.String("runs", "hyps/experiment.txt", "runs file: one hyp file per line")
 	data := fs.String("data", "data/synth", "the synthetic dataset's folder, written first if it has no data.yaml")
-	out := fs.String("o", "runs/experiment", "folder of the run directories")
-	doc := fs.String("doc", "../../docs/experiment.md", "the report to write (replaced)")
-	images := fs.String("images", "../../docs/experiment", "folder for the runs' PNGs, named <run>.png (replaced)")
-	force := fs.Bool("force", false, "train every run again, removing the run directories in -o first")
+	out := fs.String("dir", "runs/experiment", "folder of the run directories")
+	doc := fs.String("o", "", "the report (Markdown) to write; its PNGs go to the folder of its name without .md\n"+
+		"(default <dir>/experiment.md, rewritten by each call)")
+	force := fs.Bool("force", false, "replace the report -o and its PNGs if they exist")
+	retrain := fs.Bool("retrain", false, "train every run again, removing its run directories in -dir first")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
+	if *doc == "" {
+		*doc = filepath.Join(*out, "experiment.md")
+	} else if err := checkReport(*doc, *force); err != nil {
+		return err
+	}
+	images := strings.TrimSuffix(*doc, filepath.Ext(*doc))
 	runs, err := experiment.ReadRuns(*runsFile)
 	if err != nil {
 		return inputError{err}
@@ -45,7 +52,7 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *force {
+	if *retrain {
 		if err := removeRuns(*out, runs); err != nil {
 			return err
 		}
@@ -65,12 +72,30 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 		Model:   "examples/train/" + filepath.ToSlash(tf.model),
 		Machine: fmt.Sprintf("%s, %d cores; load average %s at the start of the call, %s at its end", cpuModel(), runtime.NumCPU(), loadStart, loadAverage()),
 		Backend: tf.backend, Date: time.Now().UTC().Format("2006-01-02"),
-		ImagesDir: relPath(filepath.Dir(*doc), *images),
+		ImagesDir: relPath(filepath.Dir(*doc), images),
 	}
-	if err := writeReport(rep, *doc, *images); err != nil {
+	if err := writeReport(rep, *doc, images); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s written, with %d PNGs in %s\n", *doc, len(outcomes), *images)
+	fmt.Fprintf(stdout, "%s written, with %d PNGs in %s\n", *doc, len(outcomes), images)
+	return nil
+}
+
+// checkReport refuses, before any training, a report path -o that exists
+// without -force, that is a folder, or whose folder is missing.
+func checkReport(doc string, force bool) error {
+	fi, err := os.Stat(doc)
+	switch {
+	case err == nil && fi.IsDir():
+		return inputError{fmt.Errorf("-o %s: is a folder", doc)}
+	case err == nil && !force:
+		return inputError{fmt.Errorf("-o %s: the file already exists; not overwriting it (-force replaces it)", doc)}
+	case err != nil && !errors.Is(err, os.ErrNotExist):
+		return err
+	}
+	if fi, err := os.Stat(filepath.Dir(doc)); err != nil || !fi.IsDir() {
+		return inputError{fmt.Errorf("-o %s: folder %s does not exist", doc, filepath.Dir(doc))}
+	}
 	return nil
 }
 

@@ -3,9 +3,11 @@
 //
 //	yolotrain gen [-o DIR] [-force]            write the synthetic dataset (YOLOv5's layout)
 //	yolotrain train [flags]                    train one run
-//	yolotrain experiment [flags]               train every run of a runs file, write the report
+//	yolotrain experiment [flags]               train every run of a runs file over seeds, write the report
 //
-// Each subcommand's -h lists its flags. Exit status 0 on success, 2 for a
+// Each subcommand's -h lists its flags. The grammar is the library's
+// commands': -o names what a subcommand writes, and -force lets it replace
+// an existing one; without -force nothing existing is overwritten. Exit status 0 on success, 2 for a
 // usage or input error, 1 for a failure during training.
 package main
 
@@ -25,7 +27,13 @@ import (
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
-const usage = `usage: yolotrain gen|train|experiment [flags]   (yolotrain <subcommand> -h for the flags)`
+const usage = `usage: yolotrain <subcommand> [flags]
+
+  yolotrain gen [flags]          write a synthetic dataset (YOLOv5's layout)
+  yolotrain train [flags]        train one run
+  yolotrain experiment [flags]   train every run of a runs file over seeds, write the report
+
+yolotrain <subcommand> -h lists the subcommand's flags.`
 
 // inputError is a usage or input problem: exit status 2.
 type inputError struct{ err error }
@@ -40,6 +48,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return 0
 	case "gen":
 		err = gen(args[1:], stdout, stderr)
 	case "train":
@@ -65,9 +76,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// parse parses a subcommand's flags; a bad flag is an inputError.
+// parse parses a subcommand's flags; a bad flag is an inputError. -h prints
+// the subcommand's usage line, what it does and its flags.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: yolotrain %s [flags]\n\n%s\n\nFlags:\n", fs.Name(), about[fs.Name()])
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -78,6 +94,19 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		return inputError{fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
 	}
 	return nil
+}
+
+// about says what each subcommand does, for its -h.
+var about = map[string]string{
+	"gen": "Writes the synthetic dataset of package synth to the folder -o: data.yaml,\n" +
+		"images/{train,val}/ and labels/{train,val}/.",
+	"train": "Trains one run in the run folder -o: results.csv, results.png and weights/\n" +
+		"(a checkpoint after each epoch). A folder holding a finished epoch is refused\n" +
+		"unless -resume (continue it) or -force (replace it).",
+	"experiment": "Trains every run of the runs file -runs, once per seed, in run folders under\n" +
+		"-dir (reusing each finished or interrupted run from its checkpoint), then writes\n" +
+		"the report: <dir>/experiment.md and its PNGs by default, or -o (an existing\n" +
+		"file is replaced only with -force).",
 }
 
 // backendFlag is the -backend flag's default: $GOMLX_BACKEND if set, else

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,9 +66,21 @@ func TestEndToEnd(t *testing.T) {
 	if err := os.WriteFile(runs, []byte("# two runs\n"+abs(t, "hyps/bce.yaml")+"\n"+abs(t, "hyps/focal.yaml")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	doc, images := filepath.Join(tmp, "docs", "experiment.md"), filepath.Join(tmp, "docs", "experiment")
-	code, _, stderr = yolotrain(t, "experiment", "-runs", runs, "-data", data, "-o", filepath.Join(tmp, "exp"),
-		"-doc", doc, "-images", images, "-epochs", "1", "-batch", "2")
+	doc, images := filepath.Join(tmp, "exp", "experiment.md"), filepath.Join(tmp, "exp", "experiment")
+	committed := filepath.Join(tmp, "committed.md")
+	if err := os.WriteFile(committed, []byte("the committed report\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expArgs := []string{"experiment", "-runs", runs, "-data", data, "-dir", filepath.Join(tmp, "exp"), "-epochs", "1", "-batch", "2"}
+	code, _, stderr = yolotrain(t, append(expArgs, "-o", committed)...)
+	wantExit(t, "experiment over an existing report", code, 2, stderr)
+	if b, _ := os.ReadFile(committed); string(b) != "the committed report\n" || !strings.Contains(stderr, "-force replaces it") {
+		t.Errorf("experiment -o over an existing report: %q, report now %q", stderr, b)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "exp")); err == nil {
+		t.Errorf("experiment refused its report only after training")
+	}
+	code, _, stderr = yolotrain(t, expArgs...)
 	wantExit(t, "experiment", code, 0, stderr)
 	report, err := os.ReadFile(doc)
 	if err != nil {
@@ -113,4 +127,93 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", tt.name, code, stderr, tt.want)
 		}
 	}
+}
+
+// helpFlags reads the flag names and descriptions from a flag package usage.
+func helpFlags(usage string) map[string]string {
+	flags := map[string]string{}
+	last := ""
+	re := regexp.MustCompile(`^  -([a-z0-9-]+)`)
+	for _, line := range strings.Split(usage, "\n") {
+		if m := re.FindStringSubmatch(line); m != nil {
+			last = m[1]
+			flags[last] = strings.TrimSpace(line[len(m[0]):])
+		} else if last != "" && strings.HasPrefix(line, "    \t") {
+			flags[last] += " " + strings.TrimSpace(line)
+		}
+	}
+	return flags
+}
+
+// TestFlagGrammar walks `yolotrain -h` and every subcommand's -h: each exits
+// 0, and each subcommand names its output -o and has -force, which replaces
+// what -o names; none has another name for the output.
+func TestFlagGrammar(t *testing.T) {
+	inModule(t)
+	for _, h := range []string{"-h", "-help", "--help", "help"} {
+		code, stdout, stderr := yolotrain(t, h)
+		if code != 0 || !strings.Contains(stdout+stderr, "usage: yolotrain") {
+			t.Errorf("yolotrain %s: exit %d, output %q", h, code, stdout+stderr)
+		}
+	}
+	_, top, _ := yolotrain(t, "-h")
+	subs := regexp.MustCompile(`(?m)^  yolotrain ([a-z]+) `).FindAllStringSubmatch(top, -1)
+	var names []string
+	for _, s := range subs {
+		names = append(names, s[1])
+	}
+	if want := []string{"gen", "train", "experiment"}; !slices.Equal(names, want) {
+		t.Fatalf("yolotrain -h lists %v, want %v:\n%s", names, want, top)
+	}
+	want := map[string][]string{
+		"gen":        {"o", "force", "train", "val"},
+		"train":      {"o", "force", "resume", "data", "hyp", "model", "epochs", "batch", "seed", "optimizer", "backend", "autobalance"},
+		"experiment": {"o", "force", "runs", "data", "model", "epochs", "batch", "optimizer", "backend"},
+	}
+	for _, sub := range names {
+		code, stdout, stderr := yolotrain(t, sub, "-h")
+		if code != 0 {
+			t.Fatalf("%s -h: exit %d: %s", sub, code, stderr)
+		}
+		usage := stdout + stderr
+		if !strings.Contains(usage, "usage: yolotrain "+sub) {
+			t.Errorf("%s -h has no usage line:\n%s", sub, usage)
+		}
+		flags := helpFlags(usage)
+		for _, f := range want[sub] {
+			if _, ok := flags[f]; !ok {
+				t.Errorf("%s -h lacks -%s:\n%s", sub, f, usage)
+			}
+		}
+		if !strings.Contains(flags["force"], "replace") {
+			t.Errorf("%s: -force %q does not say it replaces", sub, flags["force"])
+		}
+		for _, banned := range []string{"out", "output", "doc", "images"} {
+			if _, ok := flags[banned]; ok {
+				t.Errorf("%s has -%s; the grammar's output is -o", sub, banned)
+			}
+		}
+	}
+}
+
+// TestRerunAfterInterruptedFirstEpoch: a run stopped during its first epoch
+// leaves no checkpoint; running it again without -force must start it
+// (nothing finished is lost), and -resume must say why it cannot resume.
+func TestRerunAfterInterruptedFirstEpoch(t *testing.T) {
+	inModule(t)
+	tmp := t.TempDir()
+	data, run := filepath.Join(tmp, "data"), filepath.Join(tmp, "run")
+	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "2", "-val", "2")
+	wantExit(t, "gen", code, 0, stderr)
+	if err := os.MkdirAll(filepath.Join(run, "weights"), 0o755); err != nil { // what an interrupted first epoch left
+		t.Fatal(err)
+	}
+	args := []string{"train", "-data", filepath.Join(data, "data.yaml"), "-o", run, "-epochs", "1", "-batch", "2"}
+	code, _, stderr = yolotrain(t, append(args, "-resume")...)
+	wantExit(t, "-resume without a checkpoint", code, 2, stderr)
+	if !strings.Contains(stderr, "without -resume") {
+		t.Errorf("-resume without a checkpoint: %q, want a hint to run again without -resume", stderr)
+	}
+	code, _, stderr = yolotrain(t, args...)
+	wantExit(t, "a rerun after an interrupted first epoch", code, 0, stderr)
 }

@@ -81,7 +81,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "runs/train", "run directory: results.csv, results.png, weights/")
 	autobalance := fs.Bool("autobalance", false, "adapt the per-layer objectness balance (YOLOv5's default: off)")
 	resume := fs.Bool("resume", false, "continue the run in -o from its last checkpoint")
-	force := fs.Bool("force", false, "start over, removing the results and checkpoints in -o")
+	force := fs.Bool("force", false, "replace the run in -o: remove its results and checkpoints, and train from the start")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
 	}
@@ -109,7 +109,9 @@ func train(args []string, stdout, stderr io.Writer) error {
 		return inputError{err}
 	}
 	if *resume {
-		if err := r.Resume(); err != nil {
+		if err := r.Resume(); errors.Is(err, trainer.ErrNoCheckpoint) {
+			return inputError{fmt.Errorf("%s has no checkpoint: no epoch of that run finished; run again without -resume", *out)}
+		} else if err != nil {
 			return inputError{err}
 		}
 		fmt.Fprintf(stdout, "resuming %s after epoch %d of %d\n", *out, r.Epoch(), s.Epochs)
@@ -125,7 +127,9 @@ func train(args []string, stdout, stderr io.Writer) error {
 var runOutputs = []string{"results.csv", "results.png", "weights"}
 
 // prepareRunDir refuses to train over an earlier run unless resume (keep it)
-// or force (remove its outputs, and nothing else).
+// or force (remove its outputs, and nothing else). A weights folder without
+// a checkpoint is what a run stopped during its first epoch leaves: nothing
+// finished, so nothing to refuse.
 func prepareRunDir(dir string, resume, force bool) error {
 	if resume && force {
 		return inputError{errors.New("-resume and -force exclude each other")}
@@ -135,11 +139,18 @@ func prepareRunDir(dir string, resume, force bool) error {
 		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 			continue
 		}
+		if name == "weights" && !resume && !force {
+			if ckpts, err := trainer.Checkpoints(p); err != nil {
+				return err
+			} else if len(ckpts) == 0 {
+				continue
+			}
+		}
 		switch {
 		case resume:
 			return nil
 		case !force:
-			return inputError{fmt.Errorf("%s already exists: -resume to continue that run, -force to start over", p)}
+			return inputError{fmt.Errorf("%s already exists: -resume to continue that run, -force to replace it", p)}
 		}
 		if err := os.RemoveAll(p); err != nil {
 			return err
