@@ -1,7 +1,8 @@
 // Package decode turns the raw outputs of YOLOv5's Detect head into boxes
 // and scores, as the head does at inference (models/yolo.py, Detect.forward
 // in eval mode), and gives the box of the loss frame that ComputeLoss
-// compares with its targets.
+// compares with its targets. AnchorFree does the same for the anchor-free
+// head of YOLOv8, YOLO11, YOLO26 and YOLOv10 (see the section below).
 //
 // # Layout
 //
@@ -57,10 +58,37 @@
 // non_max_suppression uses a strict > in the same place; the two differ only
 // for scores exactly equal to the threshold.
 //
+// # Anchor-free head
+//
+// One output layer of the anchor-free Detect head (model.AnchorFree) is a
+// tensor of Shape [bs, 4·R + nc, ny, nx], channels first, R = reg_max: for
+// cell (gj, gi), channels k·R … k·R + R − 1 are the R bin logits z_k,i of
+// side k (left, top, right, bottom), then the nc class logits. With the
+// layer's stride s:
+//
+//	d_k   = Σ_i i·softmax(z_k)_i        (R > 1: the expected bin, ultralytics' DFL)
+//	d_k   = z_k,0                       (R = 1: the value itself)
+//	x1    = gi + 0.5 − d_0,   x2 = gi + 0.5 + d_2
+//	y1    = gj + 0.5 − d_1,   y2 = gj + 0.5 + d_3
+//	cx    = (x1 + x2)/2·s,    cy = (y1 + y2)/2·s
+//	w     = (x2 − x1)·s,      h  = (y2 − y1)·s
+//	cls_c = σ(t_cls,c)
+//
+// (dist2bbox in its xywh form, around the cell centre, times the stride.)
+// AnchorFree writes, as ultralytics' Detect returns it at inference, the
+// tensor [bs, 4 + nc, A] of (cx, cy, w, h, cls_0 … cls_{nc−1}) channels
+// first, A = Σ_l ny_l·nx_l anchors, layer after layer (smallest stride
+// first) and within a layer row after row: the input of package nms with
+// Options.Head = nms.V8. There is no objectness. An end-to-end head's
+// one-to-one branch (YOLO26, YOLOv10) is decoded to corners and used
+// without NMS by ultralytics; that postprocessing is not in this package.
+//
 // # Numbers
 //
 // Logits are float32 or float64; everything is computed in float64, with
-// σ from bce.Logistic, which does not overflow for any finite logit. NaN
+// σ from bce.Logistic, which does not overflow for any finite logit, and
+// the softmax of the bins shifted by their largest logit, which does not
+// either; results are rounded to the element type at the end. NaN
 // logits are not detected: they give NaN boxes and scores, and a NaN score
 // fails every positive threshold.
 package decode

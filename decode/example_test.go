@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/yolo-loss/yololoss/decode"
+	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
@@ -68,4 +69,32 @@ func ExampleInference() {
 	// [4.0 12.0 10.0 13.0 0.5 0.5 0.5]
 	// [12.0 12.0 10.0 13.0 0.5 0.5 0.5]
 	// [8.0 8.0 30.0 61.0 0.5 0.5 0.5]
+}
+
+// AnchorFree decodes the anchor-free head's raw outputs (YOLOv8, YOLO11,
+// YOLO26) to ultralytics' inference layout [bs, 4+nc, A], channels first,
+// the input of package nms with Options.Head = nms.V8. Here one stride-32
+// layer of 1×2 cells on a 64×32 input, reg_max 4 and one class.
+func ExampleAnchorFree() {
+	head := model.AnchorFree{NC: 1, RegMax: 4, Strides: []float64{32}}
+	p := tensor.New[float64](1, head.Channels(), 1, 2) // [bs, 4·reg_max + nc, ny, nx]
+	// Cell (0, 1): every side's distribution peaks at bin 1 (one cell from
+	// the centre); the class logit is 2.
+	for k := range 4 {
+		p.Data[(k*4+1)*2+1] = 20
+	}
+	p.Data[16*2+1] = 2
+
+	out := decode.AnchorFree(tensor.Tensor[float64]{}, []tensor.Tensor[float64]{p}, head)
+	fmt.Println("shape", out.Shape)
+	for c, name := range []string{"cx", "cy", "w", "h", "cls0"} {
+		fmt.Printf("%-4s %.2f\n", name, out.Data[c*2:c*2+2])
+	}
+	// Output:
+	// shape [1 5 2]
+	// cx   [16.00 48.00]
+	// cy   [16.00 16.00]
+	// w    [96.00 64.00]
+	// h    [96.00 64.00]
+	// cls0 [0.50 0.88]
 }
