@@ -15,14 +15,18 @@ import (
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
-// TestAnchorWarning: anchors given in pixels where grid units are expected
-// leave the larger-stride layers without matches; lossdemo says so on
-// stderr, and in the JSON, and computes as asked. Right anchors, or no
-// labels, give no warning.
+// TestAnchorWarning: labels that a layer's anchors cannot match (here all
+// of a few pixels, as anchors given in pixels where grid units are
+// expected would make every label) leave the larger-stride layers without
+// matches; lossdemo says so on stderr, and in the JSON, and computes as
+// asked. Right anchors, or no labels, give no warning. Anchors in pixels
+// themselves are refused by model.FromGrid (TestPixelAnchors).
 func TestAnchorWarning(t *testing.T) {
 	dir := t.TempDir()
-	pixels := writeBatch(t, filepath.Join(dir, "pixels.npz"), func(b *batchfile.Batch) []batchfile.Tensor {
-		b.AnchorsGrid = model.P5(b.NC()).AnchorsPixels()
+	pixels := writeBatch(t, filepath.Join(dir, "tiny.npz"), func(b *batchfile.Batch) []batchfile.Tensor {
+		for i := range b.Targets {
+			b.Targets[i][4], b.Targets[i][5] = 0.02, 0.02
+		}
 		return b.Tensors()
 	})
 	noLabels := writeBatch(t, filepath.Join(dir, "nolabels.npz"), func(b *batchfile.Batch) []batchfile.Tensor {
@@ -34,7 +38,7 @@ func TestAnchorWarning(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"anchors in pixels", []string{"-pred", pixels}, []string{
+		{"tiny labels", []string{"-pred", pixels}, []string{
 			"P4: no label matched its anchors; anchors in pixels?", "P5: no label matched its anchors; anchors in pixels?"}},
 		{"built-in sample", nil, nil},
 		{"no labels", []string{"-pred", noLabels, "-compare"}, nil},
@@ -61,6 +65,19 @@ func TestAnchorWarning(t *testing.T) {
 		if d := cmp.Diff(tc.want, r.Warnings); d != "" {
 			t.Errorf("%s: JSON warnings mismatch (-want +got):\n%s", tc.name, d)
 		}
+	}
+}
+
+// TestPixelAnchors: anchors in pixels where the file holds grid units
+// are an input error that says so.
+func TestPixelAnchors(t *testing.T) {
+	pixels := writeBatch(t, filepath.Join(t.TempDir(), "pixels.npz"), func(b *batchfile.Batch) []batchfile.Tensor {
+		b.AnchorsGrid = model.P5(b.NC()).AnchorsPixels()
+		return b.Tensors()
+	})
+	code, out, errOut := lossdemo(t, "-pred", pixels)
+	if code != 2 || out != "" || !strings.Contains(errOut, "anchors in pixels?") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 2 and a hint at pixels", code, out, errOut)
 	}
 }
 
@@ -103,9 +120,9 @@ func TestGradReport(t *testing.T) {
 	}
 }
 
-// TestWriteGradCounts: the counts of elements and of those not finite
+// TestRecordGradCounts: the counts of elements and of those not finite
 // (NaN, ±Inf) that -grad reports.
-func TestWriteGradCounts(t *testing.T) {
+func TestRecordGradCounts(t *testing.T) {
 	g := []tensor.Tensor[float32]{
 		{Data: []float32{1, float32(math.NaN()), 0}, Shape: []int{1, 1, 1, 1, 3}},
 		{Data: []float32{float32(math.Inf(-1)), 2, float32(math.Inf(1)), 0}, Shape: []int{1, 1, 1, 1, 4}},
@@ -114,9 +131,7 @@ func TestWriteGradCounts(t *testing.T) {
 	r.Layers = make([]layerReport, 2)
 	r.DType = "float32"
 	path := filepath.Join(t.TempDir(), "g.npz")
-	if err := writeGrad(&r, path, g); err != nil {
-		t.Fatal(err)
-	}
+	recordGrad(&r, path, g)
 	if *r.GradElements != 7 || *r.GradNonFinite != 3 {
 		t.Errorf("elements %d, not finite %d; want 7 and 3", *r.GradElements, *r.GradNonFinite)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -29,12 +28,19 @@ import (
 // to a PNG, SVG or PDF file (package internal/curves).
 func runCurves(args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("lossdemo curves", flag.ContinueOnError)
-	usage(flags, stderr, "usage: lossdemo curves [-hyp FILE] [-box] -o OUT.png|OUT.svg|OUT.pdf")
+	usage(flags, stderr, "usage: lossdemo curves [-hyp FILE] [-box] [-force] -o OUT.png|OUT.svg|OUT.pdf")
 	hypPath := flags.String("hyp", "", "hyp YAML `file` whose fl_gamma, fl_alpha and obj_pw are drawn, or with -box whose box loss is marked (default: the embedded data/hyps/"+hyps.Default+")")
 	box := flags.Bool("box", false, "draw the box losses (every iou_type) instead of the criteria")
-	out := flags.String("o", "", "output `file`: .png (1200×800), .svg or .pdf; never overwritten")
+	out := flags.String("o", "", "write the figure to `file`: .png (1200×800), .svg or .pdf (never over an existing file without -force)")
+	var force bool
+	forceFlag(flags, &force, "-o")
 	if err := cli.ParseFlags(flags, args); err != nil {
 		return err
+	}
+	if *out != "" {
+		if err := cli.CheckOutput("curves: -o", *out, force); err != nil {
+			return err
+		}
 	}
 	ext, format, err := curvesFormat(*out)
 	if err != nil {
@@ -44,19 +50,17 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return cli.Inputf("curves: -o %s: the file already exists; not overwriting it", *out)
-	}
-	if dir := filepath.Dir(*out); !isDir(dir) {
-		return cli.Inputf("curves: -o %s: folder %s does not exist", *out, dir)
-	}
 	fig, what, err := curvesFigure(h, hypName, *box)
 	if err != nil {
 		return err
 	}
-	err = atomicfile.Write(*out, func(w io.Writer) error { return fig.Render(w, ext) })
+	put := atomicfile.Write
+	if force {
+		put = atomicfile.Replace
+	}
+	err = put(*out, func(w io.Writer) error { return fig.Render(w, ext) })
 	if errors.Is(err, fs.ErrExist) {
-		return cli.Inputf("curves: -o %s: the file already exists; not overwriting it", *out)
+		return cli.Inputf("curves: -o %s: the file already exists; not overwriting it (-force replaces it)", *out)
 	}
 	if err != nil {
 		return cli.OutputErr(fmt.Errorf("curves: -o %s: %w", *out, err))
@@ -102,10 +106,4 @@ func curvesFormat(out string) (ext, format string, err error) {
 		return "", "", cli.Inputf("curves: -o %s: unsupported extension %q; want .png, .svg or .pdf", out, ext)
 	}
 	return ext, format, nil
-}
-
-// isDir reports whether path is a directory.
-func isDir(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.IsDir()
 }

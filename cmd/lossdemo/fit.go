@@ -4,10 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
-	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/computeloss"
 	"github.com/yolo-loss/yololoss/internal/cli"
 	"github.com/yolo-loss/yololoss/internal/compare"
@@ -21,7 +19,7 @@ type fitOpts struct {
 	iters                  int
 	timeout                time.Duration
 	engine                 computeloss.Options
-	quiet                  bool
+	quiet, force           bool
 }
 
 // runFit treats the raw predictions as free parameters and minimises the
@@ -29,10 +27,11 @@ type fitOpts struct {
 func runFit(args []string, stdout, stderr io.Writer) error {
 	var o fitOpts
 	fs := flag.NewFlagSet("lossdemo fit", flag.ContinueOnError)
-	usage(fs, stderr, "usage: lossdemo fit [-hyp FILE] [-pred IN.npz] -out OUT.npz [-iters N]")
+	usage(fs, stderr, "usage: lossdemo fit [-hyp FILE] [-pred IN.npz] [-iters N] [-force] -o OUT.npz")
 	inputFlags(fs, &o.hyp, &o.pred, &o.sample)
 	engineFlags(fs, &o.engine)
-	fs.StringVar(&o.out, "out", "", "write the fitted predictions to `file.npz` (required; never overwrites)")
+	fs.StringVar(&o.out, "o", "", "write the fitted predictions to `file.npz` (required; never over an existing file without -force)")
+	forceFlag(fs, &o.force, "-o")
 	fs.IntVar(&o.iters, "iters", fit.DefaultIterations, "at most `N` steps (one engine call each)")
 	fs.DurationVar(&o.timeout, "timeout", 60*time.Second, "stop after this long")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress lines")
@@ -41,14 +40,14 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case o.out == "":
-		return cli.Inputf("fit: -out is required")
+		return cli.Inputf("fit: -o is required")
 	case o.iters < 1:
 		return cli.Inputf("fit: -iters %d: want a count ≥ 1", o.iters)
 	case o.timeout <= 0:
 		return cli.Inputf("fit: -timeout %v: want a positive duration", o.timeout)
 	}
-	if _, err := os.Lstat(o.out); err == nil {
-		return cli.Inputf("fit: -out %s: the file already exists; not overwriting it", o.out)
+	if err := cli.CheckOutput("fit: -o", o.out, o.force); err != nil {
+		return err
 	}
 	in, err := loadInputs(o.hyp, o.pred, o.sample)
 	if err != nil {
@@ -78,14 +77,17 @@ func fitRun(o *fitOpts, in *inputs, stdout io.Writer) (*fit.Result, error) {
 	if err != nil {
 		return nil, cli.AsInput(err)
 	}
-	fmt.Fprintf(stdout, "start: loss %.6f  lbox %.6f  lobj %.6f  lcls %.6f\n", s.Loss, s.LBox, s.LObj, s.LCls)
+	if err := checkFinite(s, p, in, 0, 1); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "start: loss %s  lbox %s  lobj %s  lcls %s\n", num(s.Loss), num(s.LBox), num(s.LObj), num(s.LCls))
 	r, err := fit.Fit(e, p, in.batch.Targets, set)
 	if err != nil {
 		return nil, cli.AsInput(err)
 	}
 	printFit(stdout, r, in)
-	if err := batchfile.WriteFile(o.out, feed.WithPreds(in.batch, in.model, p, in.f32).Tensors()); err != nil {
-		return nil, cli.OutputErr(err)
+	if err := writeTensors("fit: -o", o.out, feed.WithPreds(in.batch, in.model, p, in.f32).Tensors(), o.force); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(stdout, "\nfitted predictions written to %s\n", o.out)
 	return r, nil

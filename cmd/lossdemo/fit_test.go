@@ -30,7 +30,7 @@ func TestFitCommand(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".npz")
-			in, err := loadInputs(tc.hyp, tc.pred, "p5")
+			in, err := loadInputs(tc.hyp, tc.pred, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,11 +84,11 @@ func TestFitCommandErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no -out", nil, "-out is required"},
-		{"zero iterations", []string{"-out", out, "-iters", "0"}, "-iters 0"},
-		{"zero timeout", []string{"-out", out, "-timeout", "0s"}, "-timeout 0s"},
-		{"existing output", []string{"-out", existing}, "already exists"},
-		{"bad sample", []string{"-out", out, "-sample", "p9"}, `-sample "p9"`},
+		{"no -o", nil, "-o is required"},
+		{"zero iterations", []string{"-o", out, "-iters", "0"}, "-iters 0"},
+		{"zero timeout", []string{"-o", out, "-timeout", "0s"}, "-timeout 0s"},
+		{"existing output", []string{"-o", existing}, "already exists"},
+		{"bad sample", []string{"-o", out, "-sample", "p9"}, `-sample "p9"`},
 	} {
 		code, _, errOut := lossdemo(t, append([]string{"fit"}, tc.args...)...)
 		if code != cli.ExitInput || !strings.Contains(errOut, tc.want) {

@@ -22,7 +22,28 @@ import (
 func inputFlags(fs *flag.FlagSet, hyp, pred, sample *string) {
 	fs.StringVar(hyp, "hyp", "", "hyp YAML `file` (default: the embedded data/hyps/hyp.scratch-low.yaml)")
 	fs.StringVar(pred, "pred", "", "predictions and targets, `file.npz` (default: the built-in sample)")
-	fs.StringVar(sample, "sample", "p5", "built-in sample when -pred is absent: p5 (3 layers) or p6 (4 layers)")
+	fs.StringVar(sample, "sample", "", "built-in `sample` when -pred is absent: p5 (3 layers, the default) or p6 (4 layers)")
+}
+
+// forceFlag adds -force, which lets the output file flag replace an
+// existing file.
+func forceFlag(fs *flag.FlagSet, force *bool, output string) {
+	fs.BoolVar(force, "force", false, "replace an existing "+output+" file")
+}
+
+// writeTensors writes tensors to path as a new .npz, or with force in place
+// of an existing one, as an output error (cli.OutputErr) naming flagName.
+func writeTensors(flagName, path string, tensors []batchfile.Tensor, force bool) error {
+	var err error
+	if force {
+		err = batchfile.ReplaceFile(path, tensors, nil)
+	} else {
+		err = batchfile.WriteFile(path, tensors)
+	}
+	if err != nil {
+		return cli.OutputErr(fmt.Errorf("%s %s: %w", flagName, path, err))
+	}
+	return nil
 }
 
 // engineFlags adds YOLOv5's switches: -autobalance, -sort-obj-iou, -gr.
@@ -81,6 +102,9 @@ func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 	var err error
 	if in.hyp, in.hypName, err = loadHyp(hypPath); err != nil {
 		return nil, err
+	}
+	if predPath != "" && sampleName != "" {
+		return nil, cli.Inputf("-sample %s and -pred %s: -sample chooses a built-in sample, which -pred replaces; give one of them", sampleName, predPath)
 	}
 	if predPath == "" {
 		var c sample.Config

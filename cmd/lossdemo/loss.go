@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"runtime"
 	"slices"
 
@@ -15,6 +15,7 @@ import (
 	"github.com/yolo-loss/yololoss/internal/cli"
 	"github.com/yolo-loss/yololoss/internal/compare"
 	"github.com/yolo-loss/yololoss/internal/feed"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/target"
 	"github.com/yolo-loss/yololoss/tensor"
@@ -23,7 +24,7 @@ import (
 // lossOpts are the flags of the loss breakdown.
 type lossOpts struct {
 	hyp, pred, sample, grad, dtype string
-	json, compare                  bool
+	json, compare, force           bool
 	engine                         computeloss.Options
 	bench, workers, iters          int
 }
@@ -31,11 +32,12 @@ type lossOpts struct {
 func runLoss(args []string, stdout, stderr io.Writer) error {
 	var o lossOpts
 	fs := flag.NewFlagSet("lossdemo", flag.ContinueOnError)
-	usage(fs, stderr, "usage: lossdemo [flags]            (also: lossdemo curves -h, lossdemo fit -h)")
+	usage(fs, stderr, mainHeading())
 	inputFlags(fs, &o.hyp, &o.pred, &o.sample)
 	engineFlags(fs, &o.engine)
 	fs.BoolVar(&o.json, "json", false, "print one JSON object")
-	fs.StringVar(&o.grad, "grad", "", "write d(loss)/d(p_i) to `file.npz` (never overwrites)")
+	fs.StringVar(&o.grad, "grad", "", "write d(loss)/d(p_i) to `file.npz` (never over an existing file without -force)")
+	forceFlag(fs, &o.force, "-grad")
 	fs.StringVar(&o.dtype, "dtype", "", "run the engine in this `dtype`, float32 or float64, converting the predictions (default: the file's)")
 	fs.IntVar(&o.bench, "bench", 0, "time `N` forward+backward calls after a warm-up, then N forward-only calls and N clear() of the gradient")
 	fs.BoolVar(&o.compare, "compare", false, "compare "+joinList(compare.Names(), "and")+" on the same input, where the criterion applies, and the box losses")
@@ -53,18 +55,43 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var rep *report
+	var save func() error
 	if runF32(in.f32) {
-		rep, err = lossRun[float32](&o, in)
+		if !in.f32 {
+			if err := checkFloat32Range(in); err != nil {
+				return err
+			}
+		}
+		rep, save, err = lossRun[float32](&o, in)
 	} else {
-		rep, err = lossRun[float64](&o, in)
+		rep, save, err = lossRun[float64](&o, in)
 	}
 	if err != nil {
 		return err
 	}
+	return output(stdout, stderr, &o, rep, in, save)
+}
+
+// output writes the gradient (save) and prints the report, in that order,
+// once everything has been computed and checked: a run that fails leaves
+// no file and prints no result.
+func output(stdout, stderr io.Writer, o *lossOpts, rep *report, in *inputs, save func() error) error {
+	var js []byte
 	if o.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", " ")
-		return enc.Encode(rep)
+		var err error
+		if js, err = json.MarshalIndent(rep, "", " "); err != nil {
+			return cli.Inputf("a number of the report is not finite: %v", err)
+		}
+		js = append(js, '\n')
+	}
+	if save != nil {
+		if err := save(); err != nil {
+			return err
+		}
+	}
+	if o.json {
+		_, err := stdout.Write(js)
+		return err
 	}
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(stderr, "lossdemo: warning: %s\n", w)
@@ -73,9 +100,9 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// checkLossOpts checks the flags that need no input, and returns whether
-// the engine runs in float32 for a file whose predictions are float32 or
-// not (-dtype).
+// checkLossOpts checks the flags that need no input, the -grad path
+// included, and returns whether the engine runs in float32 for a file
+// whose predictions are float32 or not (-dtype).
 func checkLossOpts(o *lossOpts) (runF32 func(fileF32 bool) bool, err error) {
 	if o.bench < 0 {
 		return nil, cli.Inputf("-bench %d: want a count ≥ 0", o.bench)
@@ -84,8 +111,8 @@ func checkLossOpts(o *lossOpts) (runF32 func(fileF32 bool) bool, err error) {
 		return nil, cli.Inputf("-iters %d: want a count ≥ 1", o.iters)
 	}
 	if o.grad != "" {
-		if _, err := os.Lstat(o.grad); err == nil {
-			return nil, cli.Inputf("-grad %s: the file already exists; not overwriting it", o.grad)
+		if err := cli.CheckOutput("-grad", o.grad, o.force); err != nil {
+			return nil, err
 		}
 	}
 	switch o.dtype {
@@ -98,16 +125,41 @@ func checkLossOpts(o *lossOpts) (runF32 func(fileF32 bool) bool, err error) {
 	return nil, cli.Inputf("-dtype %q: want float32 or float64", o.dtype)
 }
 
-// lossRun makes the calls that the flags ask for and reports them.
-func lossRun[T tensor.Float](o *lossOpts, in *inputs) (*report, error) {
+// checkFloat32Range returns an input error for the first prediction of a
+// float64 file that -dtype float32 cannot hold.
+func checkFloat32Range(in *inputs) error {
+	for i, p := range in.batch.Preds {
+		for k := range p.Len() {
+			if v := p.At(k); math.Abs(v) > math.MaxFloat32 {
+				return cli.Inputf("-dtype float32: %s: %s%v = %g is beyond float32's range (±%.4g); run in float64 (no -dtype)",
+					in.source, batchfile.PredName(i), unravel(k, p.Shape), v, math.MaxFloat32)
+			}
+		}
+	}
+	return nil
+}
+
+// unravel returns the index in shape of flat index k, C order.
+func unravel(k int, shape []int) []int {
+	idx := make([]int, len(shape))
+	for d := len(shape) - 1; d >= 0; d-- {
+		idx[d] = k % shape[d]
+		k /= shape[d]
+	}
+	return idx
+}
+
+// lossRun makes the calls that the flags ask for and reports them; save,
+// not nil with -grad, writes the gradient of the last call.
+func lossRun[T tensor.Float](o *lossOpts, in *inputs) (rep *report, save func() error, err error) {
 	e, err := computeloss.New[T](in.hyp, in.model, &o.engine)
 	if err != nil {
-		return nil, cli.AsInput(err)
+		return nil, nil, cli.AsInput(err)
 	}
 	e.SetWorkers(o.workers)
 	p := feed.Preds[T](in.batch)
 	// The gradient is written only with -grad; -compare and -bench use g
-	// as their own scratch.
+	// as their own scratch, after a copy has been taken for -grad.
 	var g, gi []tensor.Tensor[T]
 	if o.grad != "" || o.bench > 0 || o.compare {
 		g = feed.Grads(p)
@@ -115,38 +167,52 @@ func lossRun[T tensor.Float](o *lossOpts, in *inputs) (*report, error) {
 	if o.grad != "" {
 		gi = g
 	}
-	rep := newReport(e, in)
+	if rep, err = newReport(e, in); err != nil {
+		return nil, nil, err
+	}
 	res, err := lossCalls(rep, e, p, in, gi, o.iters)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rep.Layers = layerReports(in, p, res)
 	rep.Warnings = matchWarnings(in, rep.Layers)
 	if o.grad != "" {
-		if err := writeGrad(rep, o.grad, g); err != nil {
-			return nil, err
+		kept := g
+		if o.compare || o.bench > 0 { // they overwrite g: keep the call's gradient
+			kept = make([]tensor.Tensor[T], len(g))
+			for i, t := range g {
+				kept[i] = tensor.Tensor[T]{Data: slices.Clone(t.Data), Shape: t.Shape}
+			}
 		}
+		recordGrad(rep, o.grad, kept)
+		save = func() error { return writeTensors("-grad", o.grad, feed.Arrays(kept), o.force) }
 	}
 	if o.compare {
 		if err := addCompare(rep, in, o, p, g); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if o.bench > 0 {
 		if err := addBench(rep, e, p, in, g, o); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return rep, nil
+	return rep, save, nil
 }
 
 // newReport starts the report of engine e on in.
-func newReport[T tensor.Float](e *computeloss.Engine[T], in *inputs) *report {
+func newReport[T tensor.Float](e *computeloss.Engine[T], in *inputs) (*report, error) {
 	rep := &report{Criteria: compare.Describe(e.Criteria()), Source: in.source, Hyp: in.hypName, DType: tensor.DTypeName[T]()}
 	if file := in.batch.Preds[0].DType(); file != rep.DType {
 		rep.InputDType = file
 	}
-	return rep
+	p := in.hyp.BoxLoss()
+	l, err := iou.New(p)
+	if err != nil {
+		return nil, cli.AsInput(err)
+	}
+	rep.IoUType, rep.BoxLoss = p.Type, l.String()
+	return rep, nil
 }
 
 // lossCalls makes iters calls of e and records each in r's history (kept
@@ -156,9 +222,12 @@ func lossCalls[T tensor.Float](r *report, e *computeloss.Engine[T], p []tensor.T
 	wiou := in.hyp.BoxLoss().Type == "wiou"
 	var res computeloss.Result
 	var err error
-	for range iters {
+	for k := range iters {
 		if res, err = e.Loss(p, in.batch.Targets, gi); err != nil {
 			return res, cli.AsInput(err)
+		}
+		if err := checkFinite(res, p, in, k, iters); err != nil {
+			return res, err
 		}
 		it := items{res.Loss, res.LBox, res.LObj, res.LCls, slices.Clone(res.Balance), nil}
 		if wiou {
@@ -228,12 +297,9 @@ func labelCount(matches [][]target.Match, i int) int {
 	return len(labels)
 }
 
-// writeGrad writes the gradient g to path and records it in r, with the
+// recordGrad records in r the gradient g that goes to path, with the
 // count of its elements and of those not finite.
-func writeGrad[T tensor.Float](r *report, path string, g []tensor.Tensor[T]) error {
-	if err := batchfile.WriteFile(path, feed.Arrays(g)); err != nil {
-		return cli.OutputErr(err)
-	}
+func recordGrad[T tensor.Float](r *report, path string, g []tensor.Tensor[T]) {
 	var n, bad int
 	for _, t := range g {
 		n += len(t.Data)
@@ -244,7 +310,6 @@ func writeGrad[T tensor.Float](r *report, path string, g []tensor.Tensor[T]) err
 		}
 	}
 	r.Grad, r.GradElements, r.GradNonFinite = path, &n, &bad
-	return nil
 }
 
 // isFinite reports whether v is neither NaN nor infinite.

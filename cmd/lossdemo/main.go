@@ -8,9 +8,13 @@
 //	lossdemo [flags]                          the loss breakdown of one call
 //	lossdemo curves -hyp FILE -o OUT.png      loss and gradient curves of the criteria
 //	lossdemo curves -box -o OUT.png           the box losses around a target
-//	lossdemo fit -hyp FILE -pred IN.npz -out OUT.npz [-iters N]
+//	lossdemo fit -hyp FILE -pred IN.npz -o OUT.npz [-iters N]
 //	                                          minimise the loss over the predictions (internal/fit)
 //	lossdemo sample [-sample p5|p6] -o OUT.npz   write a built-in sample to a file
+//
+// One grammar for the output files: -o names a subcommand's one output
+// file, -grad the gradient's arrays; an existing file is never replaced
+// unless -force is given.
 //
 // Flags of the loss breakdown:
 //
@@ -20,6 +24,7 @@
 //	-json              print one JSON object
 //	-grad FILE.npz     write d(loss)/d(p_i) as p0, p1, … with the input's shapes, in the
 //	                   engine's dtype; report the count of elements and of those not finite
+//	-force             replace an existing -grad file
 //	-dtype float32|float64   run the engine in that precision, converting the predictions
 //	                   (default: the file's)
 //	-autobalance, -sort-obj-iou, -gr X      engine options
@@ -40,16 +45,27 @@
 // matches none of them, a warning goes to stderr (and into the JSON): the
 // sign of anchors in pixels where grid units are expected.
 //
+// The text and the JSON name the box loss (iou_type) with its parameters.
+// A loss that is not finite although the inputs are (logits so large that
+// the loss overflows) is an input error that names the item, the layer and
+// the largest logit there; -dtype float32 refuses a float64 logit beyond
+// float32's range.
+//
 // Exit status: 0 on success, 2 for a usage or input error (the message
-// names the culprit; an output file that exists, a missing folder or a
-// denied permission count), 1 for an internal error or one of the
-// environment, such as a full disk. Output files are written
-// whole or not at all and never replace an existing file.
+// names the culprit; an output file that exists, a folder where a file is
+// expected, a missing folder or a denied permission count), 1 for an
+// internal error or one of the environment, such as a full disk, 130 and
+// 143 after SIGINT and SIGTERM. Output paths are checked before anything
+// is computed; output files are written whole or not at all (a failed or
+// interrupted run leaves none behind, no partial temporary file either)
+// and replace an existing file only with -force.
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/yolo-loss/yololoss/internal/cli"
 )
@@ -58,19 +74,42 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// subcommand is one of lossdemo's subcommands; without one, lossdemo
+// prints the loss breakdown.
+type subcommand struct {
+	name, synopsis string
+	run            func(args []string, stdout, stderr io.Writer) error
+}
+
+// subcommands is the table that run dispatches on and `lossdemo -h` lists.
+var subcommands = []subcommand{
+	{"curves", "[-hyp FILE] [-box] [-force] -o OUT.png|OUT.svg|OUT.pdf   the criteria's or the box losses' curves", runCurves},
+	{"fit", "[-hyp FILE] [-pred IN.npz] [-iters N] [-force] -o OUT.npz   minimise the loss over the predictions", runFit},
+	{"sample", "[-sample p5|p6] [-force] -o OUT.npz   write a built-in sample", runSample},
+}
+
 // run is the whole program, minus the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	return cli.Run("lossdemo", stderr, func() error {
 		if len(args) > 0 {
-			switch args[0] {
-			case "curves":
-				return runCurves(args[1:], stdout, stderr)
-			case "fit":
-				return runFit(args[1:], stdout, stderr)
-			case "sample":
-				return runSample(args[1:], stdout, stderr)
+			for _, c := range subcommands {
+				if args[0] == c.name {
+					return c.run(args[1:], stdout, stderr)
+				}
 			}
 		}
 		return runLoss(args, stdout, stderr)
 	})
+}
+
+// mainHeading is the usage heading of `lossdemo -h`: the subcommands,
+// then the loss breakdown's flags.
+func mainHeading() string {
+	var b strings.Builder
+	b.WriteString("usage: lossdemo [flags]   the loss breakdown of one call (flags below)\n")
+	for _, c := range subcommands {
+		fmt.Fprintf(&b, "  lossdemo %s %s\n", c.name, c.synopsis)
+	}
+	b.WriteString("(lossdemo SUBCOMMAND -h lists a subcommand's flags)\n\nflags of the loss breakdown:")
+	return b.String()
 }

@@ -16,6 +16,8 @@ import (
 type report struct {
 	items                       // the last call's numbers
 	Criteria      string        `json:"criteria"`
+	IoUType       string        `json:"iou_type"` // the hyp's box loss
+	BoxLoss       string        `json:"box_loss"` // with its parameters, as iou.Loss names it
 	Source        string        `json:"source"`
 	Hyp           string        `json:"hyp"`
 	DType         string        `json:"dtype"`                 // the engine's, -dtype's if given
@@ -70,17 +72,18 @@ func printReport(w io.Writer, r *report, in *inputs) {
 	fmt.Fprintf(w, "YOLOv5 loss on %s: %d images, %d classes, %d labels, %s\n",
 		r.Source, b.BS(), b.NC(), len(b.Targets), dtype)
 	fmt.Fprintf(w, "hyp: %s (box %g, obj %g, cls %g, anchor_t %g)\n", r.Hyp, in.hyp.Box, in.hyp.Obj, in.hyp.Cls, in.hyp.AnchorT)
-	fmt.Fprintf(w, "criteria: %s\n\n", r.Criteria)
+	fmt.Fprintf(w, "criteria: %s\n", r.Criteria)
+	fmt.Fprintf(w, "box loss: %s (%s)\n\n", r.IoUType, r.BoxLoss)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "layer\tgrid\tstride\tlabels\tmatches\tlbox\tlobj\tlcls\tbalance\t")
 	for i, l := range r.Layers {
-		fmt.Fprintf(tw, "%s\t%dx%d\t%g\t%d\t%d\t%.6f\t%.6f\t%.6f\t%.4g\t\n",
-			model.LayerName(i, in.model.Strides), l.Grid[1], l.Grid[0], l.Stride, l.Labels, l.Matches, l.LBox, l.LObj, l.LCls, l.Balance)
+		fmt.Fprintf(tw, "%s\t%dx%d\t%g\t%d\t%d\t%s\t%s\t%s\t%.4g\t\n",
+			model.LayerName(i, in.model.Strides), l.Grid[1], l.Grid[0], l.Stride, l.Labels, l.Matches, num(l.LBox), num(l.LObj), num(l.LCls), l.Balance)
 	}
-	fmt.Fprintf(tw, "total\t\t\t\t\t%.6f\t%.6f\t%.6f\t\t\n", r.LBox, r.LObj, r.LCls)
+	fmt.Fprintf(tw, "total\t\t\t\t\t%s\t%s\t%s\t\t\n", num(r.LBox), num(r.LObj), num(r.LCls))
 	tw.Flush()
-	fmt.Fprintf(w, "\nloss = (lbox + lobj + lcls) × bs = (%.6f + %.6f + %.6f) × %d = %.6f\n",
-		r.LBox, r.LObj, r.LCls, b.BS(), r.Loss)
+	fmt.Fprintf(w, "\nloss = (lbox + lobj + lcls) × bs = (%s + %s + %s) × %d = %s\n",
+		num(r.LBox), num(r.LObj), num(r.LCls), b.BS(), num(r.Loss))
 	printHistory(w, r.History)
 	if in.hyp.FlGamma == 0 {
 		n := compare.Names()
@@ -109,7 +112,7 @@ func printHistory(w io.Writer, hist []items) {
 	}
 	fmt.Fprintf(w, "%d calls (the table shows the last):\n", len(hist))
 	for k, h := range hist {
-		fmt.Fprintf(w, "  call %d: loss %.6f  lbox %.6f  lobj %.6f  lcls %.6f  balance %.6g", k+1, h.Loss, h.LBox, h.LObj, h.LCls, h.Balance)
+		fmt.Fprintf(w, "  call %d: loss %s  lbox %s  lobj %s  lcls %s  balance %.6g", k+1, num(h.Loss), num(h.LBox), num(h.LObj), num(h.LCls), h.Balance)
 		if h.WIoUMeans != nil {
 			fmt.Fprintf(w, "  wiou means %.6g", h.WIoUMeans)
 		}

@@ -8,9 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/internal/cli"
 )
 
@@ -19,25 +17,27 @@ import (
 // (make generate) writes both to testdata/.
 func runSample(args []string, stdout, stderr io.Writer) error {
 	var name, out string
+	var force bool
 	fs := flag.NewFlagSet("lossdemo sample", flag.ContinueOnError)
-	usage(fs, stderr, "usage: lossdemo sample [-sample p5|p6] -o OUT.npz")
-	fs.StringVar(&name, "sample", "p5", "which built-in sample: p5 (3 layers) or p6 (4 layers)")
-	fs.StringVar(&out, "o", "", "write it to `file.npz` (required; never overwrites)")
+	usage(fs, stderr, "usage: lossdemo sample [-sample p5|p6] [-force] -o OUT.npz")
+	fs.StringVar(&name, "sample", "p5", "which built-in `sample`: p5 (3 layers) or p6 (4 layers)")
+	fs.StringVar(&out, "o", "", "write it to `file.npz` (required; never over an existing file without -force)")
+	forceFlag(fs, &force, "-o")
 	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if out == "" {
 		return cli.Inputf("sample: -o is required")
 	}
-	if _, err := os.Lstat(out); err == nil {
-		return cli.Inputf("sample: -o %s: the file already exists; not overwriting it", out)
+	if err := cli.CheckOutput("sample: -o", out, force); err != nil {
+		return err
 	}
 	in, err := loadInputs("", "", name)
 	if err != nil {
 		return err
 	}
-	if err := batchfile.WriteFile(out, in.batch.Tensors()); err != nil {
-		return cli.OutputErr(err)
+	if err := writeTensors("sample: -o", out, in.batch.Tensors(), force); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "%s written to %s\n", in.source, out)
 	return nil
