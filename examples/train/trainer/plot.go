@@ -22,21 +22,13 @@ type series struct {
 // (training solid, validation dashed) and the metrics, against the epoch
 // (1-based), and encodes them as a PNG.
 func writeResultsPNG(w io.Writer, title string, rows []Row) error {
-	losses := []series{
-		{"train box", func(r Row) float64 { return r.TrainBox }, false},
-		{"train obj", func(r Row) float64 { return r.TrainObj }, false},
-		{"train cls", func(r Row) float64 { return r.TrainCls }, false},
-		{"val box", func(r Row) float64 { return r.ValBox }, true},
-		{"val obj", func(r Row) float64 { return r.ValObj }, true},
-		{"val cls", func(r Row) float64 { return r.ValCls }, true},
-	}
 	metrics := []series{
 		{"mAP@0.5", func(r Row) float64 { return r.MAP50 }, false},
 		{"mAP@0.5:0.95", func(r Row) float64 { return r.MAP }, false},
 		{"precision", func(r Row) float64 { return r.P }, true},
 		{"recall", func(r Row) float64 { return r.R }, true},
 	}
-	left, err := panel(title+": losses", "loss", rows, losses)
+	left, err := lossPanel(title, rows)
 	if err != nil {
 		return err
 	}
@@ -68,7 +60,7 @@ func panel(title, ylabel string, rows []Row, ss []series) (*plot.Plot, error) {
 		for j, r := range rows {
 			pts[j] = plotter.XY{X: float64(r.Epoch + 1), Y: s.get(r)}
 		}
-		l, err := plotter.NewLine(pts)
+		l, dots, err := plotter.NewLinePoints(pts)
 		if err != nil {
 			return nil, err
 		}
@@ -80,11 +72,49 @@ func panel(title, ylabel string, rows []Row, ss []series) (*plot.Plot, error) {
 		if s.dash {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		}
-		p.Add(l)
-		p.Legend.Add(s.name, l)
+		// A point per epoch: one epoch draws no line, but its dots.
+		dots.Color = l.Color
+		dots.Shape = draw.CircleGlyph{}
+		dots.Radius = vg.Points(2)
+		p.Add(l, dots)
+		p.Legend.Add(s.name, l, dots)
 	}
-	if len(rows) == 1 { // one point draws no line: widen the axis around it
+	if len(rows) == 1 { // widen the axis around the one epoch
 		p.X.Min, p.X.Max = 0.5, 1.5
+	}
+	return p, nil
+}
+
+// lossPanel draws the loss items against the epoch. They span decades (the
+// box loss is often ten times the class loss), so the axis is logarithmic,
+// and labelled so, unless a loss is 0 (one class: no class loss), which a
+// log axis cannot show.
+func lossPanel(title string, rows []Row) (*plot.Plot, error) {
+	losses := []series{
+		{"train box", func(r Row) float64 { return r.TrainBox }, false},
+		{"train obj", func(r Row) float64 { return r.TrainObj }, false},
+		{"train cls", func(r Row) float64 { return r.TrainCls }, false},
+		{"val box", func(r Row) float64 { return r.ValBox }, true},
+		{"val obj", func(r Row) float64 { return r.ValObj }, true},
+		{"val cls", func(r Row) float64 { return r.ValCls }, true},
+	}
+	positive := true
+	for _, r := range rows {
+		for _, s := range losses {
+			positive = positive && s.get(r) > 0
+		}
+	}
+	ylabel := "loss"
+	if positive {
+		ylabel = "loss (log scale)"
+	}
+	p, err := panel(title+": losses", ylabel, rows, losses)
+	if err != nil {
+		return nil, err
+	}
+	if positive {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
 	return p, nil
 }

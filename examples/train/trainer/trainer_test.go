@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"gonum.org/v1/plot"
 
 	"github.com/yolo-loss/yololoss/examples/train/dataset"
 	"github.com/yolo-loss/yololoss/examples/train/net"
@@ -377,5 +378,40 @@ func TestNonFiniteLossStops(t *testing.T) {
 	}
 	if r.Epoch() != 1 || len(r.Rows()) != 1 {
 		t.Errorf("after the failed epoch: epoch %d, %d rows; want 1 and 1", r.Epoch(), len(r.Rows()))
+	}
+}
+
+// TestResultsPNGOneEpoch: after one epoch each series has one point, which a
+// line alone does not draw; moving mAP@0.5 must change the image.
+func TestResultsPNGOneEpoch(t *testing.T) {
+	png := func(map50 float64) []byte {
+		var b bytes.Buffer
+		row := Row{TrainBox: 0.05, TrainObj: 0.02, TrainCls: 0.01, ValBox: 0.04, ValObj: 0.02, ValCls: 0.01, MAP50: map50, MAP: 0.1, P: 0.3, R: 0.4}
+		if err := writeResultsPNG(&b, "one", []Row{row}); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	if bytes.Equal(png(0.2), png(0.8)) {
+		t.Errorf("results.png of one epoch does not show the mAP@0.5 point")
+	}
+}
+
+// TestLossPanelLogAxis: the losses span decades, on a log axis that says so.
+func TestLossPanelLogAxis(t *testing.T) {
+	rows := []Row{{TrainBox: 0.05, TrainObj: 0.02, TrainCls: 0.001, ValBox: 0.04, ValObj: 0.02, ValCls: 0.002}}
+	p, err := lossPanel("run", rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Y.Scale.(plot.LogScale); !ok || !strings.Contains(p.Y.Label.Text, "log") {
+		t.Errorf("loss axis: scale %T, label %q; want a log scale labelled as one", p.Y.Scale, p.Y.Label.Text)
+	}
+	rows[0].TrainCls = 0 // one class: no class loss, which a log axis cannot show
+	if p, err = lossPanel("run", rows); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Y.Scale.(plot.LogScale); ok || strings.Contains(p.Y.Label.Text, "log") {
+		t.Errorf("loss axis with a zero loss: scale %T, label %q; want linear", p.Y.Scale, p.Y.Label.Text)
 	}
 }
