@@ -10,10 +10,10 @@ import (
 	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
-// FileError is a problem in a YOLOv5 model file: the line and key at fault
-// where there are some.
+// FileError is a problem in a model file: the line and key at fault where
+// there are some.
 type FileError struct {
-	File string // the file, set by Load; empty for Parse
+	File string // the file, set by Load and LoadFile; empty for Parse and ParseFile
 	Line int    // 1-based line of the problem; 0 when it has none
 	Key  string // the top-level key concerned; empty when there is none
 	Msg  string // what is wrong, without file and line
@@ -76,13 +76,19 @@ func Parse(data []byte, strides []float64) (Detect, error) { return parse(data, 
 // parse returns a *FileError for a problem with the file, and FromPixels's
 // error for strides that do not fit it.
 func parse(data []byte, strides []float64) (Detect, error) {
-	root, yerr := yamlnode.Document(data, "model file")
-	if yerr != nil {
-		return Detect{}, &FileError{Line: yerr.Line, Msg: yerr.Msg, Err: yerr.Err}
+	root, ferr := document(data)
+	if ferr != nil {
+		return Detect{}, ferr
 	}
-	if root == nil {
-		return Detect{}, &FileError{Msg: "empty model file"}
+	if root.Kind == yaml.MappingNode && !hasKey(root, "anchors") && hasKey(root, "backbone") && hasKey(root, "head") {
+		return Detect{}, &FileError{Key: "anchors", Msg: `not a YOLOv5 model file: no key "anchors". ` +
+			"An anchor-free model file (ultralytics' YOLOv8, YOLO11, YOLO26, YOLOv10) is read by LoadFile or ParseFile"}
 	}
+	return parseV5(root, strides)
+}
+
+// parseV5 reads the root node of a YOLOv5 model file as parse does.
+func parseV5(root *yaml.Node, strides []float64) (Detect, error) {
 	f, ferr := readKeys(root)
 	if ferr != nil {
 		return Detect{}, ferr
