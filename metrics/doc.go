@@ -22,6 +22,21 @@
 // threshold, to its first detection in index order. The result is a row
 // of ten bits per detection, Correct.
 //
+// # Units
+//
+// Detections and targets are in pixels of the network input. The loss
+// takes its labels normalised (target.Label: x, y, w, h in 0..1 of the
+// image): PixelTargets converts them, for an image of width × height
+// pixels, into the targets that AddBatch takes, as val.py multiplies them
+// by (width, height, width, height). Normalised targets passed as pixels
+// match no detection, and the metrics are zero without any error:
+// CheckUnits reports targets that all lie inside [0, 1]² on a larger
+// image, for the caller to print as a warning.
+//
+// The anchor-free head (ultralytics' DetectionValidator) is evaluated by
+// the same rules: match_predictions is process_batch, and ap_per_class is
+// YOLOv5's; only NMS differs (package nms, Options.Head = nms.V8).
+//
 // # Metrics (ap_per_class)
 //
 // All detections of all images, sorted by conf, descending; per class c of

@@ -6,6 +6,7 @@ import (
 	"github.com/yolo-loss/yololoss/decode"
 	"github.com/yolo-loss/yololoss/metrics"
 	"github.com/yolo-loss/yololoss/nms"
+	"github.com/yolo-loss/yololoss/target"
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
@@ -28,12 +29,13 @@ func Example() {
 	copy(p3.Data[(2*8+3)*(5+nc):], []float32{0, 0, 0, 0, 3, 4, -4}) // class 0 at (28, 20), 16×16
 	copy(p4.Data[(1*4+2)*(5+nc):], []float32{0, 0, 0, 0, 2, -4, 3}) // class 1 at (40, 24), 40×32
 	copy(p3.Data[(6*8+6)*(5+nc):], []float32{0, 0, 0, 0, 0, -4, 1}) // class 1 at (52, 52): a false positive
-	targets := tensor.Tensor[float32]{Shape: []int{3, 6}, Data: []float32{
-		// image, class, cx, cy, w, h (pixels)
-		0, 0, 28, 20, 16, 16,
-		0, 1, 40, 24, 40, 32,
-		0, 0, 10, 50, 12, 12, // missed
-	}}
+	// The labels as the loss takes them: image, class, x, y, w, h,
+	// normalised by the image's 64×64 pixels.
+	labels := []target.Label{
+		{0, 0, 28.0 / 64, 20.0 / 64, 16.0 / 64, 16.0 / 64},
+		{0, 1, 40.0 / 64, 24.0 / 64, 40.0 / 64, 32.0 / 64},
+		{0, 0, 10.0 / 64, 50.0 / 64, 12.0 / 64, 12.0 / 64}, // missed
+	}
 
 	// Once: the buffers that every batch reuses.
 	s, err := nms.New[float32](nms.Val())
@@ -41,10 +43,15 @@ func Example() {
 		panic(err)
 	}
 	acc := metrics.NewAccumulator[float32](nc)
-	var inf tensor.Tensor[float32]
+	var inf, targets tensor.Tensor[float32]
 
-	// Per batch (one here): no allocation once the buffers are warm.
+	// Per batch (one here): no allocation once the buffers are warm. The
+	// metrics take targets in pixels.
 	inf = decode.Inference(inf, []tensor.Tensor[float32]{p3, p4}, anchors, strides)
+	targets = metrics.PixelTargets(targets, labels, 64, 64)
+	if err := metrics.CheckUnits(targets, 64, 64); err != nil {
+		fmt.Println("warning:", err) // not printed: the targets are in pixels
+	}
 	dets := s.Batch(inf)
 	if err := acc.AddBatch(dets, targets); err != nil {
 		panic(err)
