@@ -29,7 +29,15 @@ func (m *mods) iouTerm(q *pair, a *adjoint, g float64) float64 {
 // power returns iou.py's powered penalty term (x + ε″)^α and its
 // derivative in x, ε″ = 0 under YOLOv5's and Inner-IoU's conventions (where
 // α is 1 and the term is x itself) and ε under iou.py's.
+//
+// A base below 0, which GIoU's (C − U)/C + ε″ is by up to ~ε where the
+// corner frame's heights carry 8.4's ε and one box holds the other, has
+// no real power for a non-integer α (the reference's NaN): the term is
+// taken as 0 with no gradient there, its value at the base 0.
 func (m *mods) power(x float64) (v, d float64) {
 	b := x + m.pe
+	if b < 0 && m.alpha != math.Trunc(m.alpha) {
+		return 0, 0
+	}
 	return math.Pow(b, m.alpha), powGrad(b, m.alpha)
 }

@@ -62,8 +62,12 @@ func (v shapeIoU) eval(q *pair, _ float64, _ *Held, _ bool) Term {
 
 // shapeWeights returns ww = 2·wˢ/(wˢ + hˢ) and hh = 2·hˢ/(wˢ + hˢ) of a
 // target of size (w, h); where wˢ + hˢ underflows to 0 or overflows, as
-// 2/(1 + (h/w)ˢ) and 2/(1 + (w/h)ˢ), the same numbers.
+// 2/(1 + (h/w)ˢ) and 2/(1 + (w/h)ˢ), the same numbers; a target of no
+// size has a square's weights, 1 and 1.
 func shapeWeights(w, h, s float64) (ww, hh float64) {
+	if w == 0 && h == 0 {
+		return 1, 1 // no shape: a square's weights (doc.go)
+	}
 	ws, hs := math.Pow(w, s), math.Pow(h, s)
 	if sum := ws + hs; sum > 0 && sum <= math.MaxFloat64 {
 		return 2 * ws / sum, 2 * hs / sum
