@@ -306,6 +306,29 @@ func TestBoxLossReported(t *testing.T) {
 	}
 }
 
+// TestCompareBoxMark: -compare's box-loss table marks the hyp's row
+// "(hyp)" only where it runs the hyp's parameters.
+func TestCompareBoxMark(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		alpha     float64
+		want, not string
+	}{
+		{1, "siou (hyp)", "(hyp's iou_type)"},
+		{3, "siou (hyp's iou_type)", "siou (hyp) "},
+	} {
+		h := hyp.Default()
+		h.IoUType, h.IoUAlpha = "siou", tc.alpha
+		path := filepath.Join(dir, "h.yaml")
+		os.Remove(path)
+		writeHyp(t, path, h)
+		code, out, errOut := lossdemo(t, "-hyp", path, "-compare")
+		if code != 0 || !strings.Contains(out, tc.want) || strings.Contains(out, tc.not) {
+			t.Errorf("α %g: exit %d %s; want %q and not %q in:\n%s", tc.alpha, code, errOut, tc.want, tc.not, out)
+		}
+	}
+}
+
 // TestReadme: the README's Python lines name the interpreter that has the
 // packages, and the files that its Go snippets load exist here.
 func TestReadme(t *testing.T) {

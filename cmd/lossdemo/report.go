@@ -94,7 +94,7 @@ func printReport(w io.Writer, r *report, in *inputs) {
 	if len(r.Compare) > 0 {
 		printCompare(w, r.Compare)
 		printPlacements(w, r.Placements)
-		printBoxes(w, r.BoxLosses)
+		printBoxes(w, r.BoxLosses, r.BoxLoss)
 	}
 	if r.MedianMs != nil {
 		fmt.Fprintf(w, "\nbench: %d forward+backward calls, median %.3f ms, %.1f allocations per call, %d workers\n",
@@ -158,7 +158,10 @@ func printPlacements(w io.Writer, rows []compare.PlacementRow) {
 	printRows(w, "criteria", plain)
 }
 
-func printBoxes(w io.Writer, b *compare.Boxes) {
+// printBoxes prints the box-loss table of -compare; own is the hyp's box
+// loss with its parameters: the row of its iou_type is marked "(hyp)"
+// where it has the same parameters, else "(hyp's iou_type)".
+func printBoxes(w io.Writer, b *compare.Boxes, own string) {
 	iou := "no matches"
 	if b.Matches > 0 {
 		iou = fmt.Sprintf("%d matches, mean IoU %.4f", b.Matches, b.MeanIoU)
@@ -168,8 +171,11 @@ func printBoxes(w io.Writer, b *compare.Boxes) {
 	fmt.Fprintln(tw, "iou_type\tbox loss\tloss\tlbox\tlobj\tmean value\t|box grad|\t|box grad| by layer\t")
 	for _, r := range b.Rows {
 		name := r.IoUType
-		if r.Hyp {
+		switch {
+		case r.Hyp && r.BoxLoss == own:
 			name += " (hyp)"
+		case r.Hyp:
+			name += " (hyp's iou_type)"
 		}
 		shares := make([]string, len(r.BoxGradShare))
 		for i, s := range r.BoxGradShare {

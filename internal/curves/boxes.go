@@ -42,6 +42,9 @@ type BoxCurve struct {
 // BoxFigure is what the box-loss figure shows: each variant of the box-loss
 // table (iou.Variants) with its default parameters, and the hyp's own box
 // loss where its parameters are not the defaults, around one target.
+// Exactly one curve's label names the hyp, "ciou (hyp)": the table's row
+// when the hyp's box loss has the default parameters, else the extra
+// curve, and the table's row of that iou_type reads "ciou (defaults)".
 type BoxFigure struct {
 	Title  string
 	Target iou.Box
@@ -74,6 +77,8 @@ var boxStyles = []draw.LineStyle{
 func NewBox(h *hyp.Hyp, hypName string) (*BoxFigure, error) {
 	f := &BoxFigure{Target: boxTarget, Grid: boxGrid, State: boxState}
 	own := h.BoxLoss()
+	ownDefaults := iou.DefaultParams()
+	ownDefaults.Type = own.Type
 	for k, v := range iou.Variants() {
 		p := iou.DefaultParams()
 		p.Type = v.Name
@@ -82,21 +87,24 @@ func NewBox(h *hyp.Hyp, hypName string) (*BoxFigure, error) {
 			return nil, err
 		}
 		label := v.Name
-		if v.Name == own.Type {
-			label += " (hyp)"
+		switch {
+		case p == own:
+			label += " (hyp)" // the hyp's own curve: its parameters are the defaults
+		case v.Name == own.Type:
+			label += " (defaults)" // the hyp's, with other parameters, is drawn below
 		}
 		f.Curves = append(f.Curves, BoxCurve{v.Name, label, l, boxStyles[k%len(boxStyles)]})
 	}
-	ownDefaults := iou.DefaultParams()
-	ownDefaults.Type = own.Type
 	ownNote := "its iou_type " + own.Type + " has the default parameters"
 	if own != ownDefaults {
 		l, err := iou.New(own)
 		if err != nil {
 			return nil, err
 		}
-		f.Curves = append(f.Curves, BoxCurve{own.Type, "hyp's " + own.Type, l, lineStyle(grey, 2.5, 1, 3)})
-		ownNote = "its " + l.String() + " is drawn too (hyp's " + own.Type + ")"
+		// The table's own.Type curve has the default parameters and no
+		// mark; this one is the hyp's.
+		f.Curves = append(f.Curves, BoxCurve{own.Type, own.Type + " (hyp)", l, lineStyle(grey, 2.5, 1, 3)})
+		ownNote = "its " + l.String() + " is drawn too (" + own.Type + " (hyp), grey; " + own.Type + " (defaults) has the default parameters)"
 	}
 	f.Title = fmt.Sprintf("Box losses around a target of %s × %s grid cells in a %d × %d grid: loss ℓ and |∂ℓ/∂(x, y, log w, log h)|\n"+
 		"each iou_type with its default parameters (wiou: %s, its weight as for the one match of a layer, running mean %s before it); hyp: %s, %s",

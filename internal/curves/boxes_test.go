@@ -16,21 +16,23 @@ import (
 	"github.com/yolo-loss/yololoss/iou"
 )
 
-// TestNewBox: a curve per row of the box-loss table, in its order, the
-// hyp's own marked; the hyp's own parameters drawn as one more curve when
-// they are not the defaults.
+// TestNewBox: a curve per row of the box-loss table, in its order; the
+// hyp's own parameters drawn as one more curve when they are not the
+// defaults. Exactly one label names the hyp, that of the curve with the
+// hyp's own parameters: the table's row where they are the defaults, else
+// the extra curve.
 func TestNewBox(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		set   func(h *hyp.Hyp)
-		own   string // the label marked (hyp)
+		own   string // the one label that names the hyp
 		extra string // the extra curve's label, "" for none
 		title []string
 	}{
 		{"default hyp", func(*hyp.Hyp) {}, "ciou (hyp)", "", []string{"iou_type ciou has the default parameters", "running mean 0.5"}},
 		{"giou, default parameters", func(h *hyp.Hyp) { h.IoUType = "giou" }, "giou (hyp)", "", []string{"iou_type giou"}},
-		{"wiou v2", func(h *hyp.Hyp) { h.IoUType, h.WIoUVersion = "wiou", 2 }, "wiou (hyp)", "hyp's wiou", []string{"WIoU v2 momentum=0.01 is drawn too"}},
-		{"ciou α 3", func(h *hyp.Hyp) { h.IoUAlpha = 3 }, "ciou (hyp)", "hyp's ciou", []string{"is drawn too"}},
+		{"wiou v2", func(h *hyp.Hyp) { h.IoUType, h.WIoUVersion = "wiou", 2 }, "wiou (hyp)", "wiou (hyp)", []string{"WIoU v2 momentum=0.01 is drawn too", "wiou (defaults) has the default parameters"}},
+		{"ciou α 3", func(h *hyp.Hyp) { h.IoUAlpha = 3 }, "ciou (hyp)", "ciou (hyp)", []string{"α-CIoU α=3 is drawn too"}},
 	} {
 		h := hyp.Default()
 		tc.set(h)
@@ -49,11 +51,15 @@ func TestNewBox(t *testing.T) {
 		if d := cmp.Diff(want, names); d != "" {
 			t.Errorf("%s: curves mismatch (-want +got):\n%s", tc.name, d)
 		}
-		if n := slices.Index(labels, tc.own); n < 0 || strings.Count(strings.Join(labels, "|"), "(hyp)") != 1 {
-			t.Errorf("%s: labels %q, want exactly %q marked", tc.name, labels, tc.own)
+		n := slices.Index(labels, tc.own)
+		if n < 0 || strings.Count(strings.Join(labels, "|"), "hyp") != 1 {
+			t.Fatalf("%s: labels %q, want exactly %q naming the hyp", tc.name, labels, tc.own)
 		}
-		if tc.extra != "" && labels[len(labels)-1] != tc.extra {
-			t.Errorf("%s: last label %q, want %q", tc.name, labels[len(labels)-1], tc.extra)
+		if l, _ := iou.New(h.BoxLoss()); f.Curves[n].Loss.String() != l.String() {
+			t.Errorf("%s: the hyp's curve %q draws %s, the hyp runs %s", tc.name, tc.own, f.Curves[n].Loss, l)
+		}
+		if tc.extra != "" && (labels[len(labels)-1] != tc.extra || !slices.Contains(labels, h.BoxLoss().Type+" (defaults)")) {
+			t.Errorf("%s: labels %q, want the last %q and the table's row marked (defaults)", tc.name, labels, tc.extra)
 		}
 		for _, s := range append(tc.title, "h.yaml", "4 × 2 grid cells") {
 			if !strings.Contains(f.Title, s) {
