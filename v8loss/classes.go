@@ -1,0 +1,166 @@
+package v8loss
+
+import (
+	"github.com/yolo-loss/yololoss/dfl"
+	"github.com/yolo-loss/yololoss/tensor"
+)
+
+// blockLen is how many class elements the bulk kernel evaluates at once.
+const blockLen = 256
+
+// blockScratch is one worker's arrays for a block of class elements.
+type blockScratch struct {
+	x, l, g       [blockLen]float64
+	x32, l32, g32 [blockLen]float32
+}
+
+// classes is the fourth phase: the class criterion over every element,
+// and the whole gradient, one item per (branch, image, layer), the
+// largest layers first. Each item's class loss sum goes to its own entry
+// of branch.cls0; finish adds them in item order, so the result is the
+// same at any worker count.
+func (e *Engine[T]) classes() {
+	n := e.cfg.nb * e.call.bs * e.cfg.nl
+	e.classPh.do(n, workers(e.workers, n))
+}
+
+// classItem runs item k: layer k / (nb·bs) of image k mod bs of branch
+// (k / bs) mod nb, on worker slot sl.
+func (e *Engine[T]) classItem(sl, k int) {
+	c := &e.cfg
+	bs := e.call.bs
+	l, kb, b := k/(c.nb*bs), (k/bs)%c.nb, k%bs
+	br := &e.branches[kb]
+	ia := &br.imgs[b]
+	ly := e.grid.layers[l]
+	plane := ly.NY * ly.NX
+	t := kb*c.nl + l
+	img := b * c.c * plane
+	p := e.call.p[t].Data[img : img+c.c*plane]
+	var g []T
+	if e.call.g != nil {
+		g = e.call.g[t].Data[img : img+c.c*plane]
+	}
+	// The image's foreground anchors of this layer (sorted by anchor).
+	f0, f1 := 0, len(ia.terms)
+	for f0 < f1 && ia.terms[f0].layer < l {
+		f0++
+	}
+	for f := f0; f < f1; f++ {
+		if ia.terms[f].layer > l {
+			f1 = f
+			break
+		}
+	}
+	s := &e.slots[sl].blk
+	dz := e.slots[sl].z
+	var sum float64
+	for cl := range c.nc {
+		off := (4*c.r + cl) * plane
+		var gp []T
+		if g != nil {
+			gp = g[off : off+plane]
+		}
+		sum += e.classPlane(s, p[off:off+plane], gp, ia.terms[f0:f1], cl, br.gCls)
+	}
+	br.cls0[l*bs+b] = sum
+	if g != nil {
+		e.boxGrad(g[:4*c.r*plane], dz, plane, br, ia, f0, f1)
+	}
+}
+
+// classPlane evaluates the criterion on one class plane x of a layer
+// (targets 0 but at the foreground anchors fg of class cl, whose targets
+// are their scores), writes scale·∂ℓ/∂x into g when not nil, and returns
+// the plane's loss sum. The target-0 bulk runs through the vector kernel
+// (bce.ZeroTarget), and the few foreground elements are then replaced by
+// the criterion's Elem.
+func (e *Engine[T]) classPlane(s *blockScratch, x, g []T, fg []fgTerm, cl int, scale float64) float64 {
+	c := &e.cfg
+	var sum float64
+	f := 0
+	for c0 := 0; c0 < len(x); c0 += blockLen {
+		n := min(blockLen, len(x)-c0)
+		xs := x[c0 : c0+n]
+		var l, gr []float64
+		if c.f32 && c.hasZero {
+			x32 := tensor.Float32s(xs)
+			c.zero.Elems32(s.l32[:n], s.g32[:n], x32)
+			for i := range n {
+				s.l[i], s.g[i] = float64(s.l32[i]), float64(s.g32[i])
+			}
+			l, gr = s.l[:n], s.g[:n]
+		} else {
+			for i, v := range xs {
+				s.x[i] = float64(v)
+			}
+			l, gr = s.l[:n], s.g[:n]
+			if c.hasZero {
+				c.zero.Elems(l, gr, s.x[:n])
+			} else {
+				c.cls.Elems(l, gr, s.x[:n], zeros[:n])
+			}
+		}
+		for ; f < len(fg) && fg[f].cell < c0+n; f++ {
+			if fg[f].class == cl {
+				i := fg[f].cell - c0
+				l[i], gr[i] = c.cls.Elem(float64(xs[i]), fg[f].score)
+			}
+		}
+		sum += sumOf(l)
+		if g != nil {
+			gs := g[c0 : c0+n]
+			for i, v := range gr {
+				gs[i] = T(v * scale)
+			}
+		}
+	}
+	return sum
+}
+
+// zeros are the targets of a block without foreground.
+var zeros [blockLen]float64
+
+// boxGrad writes the gradient of the box channels g (4·reg_max planes) of
+// one image and layer: 0 but at the foreground anchors fg[f0:f1], where
+//
+//	∂Loss/∂z = gBox·score·w_WIoU·Σ_sides ∂ℓ_box/∂d·∂d/∂z + gDfl·score·∂DFL/∂z
+func (e *Engine[T]) boxGrad(g []T, dz []float64, plane int, br *branch, ia *imageAssign, f0, f1 int) {
+	clear(g)
+	r4 := 4 * e.cfg.r
+	for f := f0; f < f1; f++ {
+		t := &ia.terms[f]
+		z := dz[:r4]
+		gb := br.gBox * t.score * br.weights[ia.w0+f]
+		gf := br.gDfl * t.score
+		src := ia.dz[f*r4 : (f+1)*r4]
+		for k := range z {
+			z[k] = gf * src[k]
+		}
+		prob := ia.prob[f*r4 : (f+1)*r4]
+		r := e.cfg.r
+		for side := range 4 {
+			dfl.AddExpectGrad(z[side*r:(side+1)*r], prob[side*r:(side+1)*r], t.d[side], gb*t.gd[side])
+		}
+		for k, v := range z {
+			g[k*plane+t.cell] = T(v)
+		}
+	}
+}
+
+// sumOf returns the sum of x in four interleaved partial sums; the order
+// depends only on len(x).
+func sumOf(x []float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i]
+		s1 += x[i+1]
+		s2 += x[i+2]
+		s3 += x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
