@@ -56,3 +56,32 @@ head: [[[17, 20, 23], 1, Detect, [nc, anchors]]]
 	// 80 [8 16 32] [11.65625 10.1875]
 	// model: testdata/autoanchor.yaml: line 6: key "anchors": 3 is a number of anchors per layer, not the anchors: YOLOv5 computes them by AutoAnchor when it trains, so this file holds none. Take them from the trained model (Detect's anchors are in grid units: FromGrid) or write them into the file as rows of anchor (w, h) pairs in pixels, one row per output layer, such as - [10, 13, 16, 30, 33, 23]
 }
+
+// LoadFile reads YOLOv5's and ultralytics' model files; an ultralytics
+// file's strides come from its layer graph (yolov8-p2.yaml has a P2
+// output, stride 4). LoadOptions.NC replaces the file's nc with the
+// dataset's class count.
+func ExampleLoadFile() {
+	for _, path := range []string{
+		"../testdata/ultralytics-8.4.35/models/yolov8-p2.yaml",
+		"../testdata/ultralytics-8.4.35/models/yolo26.yaml",
+		"testdata/p5.yaml",
+	} {
+		f, err := model.LoadFile(path, &model.LoadOptions{NC: 3})
+		if err != nil {
+			panic(err)
+		}
+		switch f.Head {
+		case model.HeadV8:
+			a := f.V8
+			fmt.Printf("%s: nc %d, strides %v, reg_max %d, end2end %v, %d channels\n", f.Head, a.NC, a.Strides, a.RegMax, a.End2End, a.Channels())
+		case model.HeadV5:
+			d := f.V5
+			fmt.Printf("%s: nc %d, strides %v, %d anchors per layer\n", f.Head, d.NC, d.Strides, d.NA())
+		}
+	}
+	// Output:
+	// v8: nc 3, strides [4 8 16 32], reg_max 16, end2end false, 67 channels
+	// v8: nc 3, strides [8 16 32], reg_max 1, end2end true, 7 channels
+	// v5: nc 3, strides [8 16 32], 3 anchors per layer
+}
