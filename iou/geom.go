@@ -11,8 +11,9 @@ import "math"
 // with respect to (see adjoint.grad): the log frame (newPair), whose
 // prediction is (x, y, w, h) with its size's logarithms and whose
 // gradient is in (x, y, log w, log h); and the corner frame (newPairXYXY),
-// whose boxes are given by their corners, with sizes w = x₂ − x₁ and h =
-// y₂ − y₁ + ε_h, and whose gradient is in (x₁, y₁, x₂, y₂).
+// whose boxes are given by their corners, with sizes w = x₂ − x₁ and h
+// from y₂ − y₁ as the reference has it (heights), and whose gradient is in
+// (x₁, y₁, x₂, y₂).
 type pair struct {
 	x, y, w, h, lw, lh float64 // the prediction, and its size's logarithms (log frame)
 	tx, ty, tw, th     float64 // the target
@@ -24,6 +25,7 @@ type pair struct {
 	cw, ch             float64 // the enclosing box: max(p₂, t₂) − min(p₁, t₁)
 	dx, dy             float64 // t₁ + t₂ − p₁ − p₂: twice the centre offset
 	corner             bool    // the corner frame
+	hpass              float64 // corner frame: ∂h/∂(y₂ − y₁) of the prediction (heights)
 }
 
 func newPair(p Pred, t Box) pair {
@@ -44,14 +46,43 @@ func newPair(p Pred, t Box) pair {
 	return q
 }
 
+// heights is how a corner-frame reference computes a box's height h from
+// its corners: y₂ − y₁ (heightsRaw), y₂ − y₁ + ε (heightsPlusEps, 8.4's
+// bbox_iou and yolov7-MPDiou.py) or max(y₂ − y₁, ε) (heightsClampEps,
+// iou.py's clamp(eps), whose gradient passes where y₂ − y₁ ≥ ε). Widths
+// are x₂ − x₁ in every reference.
+type heights int
+
+const (
+	heightsRaw heights = iota
+	heightsPlusEps
+	heightsClampEps
+)
+
+// height returns the height of a box whose corners span d = y₂ − y₁, and
+// ∂h/∂d.
+func (hr heights) height(d float64) (h, pass float64) {
+	switch hr {
+	case heightsPlusEps:
+		return d + Eps, 1
+	case heightsClampEps:
+		if d >= Eps {
+			return d, 1
+		}
+		return Eps, 0
+	}
+	return d, 1
+}
+
 // newPairXYXY returns the corner-frame pair of a prediction p and a target
-// t given as corners (x₁, y₁, x₂, y₂), with sizes w = x₂ − x₁ and h = y₂ −
-// y₁ + he (he: the reference's ε on heights, 0 for none) and centres x =
-// (x₁ + x₂)/2, y = (y₁ + y₂)/2, likewise for the target.
-func newPairXYXY(p, t Box, he float64) pair {
+// t given as corners (x₁, y₁, x₂, y₂), with sizes w = x₂ − x₁ and h by hr,
+// and centres x = (x₁ + x₂)/2, y = (y₁ + y₂)/2, likewise for the target.
+func newPairXYXY(p, t Box, hr heights) pair {
 	q := pair{px1: p[0], py1: p[1], px2: p[2], py2: p[3], tx1: t[0], ty1: t[1], tx2: t[2], ty2: t[3], corner: true}
-	q.x, q.y, q.w, q.h = (q.px1+q.px2)/2, (q.py1+q.py2)/2, q.px2-q.px1, q.py2-q.py1+he
-	q.tx, q.ty, q.tw, q.th = (q.tx1+q.tx2)/2, (q.ty1+q.ty2)/2, q.tx2-q.tx1, q.ty2-q.ty1+he
+	q.x, q.y, q.w = (q.px1+q.px2)/2, (q.py1+q.py2)/2, q.px2-q.px1
+	q.h, q.hpass = hr.height(q.py2 - q.py1)
+	q.tx, q.ty, q.tw = (q.tx1+q.tx2)/2, (q.ty1+q.ty2)/2, q.tx2-q.tx1
+	q.th, _ = hr.height(q.ty2 - q.ty1)
 	q.iw = min(q.px2, q.tx2) - max(q.px1, q.tx1)
 	q.ih = min(q.py2, q.ty2) - max(q.py1, q.ty1)
 	q.inter = max(q.iw, 0) * max(q.ih, 0)
@@ -103,9 +134,11 @@ func (a *adjoint) union(g float64) {
 //
 //	∂(w·h)/∂log w = w·h,  ∂/∂x = ∂/∂x₁ + ∂/∂x₂,  ∂/∂log w = (∂/∂x₂ − ∂/∂x₁)·w/2
 //
-// and in the corner frame, with w = x₂ − x₁, x = (x₁ + x₂)/2:
+// and in the corner frame, with w = x₂ − x₁, x = (x₁ + x₂)/2 and h from
+// y₂ − y₁ (heights):
 //
 //	∂(w·h)/∂w = h,  ∂/∂x₁ += ∂/∂x/2 − ∂/∂w,  ∂/∂x₂ += ∂/∂x/2 + ∂/∂w
+//	∂/∂y₁ += ∂/∂y/2 − ∂/∂h·∂h/∂(y₂ − y₁),  ∂/∂y₂ += ∂/∂y/2 + ∂/∂h·∂h/∂(y₂ − y₁)
 func (a *adjoint) grad(q *pair) [4]float64 {
 	x1, x2, y1, y2 := a.x1, a.x2, a.y1, a.y2
 	if q.iw > 0 || q.iw == 0 && !a.relu {
@@ -127,7 +160,7 @@ func (a *adjoint) grad(q *pair) [4]float64 {
 	y1 -= a.dy
 	y2 -= a.dy
 	if q.corner {
-		gw, gh := a.lw+a.area*q.h, a.lh+a.area*q.w
+		gw, gh := a.lw+a.area*q.h, (a.lh+a.area*q.w)*q.hpass
 		return [4]float64{x1 + a.x/2 - gw, y1 + a.y/2 - gh, x2 + a.x/2 + gw, y2 + a.y/2 + gh}
 	}
 	wh := q.w * q.h

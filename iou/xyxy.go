@@ -70,7 +70,7 @@ type evaluator interface {
 // frame with the height ε he of its reference.
 type xyxy struct {
 	evaluator
-	he     float64
+	hr     heights
 	mpdiou bool
 }
 
@@ -88,27 +88,42 @@ func NewXYXY(p Params) (XYXYLoss, error) {
 	}
 	e := l.(evaluator)
 	_, isMPD := e.(mpdiou)
-	return xyxy{evaluator: e, he: cornerEps(e), mpdiou: isMPD}, nil
+	return xyxy{evaluator: e, hr: cornerHeights(e), mpdiou: isMPD}, nil
 }
 
-// cornerEps returns the ε that a variant's reference adds to heights on
-// corner boxes: 8.4's bbox_iou, iou.py and yolov7-MPDiou.py add it (h =
-// y₂ − y₁ + ε); WIoU's IouLoss adds none, and Shape-IoU and Inner-IoU run
-// on the boxes converted to (x, y, w, h), whose sizes have none.
-func cornerEps(e evaluator) float64 {
+// cornerHeights returns how a variant's reference takes heights on corner
+// boxes: 8.4's bbox_iou (iou, giou, diou, ciou without modifiers) and
+// yolov7-MPDiou.py add ε; iou.py (eiou, siou, and the α-IoU and Focal
+// modifiers) clamps at ε; WIoU's IouLoss adds none, and Shape-IoU and
+// Inner-IoU run on the boxes converted to (x, y, w, h), whose sizes have
+// none.
+func cornerHeights(e evaluator) heights {
+	var m mods
 	switch v := e.(type) {
 	case *wiou, shapeIoU:
-		return 0
+		return heightsRaw
+	case mpdiou:
+		return heightsPlusEps
+	case plainIoU:
+		m = v.m
+	case giou:
+		m = v.m
+	case diou:
+		m = v.m
 	case ciou:
-		if v.m.ratio != 1 {
-			return 0
-		}
+		m = v.m
+	case eiou:
+		m = v.m
 	case siou:
-		if v.m.ratio != 1 {
-			return 0
-		}
+		m = v.m
 	}
-	return Eps
+	switch {
+	case m.ratio != 1:
+		return heightsRaw
+	case m.ue != 0:
+		return heightsClampEps
+	}
+	return heightsPlusEps
 }
 
 // Eval computes the anchor's term on the corner-frame pair.
@@ -116,7 +131,7 @@ func (x xyxy) Eval(p, t Box, diag2 float64, h *Held, frozen bool) XYXYTerm {
 	if x.mpdiou && !(diag2 > 0) {
 		panic("iou: MPDIoU: Eval without the image diagonal")
 	}
-	q := newPairXYXY(p, t, x.he)
+	q := newPairXYXY(p, t, x.hr)
 	tm := x.eval(&q, diag2, h, frozen)
 	return XYXYTerm{Value: tm.Value, Loss: tm.Loss, Grad: tm.Grad, Base: tm.Base}
 }
@@ -133,7 +148,7 @@ func (x xyxy) Eval(p, t Box, diag2 float64, h *Held, frozen bool) XYXYTerm {
 //
 // with atan(w/h) at h = 0 as atanRatio takes it.
 func CIoUXYXY(p, t Box) float64 {
-	q := newPairXYXY(p, t, Eps)
+	q := newPairXYXY(p, t, heightsPlusEps)
 	iou := q.inter / q.union
 	da, _, _ := aspect(&q)
 	v := kAspect * (da * da)
