@@ -1,9 +1,12 @@
 package iou
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -298,6 +301,135 @@ func TestCIoUXYXY(t *testing.T) {
 	for _, c := range cases {
 		if got := CIoUXYXY(c.p, c.t); math.Abs(got-c.want) > 1e-15*max(1, math.Abs(c.want)) {
 			t.Errorf("%s: CIoUXYXY(%v, %v) = %.17g, want %.17g", c.name, c.p, c.t, got, c.want)
+		}
+	}
+}
+
+// chainToCorners returns the gradient in (x₁, y₁, x₂, y₂) of a box whose
+// gradient in (x, y, log w, log h) is g: x = (x₁ + x₂)/2, log w =
+// log(x₂ − x₁), so ∂/∂x₁ = ∂/∂x/2 − ∂/∂log w/w (likewise the others).
+func chainToCorners(g [4]float64, w, h float64) [4]float64 {
+	return [4]float64{g[0]/2 - g[2]/w, g[1]/2 - g[3]/h, g[0]/2 + g[2]/w, g[1]/2 + g[3]/h}
+}
+
+// TestXYXYFrames checks the corner frame against the log frame, whose
+// variants testdata/iou-pairs pins to PyTorch: every variant and modifier
+// evaluated on corner boxes with raw heights (y₂ − y₁, as the log frame's
+// boxes have) gives the log frame's value, loss and base on the same
+// boxes, and its gradient chained to the corners, unfrozen and frozen.
+func TestXYXYFrames(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, l := range family(t) {
+		x := xyxy{evaluator: l.(evaluator), hr: heightsRaw}
+		for k := range 200 {
+			pp, tt := randomPair(rng)
+			p, tc := corners(pp.Box), corners(tt)
+			// the log frame's boxes from the corners, as the corner frame sees them
+			pb := Box{(p[0] + p[2]) / 2, (p[1] + p[3]) / 2, p[2] - p[0], p[3] - p[1]}
+			tb := Box{(tc[0] + tc[2]) / 2, (tc[1] + tc[3]) / 2, tc[2] - tc[0], tc[3] - tc[1]}
+			var hl, hc Held
+			for _, frozen := range []bool{false, true} {
+				want := l.Eval(PredOf(pb), tb, testGrid, &hl, frozen)
+				got := x.Eval(p, tc, float64(testGrid.NY*testGrid.NY+testGrid.NX*testGrid.NX), &hc, frozen)
+				wg := chainToCorners(want.Grad, pb[2], pb[3])
+				scale := 1.0
+				for _, v := range wg {
+					scale = max(scale, math.Abs(v))
+				}
+				bad := relErr(got.Value, want.Value, 1) > 1e-12 || relErr(got.Loss, want.Loss, 1) > 1e-12 ||
+					relErr(got.Base, want.Base, 1) > 1e-12
+				for i := range wg {
+					bad = bad || relErr(got.Grad[i], wg[i], scale) > 1e-11
+				}
+				if bad {
+					t.Errorf("%v pair %d frozen %v: corner frame %+v, log frame %+v with gradient %v", l, k, frozen, got, want, wg)
+				}
+			}
+		}
+	}
+}
+
+// TestXYXYPairs reproduces the numbers of testdata/iou-pairs (PyTorch
+// transcriptions of the references, on (x, y, w, h) boxes) with the
+// XYXYLoss of each configuration whose references take the sizes as they
+// are (WIoU on corners, Shape-IoU and Inner-IoU on the boxes converted to
+// (x, y, w, h)): the pair's corners give the same boxes, and the
+// reference's gradient chained to the corners is the corner gradient.
+// WIoU's layer weights and running means follow with Weigh.
+func TestXYXYPairs(t *testing.T) {
+	n := 0
+	for _, typ := range []string{"wiou", "shape_iou", "ciou", "siou"} {
+		var pf pairsFile
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "iou-pairs", typ+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &pf); err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		for _, c := range pf.Configs {
+			p := paramsOf(t, pf.Type, c.Params)
+			if (typ == "ciou" || typ == "siou") && p.InnerRatio == 1 {
+				continue // heights with ε on corners: not the same boxes
+			}
+			l, err := NewXYXY(p)
+			if err != nil {
+				t.Fatalf("%s %v: %v", typ, c.Params, err)
+			}
+			for li, lay := range c.Layers {
+				base := make([]float64, len(lay.Pairs))
+				for k, r := range lay.Pairs {
+					got := l.Eval(corners(r.Pred), corners(r.Target), 0, new(Held), false)
+					wg := chainToCorners(r.Grad, r.Pred[2], r.Pred[3])
+					scale := 1.0
+					for _, v := range wg {
+						scale = max(scale, math.Abs(v))
+					}
+					bad := relErr(got.Value, r.Value, 1) > 1e-12 || relErr(got.Loss, r.Loss, 1) > 1e-12
+					if r.Base != nil {
+						bad = bad || relErr(got.Base, *r.Base, 1) > 1e-12
+					}
+					for i := range wg {
+						bad = bad || relErr(got.Grad[i], wg[i], scale) > 1e-11
+					}
+					if bad {
+						t.Errorf("%v %s: got %+v, want value %.17g loss %.17g gradient %v", l, r.Name, got, r.Value, r.Loss, wg)
+					}
+					base[k] = got.Base
+					n++
+				}
+				checkWeighXYXY(t, l, li, base, lay.Weights, lay.MeanAfter)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no pairs checked")
+	}
+}
+
+// checkWeighXYXY is checkWeigh for an XYXYLoss.
+func checkWeighXYXY(t *testing.T, l XYXYLoss, layer int, base, want []float64, mean *float64) {
+	t.Helper()
+	w := make([]float64, len(base))
+	has := l.Weigh(w, base)
+	if mean == nil {
+		if has {
+			t.Errorf("%v: Weigh reports weights", l)
+		}
+		return
+	}
+	if got := l.State().Mean; relErr(got, *mean, 1e-300) > pairsTol {
+		t.Errorf("%v layer %d: running mean %.17g, want %.17g", l, layer, got, *mean)
+	}
+	if !has {
+		w = w[:0]
+		for range base {
+			w = append(w, 1)
+		}
+	}
+	for k := range want {
+		if relErr(w[k], want[k], 1e-300) > pairsTol {
+			t.Errorf("%v layer %d: weight %d = %.17g, want %.17g", l, layer, k, w[k], want[k])
 		}
 	}
 }
