@@ -9,7 +9,8 @@ import (
 	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
-// Head is the kind of detection head a model file describes.
+// Head is the kind of detection head a model file describes. Its values
+// are those of hyp.Head, whose loss configuration goes with each.
 type Head int
 
 const (
@@ -145,6 +146,10 @@ func hasKey(m *yaml.Node, k string) bool {
 	return false
 }
 
+// defaultRegMax is reg_max when the file has none, as in ultralytics'
+// parse_model, and v10Detect's always.
+const defaultRegMax = 16
+
 // parseAnchorFree reads an ultralytics model file's root mapping.
 func parseAnchorFree(root *yaml.Node, o *LoadOptions) (AnchorFree, error) {
 	u, ferr := readUltraKeys(root)
@@ -155,11 +160,11 @@ func parseAnchorFree(root *yaml.Node, o *LoadOptions) (AnchorFree, error) {
 	if ferr != nil {
 		return AnchorFree{}, ferr
 	}
-	a := AnchorFree{NC: u.nc, RegMax: 16, Strides: g.strides, End2End: false}
+	a := AnchorFree{NC: u.nc, RegMax: defaultRegMax, Strides: g.strides}
 	if g.module == "v10Detect" {
 		a.End2End = true
-		if u.regMax.set && u.regMax.v != 16 {
-			return AnchorFree{}, keyError(u.regMax.line, "reg_max", fmt.Sprintf("%d, but layer %d is v10Detect, whose reg_max is always 16", u.regMax.v, g.layer))
+		if u.regMax.set && u.regMax.v != defaultRegMax {
+			return AnchorFree{}, keyError(u.regMax.line, "reg_max", fmt.Sprintf("%d, but layer %d is v10Detect, whose reg_max is always %d", u.regMax.v, g.layer, defaultRegMax))
 		}
 		if u.end2end.set && !u.end2end.v {
 			return AnchorFree{}, keyError(u.end2end.line, "end2end", fmt.Sprintf("false, but layer %d is v10Detect, which is always end-to-end", g.layer))
@@ -173,9 +178,9 @@ func parseAnchorFree(root *yaml.Node, o *LoadOptions) (AnchorFree, error) {
 	if o.NC > 0 {
 		a.NC = o.NC
 	}
+	// The checks of the keys and the graph imply Validate's; it stays as
+	// the guard of what ParseFile returns.
 	if err := a.Validate(); err != nil {
-		// The file's values passed their checks; nc from the options
-		// cannot fail. Reported all the same rather than returned as valid.
 		return AnchorFree{}, err
 	}
 	if o.Strides != nil && !slices.Equal(o.Strides, a.Strides) {

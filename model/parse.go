@@ -218,13 +218,18 @@ func keyIndex(key string) int {
 	return -1
 }
 
-func (f *modelFile) readNC(v *yaml.Node) string {
+func (f *modelFile) readNC(v *yaml.Node) (msg string) {
+	f.nc, msg = readNC(v)
+	return msg
+}
+
+// readNC returns the value of nc, or what is wrong with it.
+func readNC(v *yaml.Node) (int, string) {
 	nc, ok := yamlnode.Integer(v)
 	if !ok || nc < 1 {
-		return "want the number of classes, an integer ≥ 1, got " + yamlnode.Describe(v)
+		return 0, "want the number of classes, an integer ≥ 1, got " + yamlnode.Describe(v)
 	}
-	f.nc = nc
-	return ""
+	return nc, ""
 }
 
 // checkMultiple checks depth_multiple or width_multiple, which the loss

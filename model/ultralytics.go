@@ -40,10 +40,8 @@ var ultraKeys = []struct {
 	required bool
 	check    func(u *ultraFile, line int, v *yaml.Node) string // "" or what is wrong
 }{
-	{"nc", true, func(u *ultraFile, _ int, v *yaml.Node) string {
-		var m modelFile
-		msg := m.readNC(v)
-		u.nc = m.nc
+	{"nc", true, func(u *ultraFile, _ int, v *yaml.Node) (msg string) {
+		u.nc, msg = readNC(v)
 		return msg
 	}},
 	{"end2end", false, (*ultraFile).readEnd2End},
