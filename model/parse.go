@@ -40,7 +40,8 @@ func keyError(line int, key, msg string) *FileError {
 const MaxFileSize = yamlnode.MaxFileSize
 
 // Load reads the YOLOv5 model file at path, as Parse does. A *FileError
-// names the file; a file over MaxFileSize is one.
+// names the file; a file over MaxFileSize is one. LoadFile reads YOLOv5's
+// and ultralytics' model files, and takes the dataset's nc.
 func Load(path string, strides []float64) (Detect, error) {
 	data, err := readFile(path)
 	if err != nil {
