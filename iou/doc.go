@@ -45,7 +45,8 @@
 //
 // # Frame and gradient
 //
-// Boxes are (x, y, w, h), centre and size. The gradient is taken with
+// In the YOLOv5 engine's Loss, boxes are (x, y, w, h), centre and size,
+// and the gradient is taken with
 // respect to (x, y, log w, log h) of the prediction (Pred carries the
 // logarithms): the engine's sizes are (2σ(t))²·anchor, whose logarithm is
 // finite at every finite logit even where the size underflows, and aspect
@@ -66,6 +67,56 @@
 // After all matches of a layer of an unfrozen call, Weigh(w, bases) moves
 // the running state and gives the layer weights w_k (WIoU v2, v3; 1
 // otherwise); a frozen call reuses held and the w_k of the unfrozen call.
+//
+// # The corner family (the anchor-free head)
+//
+// The anchor-free head's loss (package v8loss) evaluates the same family
+// on corner boxes (x₁, y₁, x₂, y₂), prediction and target in the anchor's
+// stride units, through XYXYLoss (NewXYXY, from the same Params and table)
+// with the gradient in the prediction's corners. The assigner's overlap is
+// CIoUXYXY, 8.4's bbox_iou(xywh=False, CIoU=True), without gradient. Every
+// variant shares its formulas with the one above; what changes is how each
+// reference takes the sizes from the corners (w = x₂ − x₁ everywhere):
+//
+//	iou_type, modifiers                 reference on corners            h
+//	iou, giou, diou, ciou               ultralytics 8.4 bbox_iou        y₂ − y₁ + ε
+//	  with iou_alpha or iou_focal_gamma yolo-improve iou.py             max(y₂ − y₁, ε)
+//	eiou, siou                          yolo-improve iou.py             max(y₂ − y₁, ε)
+//	ciou, siou with iou_inner_ratio     malagoutou/Inner-IoU on xywh    y₂ − y₁
+//	wiou                                Instinct323/wiou IouLoss        y₂ − y₁
+//	mpdiou                              yolov7-MPDiou.py bbox_mpdiou    y₂ − y₁ + ε
+//	shape_iou                           malagoutou/Shape-IoU on xywh    y₂ − y₁
+//
+// (the target's height likewise; iou.py's clamp passes the gradient where
+// y₂ − y₁ ≥ ε). The rest is as above: 8.4's bbox_iou is YOLOv5's, with
+// the union + ε, GIoU's enclosing area + ε, DIoU's and CIoU's c² + ε and
+// CIoU's α = v/(v − IoU + 1 + ε) held; iou.py adds ε to the union again in
+// the division and inside its powered penalties. MPDIoU's normaliser is
+// diag2 = (W/s)² + (H/s)², the image's squared diagonal in the anchor's
+// stride units, in place of the layer's grid:
+//
+//	value = I/U − ((t₁ − p₁)² + (t₃ − p₃)²)/diag2 − ((t₂ − p₂)² + (t₄ − p₄)²)/diag2
+//
+// The anchor's loss ℓ is XYXYTerm.Loss (1 − value, times the Focal weight
+// IoU^γ with γ > 0; WIoU's e^{ρ²/c²}·L_IoU); the engine multiplies it by
+// the anchor's target score and Weigh's weight and divides by
+// target_scores_sum. WIoU's running mean moves once per call, over all
+// foreground anchors of a branch (Weigh), before it weighs that call.
+//
+// The gradient folds the same adjoints into the corners: with the
+// pair's sizes w = x₂ − x₁, h from y₂ − y₁ as above and centre x = (x₁ +
+// x₂)/2,
+//
+//	∂ℓ/∂x₁ = ∂ℓ/∂p₁ + ∂ℓ/∂x/2 − ∂ℓ/∂w,  ∂ℓ/∂x₂ = ∂ℓ/∂p₂ + ∂ℓ/∂x/2 + ∂ℓ/∂w
+//
+// (p₁, p₂ the corners as they enter overlaps, enclosing box and centre
+// offset; y likewise, ∂ℓ/∂h times ∂h/∂(y₂ − y₁)). The size derivatives are
+// taken in w and h themselves, where the log frame takes them in log w
+// and log h: CIoU's ∂atan(w/h)/∂w = h/(w² + h²) and ∂/∂h = −w/(w² + h²),
+// Shape's and SIoU's ∂ω/∂w, Inner-IoU's ∂(r·w/2)/∂w = r/2.
+//
+// Corner sizes may be 0 and, from reg_max 1's raw distances, negative; the
+// conventions for these are listed below.
 //
 // # Conventions where references give NaN
 //
@@ -103,7 +154,24 @@
 //     beyond β ≈ δ + 709/ln(1/α).
 //   - Shape-IoU: where w_tˢ + h_tˢ under- or overflows, the shape weights
 //     are computed from the target's aspect ratio instead.
+//   - Corner boxes: atan(w/h) at h = 0 (a prediction of zero height
+//     under raw heights) is its limit as h → 0⁺, ±π/2, with ∂/∂w = 0 and
+//     ∂/∂h = −1/w; at w = h = 0 it is π/4 (a square) with no gradient.
+//   - Corner boxes: with 8.4's heights (+ ε) a box of height ~ε inside the
+//     other makes GIoU's (C − U)/C + ε slightly negative, whose power has
+//     no real value for a non-integer α (the reference's NaN): the
+//     powered penalty is taken as 0 with no gradient there. Where that
+//     base is 0 to rounding and α < 1 the derivative has no limit.
+//   - Shape-IoU against a target of no size (w_t = h_t = 0): the shape
+//     weights are a square's, 1 and 1; the shape term of a size whose
+//     maximum with the target's is not positive is 0.
+//   - WIoU with a prediction whose corners are out of order (x₂ < x₁ or
+//     y₂ < y₁, from reg_max 1's raw distances): its enclosing box need not
+//     hold its centre, ρ²/c² is then unbounded, and e^{ρ²/c²} overflows
+//     (beyond ρ²/c² ≈ 709) as the reference's does; no convention is
+//     taken.
 //
 // Loss values are bounded: every IoU term is in [0, 1] and every penalty
-// is finite for finite boxes.
+// is finite for finite boxes (in the corner frame, for boxes whose
+// corners are in order).
 package iou

@@ -64,3 +64,34 @@ func ExamplePredFromLogits() {
 	// box [0.5997 0.3026 1.3780 2.1449]
 	// loss 0.2084, ∂ℓ/∂logits [-0.5407 0.3609 -0.0260 -0.0598]
 }
+
+// The anchor-free head's loss works on corner boxes in each anchor's
+// stride units: the prediction is the anchor point less and plus its
+// predicted distances, the assigner's overlap is CIoUXYXY, and the box term
+// comes with its gradient in the prediction's corners.
+func ExampleNewXYXY() {
+	ax, ay := 4.5, 2.5                  // the anchor point (a cell centre)
+	d := [4]float64{1.2, 0.8, 2.1, 1.4} // predicted distances: left, top, right, bottom
+	pred := iou.Box{ax - d[0], ay - d[1], ax + d[2], ay + d[3]}
+	target := iou.Box{3.1, 1.5, 6.9, 4.2}              // the target's corners over the stride
+	diag2 := (640.0/8)*(640.0/8) + (480.0/8)*(480.0/8) // MPDIoU: the image diagonal², stride 8
+	fmt.Printf("CIoUXYXY %.4f\n", iou.CIoUXYXY(pred, target))
+	for _, name := range []string{"ciou", "giou", "mpdiou"} {
+		p := iou.DefaultParams()
+		p.Type = name
+		l, err := iou.NewXYXY(p)
+		if err != nil {
+			panic(err)
+		}
+		var h iou.Held
+		t := l.Eval(pred, target, diag2, &h, false)
+		// ∂ℓ/∂d: the left and top distances move x₁, y₁ down
+		dd := [4]float64{-t.Grad[0], -t.Grad[1], t.Grad[2], t.Grad[3]}
+		fmt.Printf("%-6v loss %.4f  ∂ℓ/∂d %+.4f\n", l, t.Loss, dd)
+	}
+	// Output:
+	// CIoUXYXY 0.7074
+	// CIoU   loss 0.2926  ∂ℓ/∂d [-0.2121 -0.3193 -0.2167 -0.3239]
+	// GIoU   loss 0.2924  ∂ℓ/∂d [-0.2144 -0.3216 -0.2144 -0.3216]
+	// MPDIoU loss 0.2924  ∂ℓ/∂d [-0.2145 -0.3217 -0.2145 -0.3217]
+}
