@@ -125,7 +125,8 @@ func New[T tensor.Float](h *hyp.Hyp, d model.Detect, opt *Options) (*Engine[T], 
 	if h == nil {
 		return nil, errors.New("computeloss: nil hyp")
 	}
-	if err := h.Validate(); err != nil {
+	h, err := h.For(hyp.HeadV5)
+	if err != nil {
 		return nil, err
 	}
 	if err := d.Validate(); err != nil {

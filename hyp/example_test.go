@@ -39,7 +39,7 @@ fl_gama: 1.5
 	// Output:
 	// qfocal γ=1.5 α=0.25 on cls and obj
 	// label smoothing: 0
-	// hyp: line 8: unknown key "fl_gama" (did you mean "fl_gamma"?)
+	// hyp: line 8: unknown key "fl_gama" (did you mean "fl_gamma"?); read as a YOLOv5 hyp file
 }
 
 func ExampleDefault() {

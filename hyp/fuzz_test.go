@@ -98,7 +98,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(Marshal(h)): %v\n%s", err, out)
 		}
-		if diff := cmp.Diff(h, got); diff != "" {
+		if diff := cmp.Diff(h, got, values); diff != "" {
 			t.Errorf("round trip through Marshal mismatch (-want +got):\n%s", diff)
 		}
 	})

@@ -3,7 +3,6 @@ package hyp
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 	"sync"
 
@@ -12,7 +11,11 @@ import (
 	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
-// Hyp holds YOLOv5 hyperparameters. YAML names are YOLOv5's (fl_gamma, anchor_t, ...).
+// Hyp holds the hyperparameters of a YOLOv5 hyp file or of ultralytics'
+// config (see the package documentation for the two formats). YAML names
+// are theirs (fl_gamma, anchor_t, dfl, ...). The loss of a head takes the
+// copy For returns. Besides its fields, a Hyp remembers the format and file
+// it was read from and what ScaleGains did; copies keep both.
 type Hyp struct {
 	Lr0            float64 `yaml:"lr0"`             // starting learning rate
 	Lrf            float64 `yaml:"lrf"`             // final learning rate as a fraction of Lr0
@@ -68,6 +71,22 @@ type Hyp struct {
 	Mosaic      float64 `yaml:"mosaic"`      // mosaic probability
 	Mixup       float64 `yaml:"mixup"`       // mixup probability
 	CopyPaste   float64 `yaml:"copy_paste"`  // copy-paste probability
+
+	// The anchor-free heads' keys (ultralytics' config). In a Hyp built in
+	// code, Epochs and TalTopk 0 stand for their defaults, 100 and 10.
+	Dfl     float64 `yaml:"dfl"`      // distribution focal loss gain (the L1 form's for reg_max 1)
+	Epochs  int     `yaml:"epochs"`   // training epochs; the end-to-end heads' branch weights follow them
+	TalTopk int     `yaml:"tal_topk"` // top-k of the task-aligned assigner
+
+	src   source  // the file Parse read
+	gains scaling // what ScaleGains did
+}
+
+// scaling is ScaleGains' record: the gains before it first ran, and those
+// it left.
+type scaling struct {
+	on             bool
+	before, scaled [3]float64 // box, cls, obj
 }
 
 // DefaultFlAlpha is fl_alpha in a file without it: YOLOv5's FocalLoss α.
@@ -75,14 +94,31 @@ const DefaultFlAlpha = 0.25
 
 // Validate checks that every value is finite and in range (a zero standing for
 // its key's default where the package documentation says so), that FlType,
-// FlApply and IoUType name rows of their tables, and that no key set away from
-// its default has no effect under the others (see the package documentation).
-// It returns an *Error naming the first offending key in the key order, or nil.
-// Parse makes the same checks as it reads a file; its errors also carry the
-// line of the key.
+// FlApply and IoUType name rows of their tables, that no key set away from
+// its default has no effect under the others (see the package documentation),
+// and that no field of the other format is set: a Hyp read from ultralytics'
+// config (or made by DefaultV8) holds none of YOLOv5's own fields, one read
+// from a YOLOv5 hyp file or built in code none of ultralytics' (Dfl, Epochs,
+// TalTopk). It returns an *Error naming the first offending key in the key
+// order, or nil. Parse makes the same checks as it reads a file; its errors
+// also carry the line of the key.
 func (h *Hyp) Validate() error {
+	if err := h.validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (h *Hyp) validate() *Error {
+	format := h.src.format
 	for i := range fields {
 		f := &fields[i]
+		if !f.owner.belongs(format) {
+			if !f.value.zero(h) {
+				return keyError(0, f.key, fmt.Sprintf("is %s and means nothing in a %s", f.owner.name(), formatOf(format)))
+			}
+			continue
+		}
 		if msg := f.value.check(h); msg != "" {
 			return keyError(0, f.key, msg)
 		}
@@ -96,6 +132,14 @@ func (h *Hyp) Validate() error {
 	return nil
 }
 
+// formatOf names the format whose rules Validate applies to a Hyp of format f.
+func formatOf(f Format) string {
+	if f == FormatNone {
+		return "Hyp built in code (YOLOv5's unless DefaultV8 made it)"
+	}
+	return f.String()
+}
+
 // ScaleGains rescales the box, class and objectness gains to the model and data as
 // YOLOv5's train.py does before it builds the loss, for nl output layers, nc classes
 // and images of imgsz pixels:
@@ -106,23 +150,42 @@ func (h *Hyp) Validate() error {
 //
 // in float64, in that order of operations. The gains of YOLOv5's presets are tuned
 // for three layers, 80 classes and 640-pixel images, which leave them unchanged.
+//
+// ScaleGains is idempotent: it scales the gains h held before its first call,
+// so a second call with the same arguments changes nothing, and one with
+// others scales the unscaled gains anew (a trainer that sets up twice does not
+// compound the factors). A gain set after a call is taken as unscaled by the
+// next. Marshal writes the scaled gains. ultralytics' loss scales nothing:
+// For(HeadV8) refuses a Hyp that ScaleGains changed.
 // ScaleGains panics if nl < 1, nc < 0 or imgsz < 1.
 func (h *Hyp) ScaleGains(nl, nc, imgsz int) {
 	if nl < 1 || nc < 0 || imgsz < 1 {
 		panic(fmt.Sprintf("hyp: ScaleGains: invalid nl=%d, nc=%d, imgsz=%d", nl, nc, imgsz))
 	}
+	g := &h.gains
+	cur := [3]float64{h.Box, h.Cls, h.Obj}
+	if !g.on || cur != g.scaled {
+		g.before = cur
+	}
+	h.Box, h.Cls, h.Obj = g.before[0], g.before[1], g.before[2]
 	l := float64(nl)
 	h.Box *= 3 / l
 	h.Cls *= float64(nc) / 80 * 3 / l
 	r := float64(imgsz) / 640
 	h.Obj *= r * r * 3 / l
+	g.on, g.scaled = true, [3]float64{h.Box, h.Cls, h.Obj}
 }
 
-// Load reads and parses the hyp file at path. Errors name the file.
+// MaxFileSize is the largest hyp file Load and Parse take: 1 MiB, far above
+// any real one (ultralytics' default.yaml has about 3 KB).
+const MaxFileSize = yamlnode.MaxFileSize
+
+// Load reads and parses the hyp file or ultralytics config at path. A file
+// over MaxFileSize is refused before it is read. Errors name the file.
 func Load(path string) (*Hyp, error) {
-	data, err := os.ReadFile(path)
+	data, err := yamlnode.ReadFile(path, MaxFileSize)
 	if err != nil {
-		// The *fs.PathError names the file already.
+		// The error names the file already.
 		return nil, &Error{Err: err}
 	}
 	return parseFile(path, data)
@@ -155,6 +218,7 @@ func parseFile(file string, data []byte) (*Hyp, error) {
 		err.File = file
 		return nil, err
 	}
+	h.src.file = file
 	return h, nil
 }
 
@@ -195,15 +259,31 @@ func Default() *Hyp {
 
 // Error is a problem with a hyp file or a Hyp.
 type Error struct {
-	File string // the file, set by Load and Preset unless Err names it; empty for Parse and Validate
-	Line int    // 1-based line of the problem; 0 when it has none
-	Key  string // the key concerned; empty when there is none
-	Msg  string // what is wrong, without file and line
-	Err  error  // the underlying error (YAML syntax, file system), if any
+	File   string // the file, set by Load and Preset unless Err names it; empty for Parse and Validate
+	Line   int    // 1-based line of the problem; 0 when it has none
+	Key    string // the key concerned; empty when there is none
+	Msg    string // what is wrong, without file and line
+	Err    error  // the underlying error (YAML syntax, file system, size), if any
+	Format Format // the format the file was read as; FormatNone before that was known, and for Validate
 }
 
-// Error formats e as "hyp: file: line N: msg: err", leaving out the empty parts.
-func (e *Error) Error() string { return yamlnode.FormatError("hyp", e.File, e.Line, e.Msg, e.Err) }
+// Error formats e as "hyp: file: line N: msg: err; read as a FORMAT",
+// leaving out the empty parts.
+func (e *Error) Error() string {
+	s := yamlnode.FormatError("hyp", e.File, e.Line, e.Msg, e.Err)
+	if e.Format != FormatNone {
+		s += "; read as " + article(e.Format.String())
+	}
+	return s
+}
+
+// article puts "a" or "an" before s.
+func article(s string) string {
+	if strings.IndexByte("aeiouAEIOU", s[0]) >= 0 {
+		return "an " + s
+	}
+	return "a " + s
+}
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }

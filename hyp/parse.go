@@ -11,10 +11,14 @@ import (
 	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
-// Parse parses a hyp file and validates it. Absent optional keys are zero except
-// fl_alpha (0.25) and fl_type (focal); a zero box-loss key stands for its default
-// (see Hyp). On failure it returns an *Error describing
-// the first problem, with its line where it has one; see the package documentation
+// Parse parses a YOLOv5 hyp file or an ultralytics config (see the package
+// documentation for how the format is decided) and validates it. In a YOLOv5
+// hyp file, absent optional keys are zero except fl_alpha (0.25) and fl_type
+// (focal); a zero box-loss key stands for its default (see Hyp). In
+// ultralytics' config, and in a file of keys both formats share, absent keys
+// take ultralytics 8.4.35's defaults (DefaultV8). Data over MaxFileSize is
+// refused unread. On failure it returns an *Error describing the first
+// problem, with its line where it has one; see the package documentation
 // for the checks.
 func Parse(data []byte) (*Hyp, error) {
 	h, err := parse(data)
@@ -25,6 +29,9 @@ func Parse(data []byte) (*Hyp, error) {
 }
 
 func parse(data []byte) (*Hyp, *Error) {
+	if len(data) > MaxFileSize {
+		return nil, &Error{Msg: fmt.Sprintf("%d bytes is larger than the %s cap on hyp files", len(data), yamlnode.FormatSize(MaxFileSize))}
+	}
 	doc, err := decode(data)
 	if err != nil {
 		return nil, err
@@ -41,7 +48,8 @@ func decode(data []byte) (*yaml.Node, *Error) {
 	return root, nil
 }
 
-// fromDocument builds a Hyp from a YAML document node.
+// fromDocument builds a Hyp from a YAML document node: the format from the
+// keys only one format has, then every key in file order.
 func fromDocument(doc *yaml.Node) (*Hyp, *Error) {
 	root := doc
 	if root == nil {
@@ -51,31 +59,42 @@ func fromDocument(doc *yaml.Node) (*Hyp, *Error) {
 		return nil, &Error{Line: root.Line, Msg: "hyp file must be a mapping of keys to values, got " + yamlnode.KindName(root)}
 	}
 
+	src := detect(root)
+	format := src.format
 	h := &Hyp{FlAlpha: DefaultFlAlpha, FlType: criterion.DefaultType}
+	if format.anchorFree() {
+		h = DefaultV8()
+	}
+	h.src = src
+	fail := func(e *Error) (*Hyp, *Error) { e.Format = format; return nil, e }
 	lines := make(map[string]int) // key -> line of its first occurrence
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		kn, vn := root.Content[i], root.Content[i+1]
 		key, err := keyName(kn)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		line := kn.Line
 		f, ok := byKey[key]
 		if !ok {
 			msg := "unknown key " + quote(key)
-			if s := suggest(key); s != "" {
+			if s := suggest(key, format); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
-			return nil, &Error{Line: line, Key: key, Msg: msg}
+			return fail(&Error{Line: line, Key: key, Msg: msg})
 		}
 		if first, dup := lines[key]; dup {
-			return nil, &Error{Line: line, Key: key, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", key, first)}
+			return fail(&Error{Line: line, Key: key, Msg: fmt.Sprintf("duplicate key %q (first at line %d)", key, first)})
+		}
+		if !f.owner.belongs(format) {
+			return fail(&Error{Line: line, Key: key, Msg: fmt.Sprintf("key %s is %s, but key %s on line %d is %s: a file is a YOLOv5 hyp file or an ultralytics config, not both",
+				quote(key), f.owner.name(), quote(src.key), src.line, byKey[src.key].owner.name())})
 		}
 		lines[key] = line
 		vn = yamlnode.Resolve(vn)
 
 		if msg := f.value.set(h, vn); msg != "" {
-			return nil, keyError(line, key, msg)
+			return fail(keyError(line, key, msg))
 		}
 	}
 
@@ -85,27 +104,50 @@ func fromDocument(doc *yaml.Node) (*Hyp, *Error) {
 			missing = append(missing, f.key)
 		}
 	}
-	if len(missing) > 0 {
-		slices.Sort(missing)
-		quoted := make([]string, len(missing))
-		for i, k := range missing {
-			quoted[i] = quote(k)
-		}
-		if len(missing) == 1 {
-			return nil, &Error{Key: missing[0], Msg: "missing required key " + quoted[0]}
-		}
-		return nil, &Error{Msg: "missing required keys " + strings.Join(quoted, ", ")}
+	slices.Sort(missing)
+	switch {
+	case format == FormatShared:
+		h.src.missing = quoteList(missing)
+	case format == FormatYOLOv5 && len(missing) == 1:
+		return fail(&Error{Key: missing[0], Msg: "missing required key " + quote(missing[0])})
+	case format == FormatYOLOv5 && len(missing) > 1:
+		return fail(&Error{Msg: "missing required keys " + quoteList(missing)})
 	}
 
 	if err := h.checkEffects(func(key string) (int, bool) {
 		line, ok := lines[key]
 		return line, ok
 	}); err != nil {
-		return nil, err
+		return fail(err)
 	}
 	// Every key present passed the checks of Validate above, and every absent one
 	// holds its default, which passes them too; FuzzParse cross-checks this.
 	return h, nil
+}
+
+// detect returns the format of the mapping root, decided by the first key
+// in file order that only one format has, with that key and its line (the
+// first such loss key of that format, where it has one); FormatShared when
+// there is none. It stops at the first key that is not a plain name, which
+// the second pass reports.
+func detect(root *yaml.Node) source {
+	s := source{format: FormatShared}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, err := keyName(root.Content[i])
+		if err != nil {
+			break
+		}
+		f, ok := byKey[key]
+		if !ok || f.owner == both {
+			continue
+		}
+		if s.key == "" {
+			s = source{format: f.owner.format(), key: key, line: root.Content[i].Line}
+		} else if f.owner.format() == s.format && lossOnly[key] && !lossOnly[s.key] {
+			s.key, s.line = key, root.Content[i].Line
+		}
+	}
+	return s
 }
 
 // keyName returns the name of a mapping key node.
@@ -120,11 +162,12 @@ func keyName(n *yaml.Node) (string, *Error) {
 	return r.Value, nil
 }
 
-// suggest returns the known key nearest to key, or "" if none is near enough: the
-// first key, in YOLOv5's order, at the smallest edit distance (ignoring case) if
-// that is at most 1, or 2 for keys of six or more characters; failing that, the
+// suggest returns the known key of format's files nearest to key, or "" if
+// none is near enough: the first key, in YOLOv5's order and then
+// ultralytics' own keys, at the smallest edit distance (ignoring case) if that
+// is at most 1, or 2 for keys of six or more characters; failing that, the
 // first key that starts with key, if key has four or more characters.
-func suggest(key string) string {
+func suggest(key string, format Format) string {
 	k := []rune(strings.ToLower(key))
 	if len(k) > 40 {
 		return ""
@@ -135,6 +178,9 @@ func suggest(key string) string {
 	}
 	best, bestDist := "", limit+1
 	for _, f := range fields {
+		if !f.owner.belongs(format) && format != FormatShared {
+			continue
+		}
 		if d := editDistance(k, []rune(f.key)); d < bestDist {
 			best, bestDist = f.key, d
 		}
@@ -142,7 +188,7 @@ func suggest(key string) string {
 	if best == "" && len(k) >= 4 {
 		// A known key cut short, such as label_smooth.
 		for _, f := range fields {
-			if strings.HasPrefix(f.key, string(k)) {
+			if (f.owner.belongs(format) || format == FormatShared) && strings.HasPrefix(f.key, string(k)) {
 				return f.key
 			}
 		}
