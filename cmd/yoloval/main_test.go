@@ -21,7 +21,10 @@ import (
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
-const goldenDir = "../../testdata/golden-eval"
+const (
+	goldenDir   = "../../testdata/golden-eval"    // YOLOv5's val.py
+	goldenV8Dir = "../../testdata/golden-v8-eval" // ultralytics' DetectionValidator, -head v8
+)
 
 // yoloval runs the program in-process and returns its status and output.
 func yoloval(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -33,10 +36,14 @@ func yoloval(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 // flagsOf returns the command-line flags of a golden case's settings.
 func flagsOf(c goldeneval.Config) []string {
-	return []string{
+	f := []string{
 		"-conf-thres", fmt.Sprint(c.ConfThres), "-iou-thres", fmt.Sprint(c.IoUThres), "-max-det", fmt.Sprint(c.MaxDet),
 		fmt.Sprintf("-multi-label=%v", c.MultiLabel), fmt.Sprintf("-agnostic=%v", c.Agnostic),
 	}
+	if c.Head != "" {
+		f = append(f, "-head", c.Head)
+	}
+	return f
 }
 
 // readDet reads the detections and the correct matrix of a -det file.
@@ -78,47 +85,59 @@ func readDet(t *testing.T, path string, bs int) ([]batchfile.Tensor, [][10]bool)
 	return dets, rows
 }
 
-// TestGolden runs `yoloval -json -det` on every golden case: the printed
-// metrics to 1e-9 relative, the written detections and correct matrix
-// exactly.
+// TestGolden runs `yoloval -json -det` on every golden case, YOLOv5's and
+// (with -head v8) ultralytics': the printed metrics to 1e-9 relative, the
+// written detections and correct matrix exactly.
 func TestGolden(t *testing.T) {
-	cases, err := goldeneval.Load(goldenDir)
-	if err != nil {
-		t.Fatal(err)
+	for _, dir := range []string{goldenDir, goldenV8Dir} {
+		cases, err := goldeneval.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, gc := range cases {
+			t.Run(gc.Name, func(t *testing.T) {
+				checkGolden(t, gc, flagsOf(gc.Config))
+			})
+		}
 	}
-	for _, gc := range cases {
-		t.Run(gc.Name, func(t *testing.T) {
-			det := filepath.Join(t.TempDir(), "det.npz")
-			args := append([]string{"-json", "-pred", gc.Input(), "-det", det}, flagsOf(gc.Config)...)
-			code, out, errOut := yoloval(t, args...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			var got report
-			if err := json.Unmarshal([]byte(out), &got); err != nil {
-				t.Fatalf("output is not JSON: %v\n%s", err, out)
-			}
-			e := gc.Expect
-			want := report{MAP50: e.MAP50, MAP: e.MAP, MP: e.MP, MR: e.MR, NT: e.NT, EvalMs: got.EvalMs}
-			for i, c := range e.APClass {
-				want.Classes = append(want.Classes, classReport{c, e.NT[c], e.TP[i], e.FP[i], e.P[i], e.R[i], e.F1[i], e.AP50[i], e.AP[i]})
-			}
-			if d := cmp.Diff(want, got, cmpopts.EquateApprox(1e-9, 0)); d != "" {
-				t.Errorf("JSON mismatch (-want +got):\n%s", d)
-			}
-			if !(got.EvalMs > 0) {
-				t.Errorf("eval_ms %v", got.EvalMs)
-			}
-			dets, correct := readDet(t, det, len(gc.Dets))
-			for b, w := range gc.Dets {
-				if d := cmp.Diff(w.Shape, dets[b].Shape); d != "" || dets[b].F64 == nil || !slicesEqual(w.Data, dets[b].F64) {
-					t.Errorf("det%d: shape %v dtype float64 %v; detections differ", b, dets[b].Shape, dets[b].F64 != nil)
-				}
-			}
-			if d := cmp.Diff(gc.Correct, correct, cmpopts.EquateEmpty()); d != "" {
-				t.Errorf("correct mismatch (-want +got):\n%s", d)
-			}
-		})
+}
+
+// checkGolden runs yoloval with args on a golden case's input and
+// compares its JSON and -det file with the case.
+func checkGolden(t *testing.T, gc goldeneval.Case, args []string) {
+	t.Helper()
+	det := filepath.Join(t.TempDir(), "det.npz")
+	args = append([]string{"-json", "-pred", gc.Input(), "-det", det}, args...)
+	code, out, errOut := yoloval(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got report
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	e := gc.Expect
+	want := report{Head: "v5", MAP50: e.MAP50, MAP: e.MAP, MP: e.MP, MR: e.MR, NT: e.NT, EvalMs: got.EvalMs}
+	if gc.Config.Head != "" {
+		want.Head = gc.Config.Head
+	}
+	for i, c := range e.APClass {
+		want.Classes = append(want.Classes, classReport{c, e.NT[c], e.TP[i], e.FP[i], e.P[i], e.R[i], e.F1[i], e.AP50[i], e.AP[i]})
+	}
+	if d := cmp.Diff(want, got, cmpopts.EquateApprox(1e-9, 1e-12)); d != "" {
+		t.Errorf("JSON mismatch (-want +got):\n%s", d)
+	}
+	if !(got.EvalMs > 0) {
+		t.Errorf("eval_ms %v", got.EvalMs)
+	}
+	dets, correct := readDet(t, det, len(gc.Dets))
+	for b, w := range gc.Dets {
+		if d := cmp.Diff(w.Shape, dets[b].Shape); d != "" || dets[b].F64 == nil || !slicesEqual(w.Data, dets[b].F64) {
+			t.Errorf("det%d: shape %v dtype float64 %v; detections differ", b, dets[b].Shape, dets[b].F64 != nil)
+		}
+	}
+	if d := cmp.Diff(gc.Correct, correct, cmpopts.EquateEmpty()); d != "" {
+		t.Errorf("correct mismatch (-want +got):\n%s", d)
 	}
 }
 
@@ -148,7 +167,7 @@ func TestJSONFields(t *testing.T) {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	if d := cmp.Diff([]string{"classes", "eval_ms", "map", "map50", "mp", "mr", "nt"}, keys, cmpopts.SortSlices(func(a, b string) bool { return a < b })); d != "" {
+	if d := cmp.Diff([]string{"classes", "eval_ms", "head", "map", "map50", "mp", "mr", "nt"}, keys, cmpopts.SortSlices(func(a, b string) bool { return a < b })); d != "" {
 		t.Errorf("fields mismatch (-want +got):\n%s", d)
 	}
 	var classes []map[string]json.RawMessage
@@ -175,7 +194,7 @@ func TestTable(t *testing.T) {
 		"                   all          4          9      0.577      0.475      0.452      0.281\n",
 		"                     0          4          2      0.415        0.5      0.249     0.0995\n",
 		"                     4          4          1          1          0     0.0553     0.0497\n",
-		"5 classes, float64; conf 0.001, IoU 0.6, multi-label, max_det 300\n",
+		"5 classes, float64; YOLOv5's head and NMS (-head v5); conf 0.001, IoU 0.6, multi-label, max_det 300\n",
 		"946 detections; NMS, matching and metrics took ",
 	} {
 		if !strings.Contains(out, want) {

@@ -22,6 +22,7 @@ import (
 // report is the JSON output; its field names are a contract with outside
 // scripts.
 type report struct {
+	Head    string        `json:"head"` // "v5" or "v8"
 	MAP50   float64       `json:"map50"`
 	MAP     float64       `json:"map"`
 	MP      float64       `json:"mp"`
@@ -43,9 +44,9 @@ type classReport struct {
 	AP     float64 `json:"ap"`
 }
 
-func printJSON[T tensor.Float](w io.Writer, ev *evaluation[T]) error {
+func printJSON[T tensor.Float](w io.Writer, in *inputs[T], ev *evaluation[T]) error {
 	r := ev.res
-	rep := report{MAP50: r.MAP50, MAP: r.MAP, MP: r.MP, MR: r.MR, NT: r.NT, Classes: []classReport{},
+	rep := report{Head: in.head.String(), MAP50: r.MAP50, MAP: r.MAP, MP: r.MP, MR: r.MR, NT: r.NT, Classes: []classReport{},
 		EvalMs: float64(ev.elapsed) / float64(time.Millisecond)}
 	for _, c := range r.Classes {
 		rep.Classes = append(rep.Classes, classReport{c.Class, c.Labels, c.TP, c.FP, c.P, c.R, c.F1, c.AP50, c.AP})
@@ -67,8 +68,20 @@ func printTable[T tensor.Float](w io.Writer, o *options, in *inputs[T], ev *eval
 	if o.agnostic {
 		mode += ", agnostic"
 	}
-	fmt.Fprintf(w, "%s: %d images, %d classes, %s; conf %g, IoU %g, %s, max_det %d\n",
-		o.pred, r.Images, in.nc, tensor.DTypeName[T](), o.conf, o.iou, mode, o.maxDet)
+	rule := "YOLOv5's head and NMS"
+	if in.head == nms.V8 {
+		rule = "anchor-free head, ultralytics' NMS"
+	}
+	fmt.Fprintf(w, "%s: %d images, %d classes, %s; %s (-head %s); conf %g, IoU %g, %s, max_det %d\n",
+		o.pred, r.Images, in.nc, tensor.DTypeName[T](), rule, in.head, o.conf, o.iouThres(in.head), mode, o.maxDet)
+	if raw := in.raw; raw != nil {
+		what := raw.regMax
+		if raw.head == nms.V5 {
+			what = fmt.Sprintf("%d anchors per cell", len(raw.v5.AnchorsGrid[0]))
+		}
+		fmt.Fprintf(w, "decoded from the raw outputs p0 … p%d (%s, strides %v): images of %d×%d pixels (width × height); the normalised targets scaled to them\n",
+			len(raw.preds)-1, what, raw.strides, raw.width, raw.height)
+	}
 	fmt.Fprintf(w, "%22s%11s%11s%11s%11s%11s%11s\n", "Class", "Images", "Instances", "P", "R", "mAP50", "mAP50-95")
 	total := 0
 	for _, n := range r.NT {
