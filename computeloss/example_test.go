@@ -16,7 +16,9 @@ import (
 func ExampleEngine_Loss() {
 	const nc = 3
 	model := model.P5(nc) // YOLOv5's P5 anchors, strides 8, 16, 32
-	e, err := computeloss.New[float32](hyp.Default(), model, nil)
+	h := hyp.Default()
+	h.ScaleGains(model.NL(), nc, 256) // the gains for 3 layers, 3 classes, 256-pixel images, as YOLOv5's train.py sets them
+	e, err := computeloss.New[float32](h, model, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -47,6 +49,6 @@ func ExampleEngine_Loss() {
 		}
 	}
 	// Output:
-	// step 0: loss 1.2834 (lbox 0.1088 lobj 0.1349 lcls 1.0397)
-	// step 1: loss 0.8155 (lbox 0.1010 lobj 0.1398 lcls 0.5747)
+	// step 0: loss 0.1694 (lbox 0.1088 lobj 0.0216 lcls 0.0390)
+	// step 1: loss 0.1615 (lbox 0.1010 lobj 0.0224 lcls 0.0381)
 }

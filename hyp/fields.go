@@ -385,7 +385,8 @@ func openTo(hi float64) func(float64) string {
 
 func validFlType(name string) string {
 	if _, ok := criterion.Lookup(name); !ok {
-		return criterion.UnknownType(name)
+		// criterion.UnknownType quotes the whole name; a file's may be long.
+		return fmt.Sprintf("unknown criterion %s (want %s)", quote(name), strings.Join(criterion.Names(), ", "))
 	}
 	return ""
 }

@@ -174,11 +174,13 @@ func TestGoldenV8(t *testing.T) {
 		t.Fatalf("found %d golden-v8 hyp files (%v), want 28", len(paths), err)
 	}
 	special := map[string]func(h *Hyp) bool{
-		"v8_topk5_gains":  func(h *Hyp) bool { return h.Box == 5 && h.Cls == 1 && h.Dfl == 2 && h.TalTopk == 5 && h.Epochs == 100 },
-		"v8_e2e_yolo26":   func(h *Hyp) bool { return h.Epochs == 3 && h.TalTopk == 10 },
-		"v8_varifocal":    func(h *Hyp) bool { return h.FlType == "varifocal" && h.FlGamma > 0 },
-		"v8_wiou_v3":      func(h *Hyp) bool { p := h.BoxLoss(); return p.Type == "wiou" && p.WIoUVersion == 3 },
-		"v8_basic":        func(h *Hyp) bool { return *h == func() Hyp { c := *h; c.Box, c.Cls, c.Dfl = 7.5, 0.5, 1.5; return c }() },
+		"v8_topk5_gains": func(h *Hyp) bool { return h.Box == 5 && h.Cls == 1 && h.Dfl == 2 && h.TalTopk == 5 && h.Epochs == 100 },
+		"v8_e2e_yolo26":  func(h *Hyp) bool { return h.Epochs == 3 && h.TalTopk == 10 },
+		"v8_varifocal":   func(h *Hyp) bool { return h.FlType == "varifocal" && h.FlGamma > 0 },
+		"v8_wiou_v3":     func(h *Hyp) bool { p := h.BoxLoss(); return p.Type == "wiou" && p.WIoUVersion == 3 },
+		"v8_basic": func(h *Hyp) bool {
+			return *h == func() Hyp { c := *h; c.Box, c.Cls, c.Dfl = 7.5, 0.5, 1.5; return c }()
+		},
 		"v8_inner_ciou":   func(h *Hyp) bool { return h.BoxLoss().InnerRatio == 0.8 },
 		"v8_alpha_ciou":   func(h *Hyp) bool { return h.BoxLoss().Alpha == 3 },
 		"v8_eiou_focal":   func(h *Hyp) bool { p := h.BoxLoss(); return p.Type == "eiou" && p.FocalGamma == 0.5 },

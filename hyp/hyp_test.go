@@ -185,6 +185,12 @@ func TestParseErrors(t *testing.T) {
 
 		// Values.
 		{name: "unknown fl_type", in: base + "fl_type: vfl\n", want: `hyp: line 29: key "fl_type": unknown criterion "vfl" (want focal, qfocal, varifocal); read as a YOLOv5 hyp file`},
+		{name: "long fl_type is shortened", in: base + "fl_type: " + strings.Repeat("v", 100<<10) + "\n",
+			want: `hyp: line 29: key "fl_type": unknown criterion "` + strings.Repeat("v", 40) + `"… (want focal, qfocal, varifocal); read as a YOLOv5 hyp file`},
+		{name: "long unknown key is shortened", in: base + "? " + strings.Repeat("k", 100<<10) + "\n: 1\n",
+			want: `hyp: line 29: unknown key "` + strings.Repeat("k", 40) + `"…; read as a YOLOv5 hyp file`},
+		{name: "long tag is shortened", in: edit("box: 0.05", "box: !"+strings.Repeat("t", 100<<10)+" 1"),
+			want: `hyp: line 8: key "box": want a number, got !` + strings.Repeat("t", 39) + `… "1"; read as a YOLOv5 hyp file`},
 		{name: "fl_type wrong case", in: base + "fl_type: Focal\n", want: `hyp: line 29: key "fl_type": unknown criterion "Focal" (want focal, qfocal, varifocal); read as a YOLOv5 hyp file`},
 		{name: "NaN", in: edit("box: 0.05", "box: .nan"), want: `hyp: line 8: key "box": value must be finite, got NaN; read as a YOLOv5 hyp file`},
 		{name: "+Inf", in: edit("box: 0.05", "box: .inf"), want: `hyp: line 8: key "box": value must be finite, got +Inf; read as a YOLOv5 hyp file`},
@@ -713,3 +719,85 @@ func TestEditDistance(t *testing.T) {
 // values compares Hyps by their fields, not by what they remember of
 // their file and of ScaleGains.
 var values = cmpopts.IgnoreUnexported(Hyp{})
+
+// TestScaleGainsTwice: ScaleGains scales the gains it was first given, so
+// calling it again does not compound the factors (issue 20, item 8: cls
+// 0.0187 instead of 0.075 for 20 classes).
+func TestScaleGainsTwice(t *testing.T) {
+	once := func(nl, nc, imgsz int) [3]float64 {
+		h := Default()
+		h.ScaleGains(nl, nc, imgsz)
+		return [3]float64{h.Box, h.Cls, h.Obj}
+	}
+	gains := func(h *Hyp) [3]float64 { return [3]float64{h.Box, h.Cls, h.Obj} }
+	for _, tc := range []struct {
+		name  string
+		calls [][3]int
+		set   func(*Hyp) // between the first and the last call, if not nil
+		want  [3]float64
+	}{
+		{name: "twice the same", calls: [][3]int{{3, 20, 640}, {3, 20, 640}}, want: once(3, 20, 640)},
+		{name: "three times", calls: [][3]int{{4, 1, 1280}, {4, 1, 1280}, {4, 1, 1280}}, want: once(4, 1, 1280)},
+		{name: "other arguments rescale the original gains", calls: [][3]int{{3, 20, 640}, {4, 365, 320}}, want: once(4, 365, 320)},
+		{name: "a gain set between calls is taken as unscaled", calls: [][3]int{{3, 20, 640}, {3, 20, 640}},
+			set: func(h *Hyp) { h.Cls = 1 }, want: [3]float64{0.05, 0.25, 1}},
+	} {
+		h := Default()
+		for i, c := range tc.calls {
+			if i == len(tc.calls)-1 && tc.set != nil {
+				tc.set(h)
+			}
+			h.ScaleGains(c[0], c[1], c[2])
+		}
+		if got := gains(h); got != tc.want {
+			t.Errorf("%s: box, cls, obj = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// A copy keeps the record.
+	h := Default()
+	h.ScaleGains(3, 20, 640)
+	c := *h
+	c.ScaleGains(3, 20, 640)
+	if gains(&c) != once(3, 20, 640) {
+		t.Errorf("a copy of a scaled Hyp scaled again: %v, want %v", gains(&c), once(3, 20, 640))
+	}
+}
+
+// TestSizeCap: a hyp file over MaxFileSize is refused before it is parsed
+// (issue 20, item 10: a 100 MB hyp file took 10.4 GB), by Load and by Parse.
+func TestSizeCap(t *testing.T) {
+	dir := t.TempDir()
+	padded := func(size int) []byte {
+		b := []byte(base)
+		line := "# " + strings.Repeat("x", 77) + "\n"
+		for len(b)+len(line) <= size {
+			b = append(b, line...)
+		}
+		return append(b, strings.Repeat("#", size-len(b))...)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, padded(2<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	atCap := filepath.Join(dir, "at-cap.yaml")
+	if err := os.WriteFile(atCap, padded(MaxFileSize), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(atCap); err != nil {
+		t.Errorf("Load of a file of exactly MaxFileSize: %v", err)
+	}
+	_, err := Load(big)
+	want := "hyp: " + big + " is larger than the 1 MiB cap on YAML files (2097152 bytes)"
+	if err == nil || err.Error() != want {
+		t.Errorf("Load of a 2 MiB file: error %v, want %q", err, want)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Errorf("Load of a 2 MiB file: error is %T, want *Error", err)
+	}
+	_, err = Parse(padded(2 << 20))
+	want = "hyp: 2097152 bytes is larger than the 1 MiB cap on hyp files"
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse of 2 MiB: error %v, want %q", err, want)
+	}
+}
