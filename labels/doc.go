@@ -10,10 +10,14 @@
 //
 // the class an integer, the box centre (x, y) and size (w, h) normalised
 // by the image's width and height, fields separated by white space. Lines
-// end at "\n" (a "\r" before it is white space); blank lines are allowed.
-// A missing label file means an image without objects, as in YOLOv5; the
-// readers list the missing files (Result.Missing), since a wrong path looks
-// the same.
+// end at "\r\n", "\n" or a lone "\r", as YOLOv5's splitlines splits them
+// (each counts one line in the errors' line numbers); blank lines are
+// allowed. A missing label file means an image without objects, as in
+// YOLOv5; the readers list the missing files (Result.Missing), since a
+// wrong path looks the same. A path that does not end in .txt is an error:
+// the readers take label paths, and Paths maps image paths to them.
+// ReadDataset, for a split a trainer learns from, is YOLOv5's "No labels
+// found" error when the split has no label at all.
 //
 // Path maps an image path to its label path as YOLOv5's img2label_paths
 // does: the last /images/ becomes /labels/, and the extension .txt.
@@ -47,5 +51,8 @@
 // of the file. YOLOv5 turns rows of more than five values (polygons) into
 // boxes; this package reports them. YOLOv5 checks the class against nc
 // when training starts, and does not reject a box of zero size; this
-// package does both, per row, as the loss does.
+// package does both, per row, as the loss does. Python's splitlines also
+// ends a line at "\v", "\f", "\x1c" to "\x1e", U+0085, U+2028 and U+2029;
+// this package takes "\v", "\f", U+0085, U+2028 and U+2029 for white space
+// inside a line, and "\x1c" to "\x1e" for part of a field.
 package labels

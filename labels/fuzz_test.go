@@ -19,6 +19,7 @@ func FuzzParse(f *testing.F) {
 		"",
 		"0 0.5 0.5 0.1 0.1\n",
 		"0 0.5 0.5 0.1 0.1\r\n1 0.25 0.75 1 1",
+		"0 0.5 0.5 0.1 0.1\r1 0.25 0.75 1 1\r\r\n\n\r2 0.5 0.5",
 		"\n\n  \t\n2 1 0 1e-05 1\n",
 		"0 0.5 0.5 0.1\n",
 		"0 0.1 0.1 0.2 0.1 0.2 0.2\n",
@@ -39,7 +40,9 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Parse(Skip): %v", err)
 		}
-		lines := strings.Split(string(data), "\n")
+		// Python's splitlines at CRLF, LF and CR: the same lines as
+		// turning each line end into a LF and splitting there.
+		lines := strings.Split(strings.ReplaceAll(strings.ReplaceAll(string(data), "\r\n", "\n"), "\r", "\n"), "\n")
 		nonBlank := 0
 		for _, l := range lines {
 			if len(strings.Fields(l)) > 0 {

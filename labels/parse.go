@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -84,8 +85,10 @@ func Parse(data []byte, file string, image, nc int, p Policy) (Result, error) {
 	}
 	var r Result
 	first := make(map[target.Label]int) // row -> line of its first occurrence
-	for i, line := range strings.Split(string(data), "\n") {
-		n := i + 1
+	text := string(data)
+	for n := 1; text != ""; n++ {
+		var line string
+		line, text = nextLine(text)
 		l, ok, prob := parseLine(line, image)
 		if !ok {
 			continue
@@ -107,6 +110,20 @@ func Parse(data []byte, file string, image, nc int, p Policy) (Result, error) {
 	return r, nil
 }
 
+// nextLine splits text at its first line end, "\r\n", "\n" or "\r" (the
+// ones Python's splitlines and universal newlines share), into the line
+// before it and the rest after it; without one, the line is all of text.
+func nextLine(text string) (line, rest string) {
+	i := strings.IndexAny(text, "\r\n")
+	if i < 0 {
+		return text, ""
+	}
+	if text[i] == '\r' && i+1 < len(text) && text[i+1] == '\n' {
+		return text[:i], text[i+2:]
+	}
+	return text[:i], text[i+1:]
+}
+
 // checkRow checks a parsed label of image with the loss's rules; dup is the
 // line of an equal earlier row, 0 if none.
 func checkRow(l target.Label, image, nc, dup int) *lineProblem {
@@ -126,9 +143,13 @@ func checkRow(l target.Label, image, nc, dup int) *lineProblem {
 
 // ReadFile reads the label file at path for image index image, as Parse
 // does. A file that does not exist holds no objects: the result has no
-// labels and lists path in Missing.
+// labels and lists path in Missing. A path whose extension is not .txt is
+// an error (an image path given for its label path; see Paths).
 func ReadFile(path string, image, nc int, p Policy) (Result, error) {
 	if err := checkArgs(nc, p); err != nil {
+		return Result{}, err
+	}
+	if err := checkTxt(path); err != nil {
 		return Result{}, err
 	}
 	data, err := os.ReadFile(path)
@@ -141,12 +162,26 @@ func ReadFile(path string, image, nc int, p Policy) (Result, error) {
 	return Parse(data, path, image, nc, p)
 }
 
+// checkTxt refuses a path that is not a label file's.
+func checkTxt(path string) error {
+	if !strings.EqualFold(filepath.Ext(path), ".txt") {
+		return fmt.Errorf("labels: %s is not a label file (.txt): for a batch given by its image paths, pass labels.Paths(images)", path)
+	}
+	return nil
+}
+
 // ReadBatch reads the label files of a batch, paths[i] holding the objects
 // of image i, as ReadFile does, into one Result whose labels are in image
-// order. For a batch given by its image paths, pass Paths(images).
+// order. For a batch given by its image paths, pass Paths(images). Every
+// path is checked for the .txt extension before any file is read.
 func ReadBatch(paths []string, nc int, p Policy) (Result, error) {
 	if err := checkArgs(nc, p); err != nil {
 		return Result{}, err
+	}
+	for _, path := range paths {
+		if err := checkTxt(path); err != nil {
+			return Result{}, err
+		}
 	}
 	var r Result
 	for i, path := range paths {
@@ -157,4 +192,34 @@ func ReadBatch(paths []string, nc int, p Policy) (Result, error) {
 		r.add(ri)
 	}
 	return r, nil
+}
+
+// ReadDataset reads the label files of a whole dataset split (or the
+// part a trainer loads), paths[i] holding the objects of image i, as
+// ReadBatch does. Where ReadBatch takes any number of background images,
+// a split with no label at all cannot train, and YOLOv5 refuses it: when
+// none of the files exists, or those that exist hold no valid row, the
+// result is an error beginning "labels: No labels found", saying which.
+// For a validation split that may hold background images only, use
+// ReadBatch.
+func ReadDataset(paths []string, nc int, p Policy) (Result, error) {
+	r, err := ReadBatch(paths, nc, p)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(r.Labels) > 0 {
+		return r, nil
+	}
+	switch found := len(paths) - len(r.Missing); {
+	case len(paths) == 0:
+		return Result{}, errors.New("labels: No labels found: no label files given")
+	case found == 0:
+		return Result{}, fmt.Errorf("labels: No labels found: none of the %d label files exists (the first is %s); "+
+			"labels.Path maps each image to its label file, .../images/NAME.jpg to .../labels/NAME.txt", len(paths), paths[0])
+	case len(r.Dropped) > 0:
+		return Result{}, fmt.Errorf("labels: No labels found: the %d label files found hold no valid row (%d dropped, the first: %v)",
+			found, len(r.Dropped), r.Dropped[0])
+	default:
+		return Result{}, fmt.Errorf("labels: No labels found: the %d label files found are empty", found)
+	}
 }

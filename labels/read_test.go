@@ -90,8 +90,12 @@ func TestReadBatch(t *testing.T) {
 func TestReadFileErrors(t *testing.T) {
 	dir, _ := dataset(t)
 	// A directory where the file should be is an error, not a missing file.
-	_, err := labels.ReadFile(filepath.Join(dir, "labels"), 0, 3, labels.Skip)
-	if err == nil || !strings.HasPrefix(err.Error(), "labels: ") || !strings.Contains(err.Error(), filepath.Join(dir, "labels")) {
+	folder := filepath.Join(dir, "labels", "d.txt")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := labels.ReadFile(folder, 0, 3, labels.Skip)
+	if err == nil || !strings.HasPrefix(err.Error(), "labels: ") || !strings.Contains(err.Error(), folder) {
 		t.Errorf("ReadFile(a directory) = %v, want an error naming it", err)
 	}
 	r, err := labels.ReadFile(filepath.Join(dir, "labels", "none.txt"), 0, 3, labels.Strict)
@@ -103,5 +107,93 @@ func TestReadFileErrors(t *testing.T) {
 	}
 	if _, err := labels.ReadFile("x", 0, 3, labels.Policy(-1)); err == nil {
 		t.Error("ReadFile with an unknown policy: no error")
+	}
+}
+
+// TestImagePaths: image paths given where label paths belong (the images
+// exist and read as text, every row of it invalid) are an error that
+// points to labels.Paths, for every reader, whatever the policy; so is a
+// path without the .txt extension that does not exist.
+func TestImagePaths(t *testing.T) {
+	dir, images := dataset(t)
+	if err := os.MkdirAll(filepath.Join(dir, "images"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, im := range images {
+		if err := os.WriteFile(im, []byte("\xff\xd8\xff\xe0 JFIF 1 2 3\n0 0.5 0.5 0.1 0.1 9\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(path string) string {
+		return "labels: " + path + " is not a label file (.txt): for a batch given by its image paths, pass labels.Paths(images)"
+	}
+	for _, p := range []labels.Policy{labels.Skip, labels.Strict} {
+		r, err := labels.ReadBatch(images, 3, p)
+		if err == nil || err.Error() != want(images[0]) || r.Labels != nil || r.Dropped != nil {
+			t.Errorf("ReadBatch(image paths, %v) = %d labels, %d dropped, %v; want the error %q", p, len(r.Labels), len(r.Dropped), err, want(images[0]))
+		}
+		_, err = labels.ReadFile(images[1], 1, 3, p)
+		if err == nil || err.Error() != want(images[1]) {
+			t.Errorf("ReadFile(an image path, %v) = %v, want %q", p, err, want(images[1]))
+		}
+		_, err = labels.ReadDataset(images, 3, p)
+		if err == nil || err.Error() != want(images[0]) {
+			t.Errorf("ReadDataset(image paths, %v) = %v, want %q", p, err, want(images[0]))
+		}
+	}
+	absent := filepath.Join(dir, "labels", "none.png")
+	if _, err := labels.ReadFile(absent, 0, 3, labels.Skip); err == nil || err.Error() != want(absent) {
+		t.Errorf("ReadFile(a missing .png) = %v, want %q", err, want(absent))
+	}
+	// Upper-case .TXT is a label file too.
+	upper := filepath.Join(dir, "labels", "U.TXT")
+	if err := os.WriteFile(upper, []byte("1 0.5 0.5 0.2 0.2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := labels.ReadFile(upper, 0, 3, labels.Strict); err != nil || len(r.Labels) != 1 {
+		t.Errorf("ReadFile(U.TXT) = %v, %v; want one label", r.Labels, err)
+	}
+}
+
+// TestReadDataset: a dataset's labels read as ReadBatch reads a batch's,
+// except that a dataset where no label file exists, or where the files
+// hold no valid row, is YOLOv5's "No labels found" error.
+func TestReadDataset(t *testing.T) {
+	dir, images := dataset(t)
+	lab := func(n string) string { return filepath.Join(dir, "labels", n) }
+	got, err := labels.ReadDataset(labels.Paths(images), 3, labels.Skip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := labels.ReadBatch(labels.Paths(images), 3, labels.Skip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReadDataset differs from ReadBatch (-batch +dataset):\n%s", diff)
+	}
+	if err := os.WriteFile(lab("empty.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lab("bad.txt"), []byte("7 0.5 0.5 0.1 0.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		paths []string
+		want  string
+	}{
+		{"no file exists", []string{lab("b.txt"), lab("x.txt")},
+			"labels: No labels found: none of the 2 label files exists (the first is " + lab("b.txt") + "); " +
+				"labels.Path maps each image to its label file, .../images/NAME.jpg to .../labels/NAME.txt"},
+		{"no path", nil, "labels: No labels found: no label files given"},
+		{"files with no valid row", []string{lab("empty.txt"), lab("b.txt"), lab("bad.txt")},
+			"labels: No labels found: the 2 label files found hold no valid row (1 dropped, the first: " +
+				"labels: " + lab("bad.txt") + ":1: class (column 1) = 7 is not an integer in [0, 3))"},
+	} {
+		r, err := labels.ReadDataset(tc.paths, 3, labels.Skip)
+		if err == nil || err.Error() != tc.want || r.Labels != nil || r.Missing != nil {
+			t.Errorf("%s: ReadDataset = %+v, %v; want no result and %q", tc.name, r, err, tc.want)
+		}
 	}
 }
