@@ -15,12 +15,12 @@ const (
 	// batch may have.
 	MaxLayers = 5
 
-	// MaxBytes caps the data that one file may declare, over all the
-	// arrays read from it. Headers are checked against it before anything
-	// is allocated.
+	// MaxBytes is the default cap on the memory that the data of the
+	// arrays read from one file take once read, over all of them (see
+	// Options.MaxBytes). Headers are checked against it before anything
+	// is allocated. Commands that read files from others pass a lower
+	// one.
 	MaxBytes int64 = 4 << 30
-
-	maxBytesText = "4 GiB"
 )
 
 // Tensor is one named array of a file: a tensor.Array of float32 or

@@ -25,14 +25,24 @@
 //
 // Read treats its input as untrusted. Every problem is a returned error,
 // never a panic, and the error names the array and, where it fits, the
-// index. The .npy headers are parsed by this package: each header is
-// checked (a float dtype, a shape whose size matches the zip entry, no
-// overflow) before any data is read, the data declared by all arrays
-// together may not exceed MaxBytes, and the data is read in chunks, so
-// memory follows what the file really holds rather than what a header
-// claims. Read then validates the batch (see Batch.Validate): consistent
-// shapes, no NaN or Inf, targets with integral image and class indices in
-// range and boxes inside the image.
+// index. The .npy headers are parsed by this package. Before any data is
+// read, each header is checked (a float dtype, a shape whose size matches
+// the zip entry, no overflow), each zip entry is checked to be able to
+// hold what it declares (its compressed bytes inside the file; a stored
+// entry as large as it declares; a deflated one declaring at most what
+// deflate's best ratio, about 1032:1, inflates its stream to), and the
+// memory the arrays declare together is checked against a cap: MaxBytes
+// (4 GiB) by default, or Options.MaxBytes, which commands reading files
+// from others set lower. Each array is then allocated once, at its
+// declared size, and read in place: a small deflated file declaring much
+// data (a decompression bomb) takes the memory of the arrays it declares
+// and no more, and a file's data cannot take more than about twice the
+// memory it declares (float16 is widened to float32, float32 targets to
+// float64). Options.DType converts the predictions to the engine's
+// element type as they are read, with no second copy. Read then
+// validates the batch (see Batch.Validate): consistent shapes, no NaN or
+// Inf, targets with integral image and class indices in range and boxes
+// inside the image.
 //
 // ReadTensors reads arbitrary float arrays, such as the gradients in a
 // grad.npz, with the same checks on headers and sizes but none on values.

@@ -43,9 +43,21 @@ type dtype struct {
 
 func (d dtype) String() string { return "float" + strconv.Itoa(8*d.size) }
 
-// memSize is the size of an element in memory: float16 is widened to
-// float32.
-func (d dtype) memSize() int { return max(d.size, 4) }
+// memSize is the size of an element in memory, read as conv says (0:
+// its own type, float16 widened to float32; else conv bytes).
+func (d dtype) memSize(conv int) int {
+	if conv != 0 {
+		return conv
+	}
+	return max(d.size, 4)
+}
+
+// limits are what a read allows: the cap on the memory of the data read,
+// and the element size the data are converted to (0: none).
+type limits struct {
+	max  int64
+	conv int
+}
 
 // npyHeader is a parsed and checked .npy header.
 type npyHeader struct {
@@ -54,14 +66,16 @@ type npyHeader struct {
 	shape   []int
 	count   int64 // number of elements, the product of shape
 	nbytes  int64 // count × dtype.size
+	mem     int64 // count × the size of an element once read
+	conv    int   // the element size the data are read into: 4 or 8
 	hdrLen  int64 // bytes before the data: magic, version, length, header
 }
 
 // readNPYHeader reads the header of an .npy stream from r, which holds
 // avail bytes in all. It never allocates more than the header length that
 // it has checked against avail and maxHeaderLen, and it checks the
-// declared data size against avail, against MaxBytes, and for overflow.
-func readNPYHeader(r io.Reader, avail uint64) (npyHeader, error) {
+// declared data size against avail, against lim.max, and for overflow.
+func readNPYHeader(r io.Reader, avail uint64, lim limits) (npyHeader, error) {
 	var h npyHeader
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
@@ -107,7 +121,7 @@ func readNPYHeader(r io.Reader, avail uint64) (npyHeader, error) {
 		}
 		return h, fmt.Errorf("bad .npy header: %w", err)
 	}
-	if err := h.size(); err != nil {
+	if err := h.size(lim); err != nil {
 		return h, err
 	}
 	if data := avail - uint64(h.hdrLen); uint64(h.nbytes) != data {
@@ -126,17 +140,19 @@ func eofIsUnexpected(err error) error {
 	return err
 }
 
-// size sets count and nbytes from shape, whose dimensions parse has
-// checked to be in [0, maxInt], refusing overflow and anything over
-// MaxBytes.
-func (h *npyHeader) size() error {
+// size sets count, nbytes, mem and conv from shape, whose dimensions
+// parse has checked to be in [0, maxInt], refusing overflow and a memory
+// size over lim.max.
+func (h *npyHeader) size(lim limits) error {
+	mem := h.dtype.memSize(lim.conv)
 	count, ok := tensor.Size(h.shape)
-	if !ok || int64(count) > MaxBytes/int64(h.dtype.memSize()) {
-		return fmt.Errorf("header declares %s %v: more than the limit of %d bytes (%s)",
-			h.dtype, h.shape, MaxBytes, maxBytesText)
+	if !ok || int64(count) > lim.max/int64(mem) {
+		return fmt.Errorf("header declares %s %v: more than the limit of %s", h.dtype, h.shape, bytesText(lim.max))
 	}
 	h.count = int64(count)
 	h.nbytes = int64(count) * int64(h.dtype.size)
+	h.mem = int64(count) * int64(mem)
+	h.conv = mem
 	return nil
 }
 

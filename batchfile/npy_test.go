@@ -169,7 +169,7 @@ func TestAppendNPYHeader(t *testing.T) {
 			}
 			n, _ := tensor.Size(test.shape)
 			avail := uint64(len(b) + n*size)
-			h, err := readNPYHeader(bytes.NewReader(b), avail)
+			h, err := readNPYHeader(bytes.NewReader(b), avail, limits{max: MaxBytes})
 			if err != nil {
 				t.Fatalf("readNPYHeader: %v", err)
 			}
@@ -178,6 +178,8 @@ func TestAppendNPYHeader(t *testing.T) {
 				shape:  test.shape,
 				count:  int64(n),
 				nbytes: int64(n * size),
+				mem:    int64(n * size),
+				conv:   size,
 				hdrLen: int64(len(b)),
 			}
 			if diff := cmp.Diff(want, h, cmp.AllowUnexported(npyHeader{}, dtype{}), cmp.Comparer(func(a, b binary.ByteOrder) bool { return a == b })); diff != "" {

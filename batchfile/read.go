@@ -2,29 +2,46 @@ package batchfile
 
 import (
 	"archive/zip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
-// chunkBytes is how much array data is read and decoded at a time. Memory
-// grows with the data actually found in the file, never with what a
-// header merely declares.
+// chunkBytes is how much array data is read and decoded at a time where
+// the data cannot be read straight into the array (another byte order or
+// element type, Fortran order).
 const chunkBytes = 64 << 10
+
+// Deflate's best ratio: a match of 258 bytes takes at least two bits, so a
+// deflate stream of n bytes inflates to at most about 1032·n bytes
+// (maxInflate·n plus the slack of a block's first literals). A zip entry
+// declaring more cannot hold what it declares, and is refused before
+// anything is allocated for it.
+const (
+	maxInflate      = 1032
+	maxInflateSlack = 1 << 10
+)
 
 // archive is an opened .npz file: its arrays by name.
 type archive struct {
 	files map[string]*zip.File
 	order []string // array names in archive order
+	size  int64    // the archive's size in bytes
+	lim   limits
 }
 
-func openArchive(r io.ReaderAt, size int64) (*archive, error) {
+func openArchive(r io.ReaderAt, size int64, o Options) (*archive, error) {
+	lim, err := o.limits()
+	if err != nil {
+		return nil, err
+	}
 	if size < 0 {
 		return nil, fmt.Errorf("negative size %d", size)
 	}
@@ -32,7 +49,7 @@ func openArchive(r io.ReaderAt, size int64) (*archive, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a valid .npz (zip) archive: %w", err)
 	}
-	a := &archive{files: make(map[string]*zip.File, len(zr.File))}
+	a := &archive{files: make(map[string]*zip.File, len(zr.File)), size: size, lim: lim}
 	for _, f := range zr.File {
 		if strings.HasSuffix(f.Name, "/") {
 			continue // a directory entry
@@ -55,8 +72,9 @@ type entry struct {
 	hdr  npyHeader
 }
 
-// open opens the named array and reads its header.
-func (a *archive) open(name string) (*entry, error) {
+// open opens the named array, read as conv says (0: its own type, else
+// into elements of conv bytes), and reads its header.
+func (a *archive) open(name string, conv int) (*entry, error) {
 	f, ok := a.files[name]
 	if !ok {
 		return nil, fmt.Errorf("array %q is missing", name)
@@ -65,12 +83,45 @@ func (a *archive) open(name string) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("array %q: %w", name, err)
 	}
-	h, err := readNPYHeader(rc, f.UncompressedSize64)
+	h, err := readNPYHeader(rc, f.UncompressedSize64, limits{max: a.lim.max, conv: conv})
+	if err == nil {
+		err = a.checkEntry(f)
+	}
 	if err != nil {
 		_ = rc.Close()
 		return nil, fmt.Errorf("array %q: %w", name, err)
 	}
 	return &entry{name: name, rc: rc, hdr: h}, nil
+}
+
+// checkEntry refuses a zip entry that cannot hold the data it declares:
+// compressed bytes past the end of the file, a stored entry larger than
+// what it stores, a deflated one larger than deflate can inflate its
+// stream to.
+func (a *archive) checkEntry(f *zip.File) error {
+	off, err := f.DataOffset()
+	if err != nil {
+		return err
+	}
+	comp, size := f.CompressedSize64, f.UncompressedSize64
+	if off < 0 || comp > uint64(a.size) || uint64(off) > uint64(a.size)-comp {
+		return fmt.Errorf("zip entry's %d compressed bytes at offset %d run past the end of the %d-byte file", comp, off, a.size)
+	}
+	switch f.Method {
+	case zip.Store:
+		if size > comp {
+			return fmt.Errorf("zip entry declares %d bytes but stores %d", size, comp)
+		}
+	case zip.Deflate:
+		if comp > (math.MaxUint64-maxInflateSlack)/maxInflate {
+			return nil // past any file's size: checked above
+		}
+		if most := maxInflate*comp + maxInflateSlack; size > most {
+			return fmt.Errorf("zip entry declares %d bytes, but its %d deflated bytes inflate to at most %d (deflate's ratio is at most about %d:1)",
+				size, comp, most, maxInflate)
+		}
+	}
+	return nil
 }
 
 func (e *entry) close() {
@@ -80,40 +131,41 @@ func (e *entry) close() {
 	}
 }
 
-// read reads the data of e into a tensor of its own dtype, in C order.
+// read reads the data of e into a tensor of e.hdr.conv bytes an element,
+// in C order. It allocates the tensor once, of the size the header
+// declares (which open has checked against the zip entry, the entry
+// against what its compressed bytes can hold, and the size against the
+// cap), and reads the data straight into it when the file's element type
+// and byte order are the tensor's and the array is in C order; else in
+// chunks of chunkBytes, decoded into place.
 func (e *entry) read() (Tensor, error) {
 	t := Tensor{Name: e.name, Array: tensor.Array{Shape: e.hdr.shape}}
 	n := int(e.hdr.count)
-	size := e.hdr.dtype.size
-	order := e.hdr.dtype.order
-	// Start small; append grows the slice only as data really arrives.
-	capHint := min(n, chunkBytes/size)
-	if size <= 4 {
-		t.F32 = make([]float32, 0, capHint)
+	d := e.hdr.dtype
+	fortran := e.hdr.fortran && len(t.Shape) > 1
+	var raw []byte // the tensor's memory, when the file's bytes can go straight there
+	if e.hdr.conv == 4 {
+		t.F32 = make([]float32, n)
+		if d.size == 4 && !fortran && isNative(d.order) {
+			raw = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.F32))), 4*n)
+		}
 	} else {
-		t.F64 = make([]float64, 0, capHint)
+		t.F64 = make([]float64, n)
+		if d.size == 8 && !fortran && isNative(d.order) {
+			raw = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.F64))), 8*n)
+		}
 	}
-	buf := make([]byte, min(int64(chunkBytes), e.hdr.nbytes))
-	for left := e.hdr.nbytes; left > 0; {
-		chunk := buf[:min(int64(len(buf)), left)]
-		if _, err := io.ReadFull(e.rc, chunk); err != nil {
-			return Tensor{}, fmt.Errorf("array %q: reading data: %w", e.name, eofIsUnexpected(err))
-		}
-		left -= int64(len(chunk))
-		switch size {
-		case 2:
-			for i := 0; i < len(chunk); i += 2 {
-				t.F32 = append(t.F32, halfToFloat32(order.Uint16(chunk[i:])))
-			}
-		case 4:
-			for i := 0; i < len(chunk); i += 4 {
-				t.F32 = append(t.F32, math.Float32frombits(order.Uint32(chunk[i:])))
-			}
-		default:
-			for i := 0; i < len(chunk); i += 8 {
-				t.F64 = append(t.F64, math.Float64frombits(order.Uint64(chunk[i:])))
-			}
-		}
+	var err error
+	if raw != nil {
+		_, err = io.ReadFull(e.rc, raw)
+		err = eofIsUnexpected(err)
+	} else if t.F32 != nil {
+		err = decodeAll(e, t.F32, fortran)
+	} else {
+		err = decodeAll(e, t.F64, fortran)
+	}
+	if err != nil {
+		return Tensor{}, err
 	}
 	// Reading to the end makes archive/zip verify the CRC-32.
 	var one [1]byte
@@ -125,45 +177,123 @@ func (e *entry) read() (Tensor, error) {
 	case err != io.EOF:
 		return Tensor{}, fmt.Errorf("array %q: %w", e.name, err)
 	}
-	if e.hdr.fortran && len(t.Shape) > 1 {
-		if size <= 4 {
-			t.F32 = fortranToC(t.F32, t.Shape)
-		} else {
-			t.F64 = fortranToC(t.F64, t.Shape)
-		}
-	}
 	return t, nil
 }
 
-// fortranToC reorders column-major data of the given shape into row-major.
-func fortranToC[T float32 | float64](src []T, shape []int) []T {
-	dst := make([]T, len(src))
-	if len(src) == 0 {
-		return dst
+// decodeAll reads e's data in chunks and decodes each element into dst,
+// at its C-order place (Fortran-order data scattered there). Elements
+// narrowed from float64 to float32 must stay finite.
+func decodeAll[D float32 | float64](e *entry, dst []D, fortran bool) error {
+	d := e.hdr.dtype
+	buf := make([]byte, min(int64(chunkBytes), e.hdr.nbytes))
+	stage := make([]D, len(buf)/d.size)
+	var place *fortranPlace
+	if fortran {
+		place = newFortranPlace(e.hdr.shape)
 	}
-	// fstride[k] is the step in src for a unit step along dimension k.
-	fstride := make([]int, len(shape))
-	s := 1
-	for k := range shape {
-		fstride[k] = s
-		s *= shape[k]
-	}
-	idx := make([]int, len(shape))
-	off := 0
-	for i := range dst {
-		dst[i] = src[off]
-		// Advance the C-order multi-index, last dimension fastest.
-		for k := len(shape) - 1; k >= 0; k-- {
-			idx[k]++
-			off += fstride[k]
-			if idx[k] < shape[k] {
-				break
+	k := 0 // elements decoded so far, in file order
+	for left := e.hdr.nbytes; left > 0; {
+		chunk := buf[:min(int64(len(buf)), left)]
+		if _, err := io.ReadFull(e.rc, chunk); err != nil {
+			return fmt.Errorf("array %q: reading data: %w", e.name, eofIsUnexpected(err))
+		}
+		left -= int64(len(chunk))
+		m := len(chunk) / d.size
+		if bad := decode(stage[:m], chunk, d); bad >= 0 {
+			at := k + bad
+			if place != nil {
+				at = newFortranPlace(e.hdr.shape).skip(at)
 			}
-			off -= idx[k] * fstride[k]
-			idx[k] = 0
+			return fmt.Errorf("array %q: element %v = %v is beyond the float32 range", e.name, unravel(at, e.hdr.shape),
+				math.Float64frombits(d.order.Uint64(chunk[8*bad:])))
+		}
+		if place == nil {
+			copy(dst[k:], stage[:m])
+		} else {
+			for _, v := range stage[:m] {
+				dst[place.next()] = v
+			}
+		}
+		k += m
+	}
+	return nil
+}
+
+// decode decodes the elements of chunk, of type d, into stage, converting
+// each once. It returns the index of the first finite float64 that
+// overflowed float32, or -1.
+func decode[D float32 | float64](stage []D, chunk []byte, d dtype) int {
+	switch d.size {
+	case 2:
+		for i := range stage {
+			stage[i] = D(halfToFloat32(d.order.Uint16(chunk[2*i:])))
+		}
+	case 4:
+		for i := range stage {
+			stage[i] = D(math.Float32frombits(d.order.Uint32(chunk[4*i:])))
+		}
+	default:
+		narrow := false
+		for i := range stage {
+			v := math.Float64frombits(d.order.Uint64(chunk[8*i:]))
+			stage[i] = D(v)
+			narrow = narrow || math.IsInf(float64(stage[i]), 0) && !math.IsInf(v, 0)
+		}
+		if narrow {
+			for i := range stage {
+				if v := math.Float64frombits(d.order.Uint64(chunk[8*i:])); math.IsInf(float64(stage[i]), 0) && !math.IsInf(v, 0) {
+					return i
+				}
+			}
 		}
 	}
-	return dst
+	return -1
+}
+
+// isNative reports whether order is the machine's byte order.
+func isNative(order binary.ByteOrder) bool {
+	b := []byte{1, 0}
+	return order.Uint16(b) == binary.NativeEndian.Uint16(b)
+}
+
+// fortranPlace gives the C-order place of each element of a Fortran-order
+// array, in the order of the file: the first dimension varies fastest.
+type fortranPlace struct {
+	shape, idx, cstride []int
+	off                 int
+}
+
+func newFortranPlace(shape []int) *fortranPlace {
+	p := &fortranPlace{shape: shape, idx: make([]int, len(shape)), cstride: make([]int, len(shape))}
+	s := 1
+	for k := len(shape) - 1; k >= 0; k-- {
+		p.cstride[k] = s
+		s *= shape[k]
+	}
+	return p
+}
+
+// next returns the place of the next element.
+func (p *fortranPlace) next() int {
+	at := p.off
+	for k := range p.shape {
+		p.idx[k]++
+		p.off += p.cstride[k]
+		if p.idx[k] < p.shape[k] {
+			break
+		}
+		p.off -= p.idx[k] * p.cstride[k]
+		p.idx[k] = 0
+	}
+	return at
+}
+
+// skip returns the place of element n of the file.
+func (p *fortranPlace) skip(n int) int {
+	for range n {
+		p.next()
+	}
+	return p.next()
 }
 
 // isPredName reports whether name is p0, p1, ... (canonical decimal, no
@@ -190,38 +320,20 @@ func isPredName(name string) (int, bool) {
 // than p0..p{nl-1}, targets, anchors and strides are ignored.
 //
 // Every header is checked before any array data is read: an array must be
-// float32 or float64 and its declared size must match its zip entry, and
-// the declared data may not exceed MaxBytes in all. Errors begin with
-// "batchfile: " and name the array.
-func Read(r io.ReaderAt, size int64) (*Batch, error) {
-	b, err := read(r, size)
-	if err != nil {
-		return nil, fmt.Errorf("batchfile: %w", err)
-	}
-	return b, nil
-}
+// float16, float32 or float64, its declared size must match its zip entry,
+// the entry must be able to hold it (see the package doc), and the data
+// may not take more than MaxBytes of memory in all. Each array is then
+// allocated once, at its declared size. Errors begin with "batchfile: "
+// and name the array. Options.Read reads with another cap, or converts
+// the predictions to one element type.
+func Read(r io.ReaderAt, size int64) (*Batch, error) { return Options{}.Read(r, size) }
 
-// ReadFile reads and validates the batch in the named .npz file. Errors
-// begin with "batchfile: <path>: ".
-func ReadFile(path string) (*Batch, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("batchfile: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("batchfile: %w", err)
-	}
-	b, err := read(f, fi.Size())
-	if err != nil {
-		return nil, fmt.Errorf("batchfile: %s: %w", path, err)
-	}
-	return b, nil
-}
+// ReadFile reads and validates the batch in the named .npz file, as Read
+// does. Errors begin with "batchfile: <path>: ".
+func ReadFile(path string) (*Batch, error) { return Options{}.ReadFile(path) }
 
-func read(r io.ReaderAt, size int64) (*Batch, error) {
-	a, err := openArchive(r, size)
+func read(r io.ReaderAt, size int64, o Options) (*Batch, error) {
+	a, err := openArchive(r, size, o)
 	if err != nil {
 		return nil, err
 	}
@@ -288,14 +400,15 @@ func (h *headers) close() {
 	}
 }
 
-// openOne opens the entry name, and checks the total size declared so far.
-func (h *headers) openOne(name string) (*entry, error) {
-	e, err := h.a.open(name)
+// openOne opens the entry name, to be read as conv says, and checks the
+// total memory declared so far.
+func (h *headers) openOne(name string, conv int) (*entry, error) {
+	e, err := h.a.open(name, conv)
 	if err != nil {
 		return nil, err
 	}
 	h.all = append(h.all, e)
-	return e, checkTotal(h.all)
+	return e, checkTotal(h.all, h.a.lim.max)
 }
 
 // open opens the arrays of a batch of nl layers and checks their shapes.
@@ -304,7 +417,7 @@ func (h *headers) open(nl int) error {
 	h.preds = make([]*entry, nl)
 	shapes := make([][]int, nl)
 	for i := range h.preds {
-		if h.preds[i], err = h.openOne(PredName(i)); err != nil {
+		if h.preds[i], err = h.openOne(PredName(i), h.a.lim.conv); err != nil {
 			return err
 		}
 		shapes[i] = h.preds[i].hdr.shape
@@ -312,14 +425,14 @@ func (h *headers) open(nl int) error {
 	if err := checkPredShapes(shapes); err != nil {
 		return err
 	}
-	if h.targets, err = h.openOne("targets"); err != nil {
+	if h.targets, err = h.openOne("targets", 8); err != nil {
 		return err
 	}
 	if err := checkTargetsShape(h.targets.hdr.shape); err != nil {
 		return err
 	}
 	if _, ok := h.a.files["anchors"]; ok {
-		if h.anchors, err = h.openOne("anchors"); err != nil {
+		if h.anchors, err = h.openOne("anchors", 8); err != nil {
 			return err
 		}
 		if err := checkAnchorsShape(h.anchors.hdr.shape, shapes); err != nil {
@@ -327,7 +440,7 @@ func (h *headers) open(nl int) error {
 		}
 	}
 	if _, ok := h.a.files["strides"]; ok {
-		if h.strides, err = h.openOne("strides"); err != nil {
+		if h.strides, err = h.openOne("strides", 8); err != nil {
 			return err
 		}
 		if err := checkStridesShape(h.strides.hdr.shape, nl); err != nil {
@@ -351,9 +464,10 @@ func (h *headers) read() (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.Targets = make([][6]float64, len(tg)/6)
-	for i := range b.Targets {
-		copy(b.Targets[i][:], tg[6*i:])
+	// The rows in place: no second copy of a large targets array.
+	b.Targets = [][6]float64{}
+	if len(tg) > 0 {
+		b.Targets = unsafe.Slice((*[6]float64)(unsafe.Pointer(unsafe.SliceData(tg))), len(tg)/6)
 	}
 	if h.anchors != nil {
 		an, err := readFloat64(h.anchors)
@@ -377,30 +491,23 @@ func (h *headers) read() (*Batch, error) {
 	return b, nil
 }
 
-// readFloat64 reads e and converts it to float64.
+// readFloat64 reads e, opened to be read as float64.
 func readFloat64(e *entry) ([]float64, error) {
 	t, err := e.read()
 	e.close()
 	if err != nil {
 		return nil, err
 	}
-	if t.F64 != nil {
-		return t.F64, nil
-	}
-	v := make([]float64, len(t.F32))
-	for i, x := range t.F32 {
-		v[i] = float64(x)
-	}
-	return v, nil
+	return t.F64, nil
 }
 
-// checkTotal checks the data all of ents declare against MaxBytes.
-func checkTotal(ents []*entry) error {
+// checkTotal checks the memory all of ents declare against max.
+func checkTotal(ents []*entry, max int64) error {
 	var total int64
 	for _, e := range ents {
-		total += e.hdr.nbytes // each is at most MaxBytes: no overflow
-		if total > MaxBytes {
-			return fmt.Errorf("arrays declare more than %d bytes (%s) of data in all", MaxBytes, maxBytesText)
+		total += e.hdr.mem // each is at most max: no overflow
+		if total > max {
+			return fmt.Errorf("arrays declare more than %s of data in all", bytesText(max))
 		}
 	}
 	return nil
@@ -411,17 +518,15 @@ func checkTotal(ents []*entry) error {
 // array, in archive order. Tensor names carry no ".npy". Each must be float32 or float64 and keeps its
 // dtype; Fortran-order arrays are returned in C order. Values are not
 // checked: NaN and Inf are returned as they are. Headers are checked
-// against their zip entries and MaxBytes before any data is read.
+// against their zip entries and MaxBytes before any data is read, as
+// Read checks them. Options.ReadTensors reads with another cap, or
+// converts the arrays to one element type.
 func ReadTensors(r io.ReaderAt, size int64, names ...string) ([]Tensor, error) {
-	ts, err := readTensors(r, size, names)
-	if err != nil {
-		return nil, fmt.Errorf("batchfile: %w", err)
-	}
-	return ts, nil
+	return Options{}.ReadTensors(r, size, names...)
 }
 
-func readTensors(r io.ReaderAt, size int64, names []string) ([]Tensor, error) {
-	a, err := openArchive(r, size)
+func readTensors(r io.ReaderAt, size int64, names []string, o Options) ([]Tensor, error) {
+	a, err := openArchive(r, size, o)
 	if err != nil {
 		return nil, err
 	}
@@ -435,12 +540,12 @@ func readTensors(r io.ReaderAt, size int64, names []string) ([]Tensor, error) {
 		}
 	}()
 	for _, name := range names {
-		e, err := a.open(strings.TrimSuffix(name, ".npy"))
+		e, err := a.open(strings.TrimSuffix(name, ".npy"), a.lim.conv)
 		if err != nil {
 			return nil, err
 		}
 		ents = append(ents, e)
-		if err := checkTotal(ents); err != nil {
+		if err := checkTotal(ents, a.lim.max); err != nil {
 			return nil, err
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"hash/crc32"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -660,7 +659,7 @@ func TestReadDoesNotTrustDeclaredSizes(t *testing.T) {
 			name:  "3 GiB claimed",
 			shape: []int{2, 3, 256, 256, 1024},
 			real:  1 << 20,
-			want:  `batchfile: array "p0": reading data: unexpected EOF`,
+			want:  `batchfile: array "p0": zip entry declares 3221225600 bytes, but its 1135 deflated bytes inflate to at most 1172344 (deflate's ratio is at most about 1032:1)`,
 		},
 		{
 			name:  "5 GiB claimed",
@@ -686,40 +685,27 @@ func TestReadDoesNotTrustDeclaredSizes(t *testing.T) {
 	}
 }
 
+// TestReadTotalCap: arrays each under the cap are refused when together
+// they are over it, before any is read, whichever reader reads them.
 func TestReadTotalCap(t *testing.T) {
-	// Two entries of 2.5 GiB each: each is under MaxBytes, not both.
-	// p1 is a raw copy of the p0 entry of a bomb file.
-	data := bombFile(t, []int{2, 5, 256, 256, 512}, 1024)
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for i, zf := range append(zr.File, zr.File[0]) {
-		fh := zf.FileHeader
-		if i == len(zr.File) {
-			fh.Name = "p1.npy"
-		}
-		raw, err := zf.OpenRaw()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := zw.CreateRaw(&fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(w, raw); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_, err = readBytes(buf.Bytes())
-	want := "batchfile: arrays declare more than 4294967296 bytes (4 GiB) of data in all"
+	data := baseFile().bytes(t)
+	p0, p1 := 8*prod(baseP0), 8*prod(baseP1)
+	o := Options{MaxBytes: int64(p0 + p1 - 8)}
+	want := "batchfile: arrays declare more than " + itoa(p0+p1-8) + " bytes of data in all"
+	var err error
+	got := allocated(func() { _, err = o.Read(bytes.NewReader(data), int64(len(data))) })
 	if err == nil || err.Error() != want {
-		t.Errorf("error mismatch: want %q, got %v", want, err)
+		t.Errorf("Read: error %v, want %q", err, want)
+	}
+	if got > 1<<20 {
+		t.Errorf("Read allocated %d bytes before refusing the file", got)
+	}
+	_, err = o.ReadTensors(bytes.NewReader(data), int64(len(data)), "p0", "p1")
+	if err == nil || err.Error() != want {
+		t.Errorf("ReadTensors: error %v, want %q", err, want)
+	}
+	if _, err := (Options{MaxBytes: int64(p0 + p1)}).ReadTensors(bytes.NewReader(data), int64(len(data)), "p0", "p1"); err != nil {
+		t.Errorf("ReadTensors of exactly the cap: %v", err)
 	}
 }
 
@@ -916,11 +902,29 @@ func TestReadTensors(t *testing.T) {
 	}
 }
 
-func TestFortranToC(t *testing.T) {
-	// A 2×3 matrix [[1 2 3] [4 5 6]] in column-major order.
-	got := fortranToC([]float64{1, 4, 2, 5, 3, 6}, []int{2, 3})
-	if diff := cmp.Diff([]float64{1, 2, 3, 4, 5, 6}, got); diff != "" {
-		t.Errorf("data mismatch (-want +got):\n%s", diff)
+func TestFortranPlace(t *testing.T) {
+	// A 2×3 matrix [[1 2 3] [4 5 6]] in column-major order, and a 2×3×2
+	// array whose element (i, j, k) is 100i + 10j + k.
+	for _, tc := range []struct {
+		shape   []int
+		fortran []float64
+		want    []float64
+	}{
+		{[]int{2, 3}, []float64{1, 4, 2, 5, 3, 6}, []float64{1, 2, 3, 4, 5, 6}},
+		{[]int{2, 3, 2}, []float64{0, 100, 10, 110, 20, 120, 1, 101, 11, 111, 21, 121},
+			[]float64{0, 1, 10, 11, 20, 21, 100, 101, 110, 111, 120, 121}},
+	} {
+		got := make([]float64, len(tc.fortran))
+		p := newFortranPlace(tc.shape)
+		for _, v := range tc.fortran {
+			got[p.next()] = v
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("%v: data mismatch (-want +got):\n%s", tc.shape, diff)
+		}
+		if at := newFortranPlace(tc.shape).skip(3); tc.want[at] != tc.fortran[3] {
+			t.Errorf("%v: skip(3) = %d, holding %v, want the place of %v", tc.shape, at, tc.want[at], tc.fortran[3])
+		}
 	}
 }
 
