@@ -10,6 +10,7 @@ import (
 
 	"github.com/yolo-loss/yololoss/examples/train/dataset"
 	"github.com/yolo-loss/yololoss/examples/train/trainer"
+	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/model"
 )
 
@@ -18,7 +19,7 @@ import (
 type Schedule struct {
 	Epochs    int
 	Batch     int
-	Seed      uint64
+	Seed      uint64 // the first seed; seed k of N is Seed+k−1
 	Optimizer string
 }
 
@@ -27,22 +28,35 @@ type Schedule struct {
 // numbers are in examples/train/BENCHMARKS.md).
 var DefaultSchedule = Schedule{Epochs: 8, Batch: 16, Seed: 1, Optimizer: "adam"}
 
+// Data is a dataset's two splits.
+type Data struct{ Train, Val *dataset.Split }
+
 // Setup is an experiment: its runs, and what they share.
 type Setup struct {
-	Runs       []Run
-	Schedule   Schedule
-	Detect     model.Detect
-	Train, Val *dataset.Split
-	Backend    backends.Backend
-	Dir        string    // one run directory per run: Dir/<name>
-	Progress   io.Writer // progress bars; nil for none
-	Log        io.Writer // a line per epoch and per run; nil for none
+	Runs     []Run
+	Seeds    int // each run is trained once per seed Schedule.Seed … Schedule.Seed+Seeds−1
+	Schedule Schedule
+	Data     map[string]Data         // by Run.Data
+	Models   map[string]model.Detect // by Run.Model ("" the default model)
+	Backend  backends.Backend
+	Dir      string    // one run directory per run and seed: Dir/<data>/<model>/<name>/seed-<k>
+	Progress io.Writer // progress bars; nil for none
+	Log      io.Writer // a line per epoch and per run; nil for none
 }
 
-// Outcome is a run's result: its last epoch's row of results.csv and the
-// time its epochs took, validation included.
+// Outcome is one run's result over its seeds.
 type Outcome struct {
-	Run     Run
+	Run   Run
+	Seeds []Seed
+	// Matched is the gain multipliers of a gains=matched run (see
+	// MatchGains); zero for the others.
+	Matched Multipliers
+}
+
+// Seed is one seed's training of a run: its last epoch's row of
+// results.csv, every row, and the time its epochs took, validation included.
+type Seed struct {
+	Seed    uint64
 	Final   trainer.Row
 	Rows    []trainer.Row
 	Seconds float64
@@ -50,43 +64,125 @@ type Outcome struct {
 	Trained int    // epochs this call trained; the rest came from a checkpoint
 }
 
-// Execute trains the runs one after the other. A run whose directory holds a
-// checkpoint of the same setup resumes from it (a finished run is not
-// trained again), so adding a line to the runs file trains only the new run.
+// Multipliers are the factors of a gains=matched run's cls and obj gains.
+type Multipliers struct{ Cls, Obj float64 }
+
+// RunDir is the run directory of run r and seed k under dir.
+func RunDir(dir string, r Run, seed uint64) string {
+	return filepath.Join(dir, filepath.FromSlash(r.Group()), r.Name, fmt.Sprintf("seed-%d", seed))
+}
+
+// Execute trains every run once per seed, seed after seed (every run's
+// first seed, then every run's second, …), so that an experiment stopped
+// early has its comparison on fewer seeds rather than on fewer runs. A run
+// whose directory holds a checkpoint of the same setup resumes from it (a
+// finished run is not trained again), so a stopped experiment continues
+// where it stopped and adding a line trains only the new run.
 func Execute(s Setup) ([]Outcome, error) {
-	out := make([]Outcome, 0, len(s.Runs))
-	for _, run := range s.Runs {
-		o, err := s.execute(run)
-		if err != nil {
-			return out, fmt.Errorf("run %s: %w", run.Name, err)
+	if s.Seeds < 1 {
+		return nil, fmt.Errorf("experiment: seeds %d is below 1", s.Seeds)
+	}
+	out := make([]Outcome, len(s.Runs))
+	hyps := make([]*hyp.Hyp, len(s.Runs))
+	for i, run := range s.Runs {
+		out[i].Run = run
+		hyps[i] = run.Hyp
+		if run.Gains == "matched" {
+			m, err := s.match(run)
+			if err != nil {
+				return nil, fmt.Errorf("run %s: %w", run.Name, err)
+			}
+			out[i].Matched = m
+			h := *run.Hyp
+			h.Cls *= m.Cls
+			h.Obj *= m.Obj
+			hyps[i] = &h
 		}
-		out = append(out, o)
+	}
+	total := len(s.Runs) * s.Seeds
+	for k := range s.Seeds {
+		seed := s.Schedule.Seed + uint64(k)
+		for i, run := range s.Runs {
+			n := k*len(s.Runs) + i + 1
+			o, err := s.execute(run, hyps[i], seed, fmt.Sprintf("run %d/%d", n, total))
+			if err != nil {
+				return nil, fmt.Errorf("run %s, seed %d: %w", run.Name, seed, err)
+			}
+			out[i].Seeds = append(out[i].Seeds, o)
+		}
 	}
 	return out, nil
 }
 
-func (s Setup) execute(run Run) (Outcome, error) {
-	dir := filepath.Join(s.Dir, run.Name)
-	cfg := trainer.Config{
-		Hyp: run.Hyp, Detect: s.Detect, ImgSize: s.Train.Size,
-		Epochs: s.Schedule.Epochs, Batch: s.Schedule.Batch, Seed: s.Schedule.Seed, Optimizer: s.Schedule.Optimizer,
-		Dir: dir, Progress: s.Progress, Log: s.Log,
+// config is the trainer's configuration of run with hyp h and a seed.
+func (s Setup) config(run Run, h *hyp.Hyp, seed uint64) (trainer.Config, Data, error) {
+	d, ok := s.Data[run.Data]
+	if !ok {
+		return trainer.Config{}, Data{}, fmt.Errorf("experiment: no dataset %q", run.Data)
 	}
-	r, err := trainer.New(s.Backend, cfg, s.Train, s.Val)
+	m, ok := s.Models[run.Model]
+	if !ok {
+		return trainer.Config{}, Data{}, fmt.Errorf("experiment: no model %q", run.Model)
+	}
+	return trainer.Config{
+		Hyp: h, Detect: m, ImgSize: d.Train.Size,
+		Epochs: s.Schedule.Epochs, Batch: s.Schedule.Batch, Seed: seed, Optimizer: s.Schedule.Optimizer,
+		Dir: RunDir(s.Dir, run, seed), Progress: s.Progress, Log: s.Log,
+	}, d, nil
+}
+
+func (s Setup) execute(run Run, h *hyp.Hyp, seed uint64, label string) (Seed, error) {
+	cfg, d, err := s.config(run, h, seed)
 	if err != nil {
-		return Outcome{}, err
+		return Seed{}, err
+	}
+	r, err := trainer.New(s.Backend, cfg, d.Train, d.Val)
+	if err != nil {
+		return Seed{}, err
 	}
 	if err := r.Resume(); err != nil && !errors.Is(err, trainer.ErrNoCheckpoint) {
-		return Outcome{}, err
+		return Seed{}, err
 	}
 	resumedAt := r.Epoch()
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, "run %s (%s): epoch %d of %d\n", run.Name, run.File, resumedAt, s.Schedule.Epochs)
+		fmt.Fprintf(s.Log, "%s: %s seed %d (%s, %s): epoch %d of %d\n", label, run.Name, seed, run.Group(), filepath.Base(run.File), resumedAt, s.Schedule.Epochs)
 	}
 	if err := r.Train(); err != nil {
-		return Outcome{}, err
+		return Seed{}, err
 	}
 	rows := r.Rows()
-	return Outcome{Run: run, Final: rows[len(rows)-1], Rows: rows, Seconds: r.TrainTime().Seconds(), Dir: dir,
+	return Seed{Seed: seed, Final: rows[len(rows)-1], Rows: rows, Seconds: r.TrainTime().Seconds(), Dir: cfg.Dir,
 		Trained: r.Epoch() - resumedAt}, nil
+}
+
+// MatchGains is the gradient-scale test's measurement. For a run with
+// gains=matched, the multiplier of each of the cls and obj gains is
+//
+//	m = ‖∂L_BCE/∂x‖₁ / ‖∂L_run/∂x‖₁
+//
+// over that criterion's outputs (the class columns; the objectness column,
+// positives and negatives together) of every cell, where L_BCE is the run's
+// loss with fl_gamma 0 (plain BCE, the same gains) and L_run the run's own,
+// both on the first training batch of the first seed with the network at its
+// initialisation. Multiplied by m, the run's gradient has BCE's size at the
+// start; if a criterion's deficit is its scale, the matched run closes the
+// gap.
+func (s Setup) match(run Run) (Multipliers, error) {
+	bce := *run.Hyp
+	bce.FlGamma = 0
+	var g [2]trainer.GradientL1
+	for i, h := range []*hyp.Hyp{&bce, run.Hyp} {
+		cfg, d, err := s.config(run, h, s.Schedule.Seed)
+		if err != nil {
+			return Multipliers{}, err
+		}
+		cfg.Progress, cfg.Log = nil, nil
+		if g[i], err = trainer.FirstBatchGradient(s.Backend, cfg, d.Train, d.Val); err != nil {
+			return Multipliers{}, err
+		}
+	}
+	if !(g[1].Cls > 0 && g[1].Obj > 0) {
+		return Multipliers{}, fmt.Errorf("experiment: gains=matched: the criterion's gradient is 0 (cls %g, obj %g) on the first batch", g[1].Cls, g[1].Obj)
+	}
+	return Multipliers{Cls: g[0].Cls / g[1].Cls, Obj: g[0].Obj / g[1].Obj}, nil
 }

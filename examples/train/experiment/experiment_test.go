@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,24 +13,32 @@ import (
 	"github.com/yolo-loss/yololoss/hyp"
 )
 
-// TestRunsFile reads the committed runs file: every hyp parses and differs
-// from the baseline only in the compared keys.
+// TestRunsFile reads the committed runs file: every hyp parses, differs
+// from its group's baseline only in the compared keys, and the runs of
+// issue 21 are there, in their groups.
 func TestRunsFile(t *testing.T) {
 	runs, err := ReadRuns(filepath.Join("..", "hyps", "experiment.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
+	byGroup := map[string][]string{}
 	for _, r := range runs {
-		names = append(names, r.Name)
-	}
-	for _, want := range []string{"bce", "focal", "qfocal", "varifocal", "focal-cls", "varifocal-iou"} {
-		if !slices.Contains(names, want) {
-			t.Errorf("runs %v lack %q", names, want)
+		byGroup[r.Data] = append(byGroup[r.Data], r.Name)
+		if (r.Gains == "matched") != (r.Name == "focal-matched") || r.Gains == "matched" && r.Hyp.FlGamma != 1.5 {
+			t.Errorf("run %s: gains %q, fl_gamma %g", r.Name, r.Gains, r.Hyp.FlGamma)
 		}
 	}
-	if runs[0].Name != "bce" || runs[0].Hyp.FlGamma != 0 {
-		t.Errorf("the baseline is %s with fl_gamma %g, want bce with 0", runs[0].Name, runs[0].Hyp.FlGamma)
+	want := map[string][]string{
+		"easy": {"bce", "focal", "varifocal", "focal-cls", "focal-matched", "varifocal-iou"},
+		"hard": {"bce", "focal", "focal-matched", "varifocal-iou"},
+	}
+	for g, names := range want {
+		if !slices.Equal(byGroup[g], names) {
+			t.Errorf("data=%s runs %v, want %v", g, byGroup[g], names)
+		}
+	}
+	if len(byGroup) != len(want) {
+		t.Errorf("groups %v, want easy and hard", byGroup)
 	}
 }
 
@@ -57,9 +66,22 @@ func TestReadRunsErrors(t *testing.T) {
 			"runs.txt": "a.yaml\nb.yaml\n"}, `line 2: b.yaml differs from`},
 		{"same name twice", map[string]string{
 			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml\n# again\na.yaml\n"}, `line 3: a second run named "a"`},
+		{"schedule differs in the second group", map[string]string{
+			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "b.yaml": strings.Replace(baseHyp, "lr0: 0.002", "lr0: 0.01", 1) + "fl_gamma: 1.5\n",
+			"runs.txt": "a.yaml\na.yaml data=hard\nb.yaml data=hard\n"}, `line 3: b.yaml differs from`},
 		{"bad hyp", map[string]string{
 			"a.yaml": baseHyp + "fl_gama: 0.0\n", "runs.txt": "a.yaml\n"}, `line 1: hyp:`},
 		{"no runs", map[string]string{"runs.txt": "# nothing\n\n"}, "no runs"},
+		{"unknown option", map[string]string{
+			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml seeds=3\n"}, `line 1: unknown option "seeds"`},
+		{"not key=value", map[string]string{
+			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml hard\n"}, `line 1: "hard" is not key=value`},
+		{"matched baseline", map[string]string{
+			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml gains=matched\n"}, `line 1: gains=matched on a group's first run`},
+		{"bad gains", map[string]string{
+			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml\na.yaml name=b gains=double\n"}, `line 2: gains=double`},
+		{"same name in a group", map[string]string{
+			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml data=hard\na.yaml data=hard\n"}, `line 2: a second run named "a" in group hard/default`},
 	}
 	for _, tt := range tests {
 		dir := writeFiles(t, tt.files)
@@ -96,16 +118,79 @@ func TestDiff(t *testing.T) {
 	}
 }
 
+// TestReadRunsOptions: one hyp file in two groups and as a matched run.
+func TestReadRunsOptions(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a.yaml": baseHyp + "fl_gamma: 0.0\n", "f.yaml": baseHyp + "fl_gamma: 1.5\n",
+		"runs.txt": "a.yaml\nf.yaml name=f-matched gains=matched\na.yaml data=hard model=m.yaml\nf.yaml data=sub/data.yaml\n"})
+	runs, err := ReadRuns(filepath.Join(dir, "runs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ name, data, model, gains, group string }{
+		{"a", "easy", "", "", "easy/default"},
+		{"f-matched", "easy", "", "matched", "easy/default"},
+		{"a", "hard", filepath.Join(dir, "m.yaml"), "", "hard/m"},
+		{"f", filepath.Join(dir, "sub", "data.yaml"), "", "", "sub/default"},
+	}
+	if len(runs) != len(want) {
+		t.Fatalf("%d runs, want %d", len(runs), len(want))
+	}
+	for i, w := range want {
+		r := runs[i]
+		if r.Name != w.name || r.Data != w.data || r.Model != w.model || r.Gains != w.gains || r.Group() != w.group {
+			t.Errorf("run %d: %+v (group %s), want %+v", i, r, r.Group(), w)
+		}
+	}
+}
+
+// TestPaired checks the interval against Student's t by hand: differences
+// 1, 2, 3 have mean 2 and standard deviation 1, and t(0.975; 2) is
+// 4.302652729911275, so the half-width is 4.302652729911275/√3 (the
+// interval contains 0: three seeds this spread prove nothing).
+func TestPaired(t *testing.T) {
+	iv := paired([]float64{0.5, 0.5, 0.5}, []float64{1.5, 2.5, 3.5})
+	half := 4.302652729911275 / math.Sqrt(3)
+	if iv.N != 3 || math.Abs(iv.Mean-2) > 1e-12 || math.Abs(iv.Lo-(2-half)) > 1e-9 || math.Abs(iv.Hi-(2+half)) > 1e-9 {
+		t.Errorf("paired = %+v, want mean 2, [%g, %g]", iv, 2-half, 2+half)
+	}
+	if !iv.Contains0() { // 2 ± 2.48
+		t.Errorf("%+v does not contain 0", iv)
+	}
+	if iv := paired([]float64{0, 0, 0}, []float64{1.9, 2, 2.1}); iv.Contains0() {
+		t.Errorf("%+v contains 0", iv)
+	}
+	if iv := paired([]float64{0, 0}, []float64{1, -0.5}); !iv.Contains0() {
+		t.Errorf("%+v does not contain 0", iv)
+	}
+	if iv := paired([]float64{0.2}, []float64{0.3}); iv.N != 1 || !math.IsNaN(iv.Lo) || !iv.Contains0() {
+		t.Errorf("one pair: %+v, want no interval", iv)
+	}
+	if m, s := meanStd([]float64{2, 4, 4, 4, 5, 5, 7, 9}); m != 5 || math.Abs(s-math.Sqrt(32.0/7)) > 1e-12 {
+		t.Errorf("meanStd = %g, %g", m, s)
+	}
+}
+
 func TestWriteMarkdown(t *testing.T) {
 	base := mustParse(t, baseHyp+"fl_gamma: 0.0\n")
 	focal := mustParse(t, baseHyp+"fl_gamma: 1.5\n")
-	rows := []trainer.Row{{Epoch: 0, MAP50: 0.3}, {Epoch: 1, MAP50: 0.61234, MAP: 0.3, P: 0.7, R: 0.6}}
+	seeds := func(m50 ...float64) []Seed {
+		var out []Seed
+		for k, v := range m50 {
+			rows := []trainer.Row{{Epoch: 0, MAP50: v / 2}, {Epoch: 1, MAP50: v, MAP: v / 2}}
+			out = append(out, Seed{Seed: uint64(k + 1), Final: rows[1], Rows: rows, Seconds: 600})
+		}
+		return out
+	}
 	rep := Report{
 		Outcomes: []Outcome{
-			{Run: Run{Name: "bce", Hyp: base, File: "hyps/bce.yaml"}, Final: rows[1], Rows: rows, Seconds: 600},
-			{Run: Run{Name: "focal", Hyp: focal, File: "hyps/focal.yaml"}, Final: trainer.Row{Epoch: 1, MAP50: 0.5}, Rows: rows, Seconds: 630},
+			{Run: Run{Name: "bce", Hyp: base, File: "hyps/bce.yaml", Data: "easy"}, Seeds: seeds(0.6, 0.5, 0.7)},
+			{Run: Run{Name: "focal", Hyp: focal, File: "hyps/focal.yaml", Data: "easy"}, Seeds: seeds(0.4, 0.3, 0.5)},
+			{Run: Run{Name: "focal-matched", Hyp: focal, File: "hyps/focal.yaml", Data: "easy", Gains: "matched"}, Seeds: seeds(0.7, 0.4, 0.6),
+				Matched: Multipliers{Cls: 8.125, Obj: 145.5}},
+			{Run: Run{Name: "bce", Hyp: base, File: "hyps/bce.yaml", Data: "hard"}, Seeds: seeds(0.2, 0.3, 0.4)},
 		},
-		Schedule: DefaultSchedule, Data: "synthetic", Model: "models/synth.yaml", Machine: "2 cores", Backend: "go",
+		Seeds: 3, Schedule: DefaultSchedule, Data: []string{"synthetic"}, Models: []string{"models/synth.yaml"}, Machine: "2 cores", Backend: "go",
 		Date: "2026-11-30", ImagesDir: "experiment",
 	}
 	var b bytes.Buffer
@@ -113,17 +198,24 @@ func TestWriteMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, line := range []string{
-		"| bce | (baseline) | 0.612 | 0.300 | 0.700 | 0.600 | 10.0 | 300 |",
-		"| focal | fl_gamma 1.5 | 0.500 | 0.000 | 0.000 | 0.000 | 10.5 | 315 |",
-		"![focal](experiment/focal.png)",
-		"## What synthetic data can and cannot tell",
+		"## easy/default (baseline: bce)",
+		"| bce | (baseline) | 0.600 ± 0.100 | 0.600, 0.500, 0.700 |  | 0.300 ± 0.050 | 0.300, 0.250, 0.350 |  | 10.0 |",
+		"| focal | fl_gamma 1.5 | 0.400 ± 0.100 | 0.400, 0.300, 0.500 | **-0.200 [-0.200, -0.200]** | 0.200 ± 0.050 | 0.200, 0.150, 0.250 | **-0.100 [-0.100, -0.100]** | 10.0 |",
+		"| focal-matched | fl_gamma 1.5; cls gain ×8.125, obj gain ×145.5 (matched) | 0.567 ± 0.153 | 0.700, 0.400, 0.600 | -0.033 [-0.320, +0.254] | 0.283 ± 0.076 | 0.350, 0.200, 0.300 | -0.017 [-0.160, +0.127] | 10.0 |",
+		"## hard/default (baseline: bce)",
+		"![easy/default](experiment/easy-default.png)",
+		"  - focal-matched (easy/default): cls gain ×8.125, obj gain ×145.5",
 	} {
 		if !strings.Contains(b.String(), line+"\n") {
 			t.Errorf("report lacks the line %q:\n%s", line, b.String())
 		}
 	}
-	if !strings.Contains(b.String(), "0 of the 4 epochs trained during this call") {
+	if !strings.Contains(b.String(), "0 of the 24 epochs trained during this call") {
 		t.Errorf("report does not say that no epoch was trained:\n%s", b.String())
+	}
+	var png bytes.Buffer
+	if err := rep.Groups()[0].WritePNG(&png); err != nil || !bytes.HasPrefix(png.Bytes(), []byte("\x89PNG")) {
+		t.Errorf("group PNG: %v", err)
 	}
 	if err := WriteMarkdown(&b, Report{}); err == nil {
 		t.Errorf("a report without outcomes was written")

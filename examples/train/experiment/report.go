@@ -3,46 +3,140 @@ package experiment
 import (
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"strings"
 	"text/template"
+
+	"github.com/yolo-loss/yololoss/examples/train/trainer"
 )
 
-// Report is what docs/experiment.md says.
+// Report is what the experiment's Markdown report says.
 type Report struct {
 	Outcomes  []Outcome
 	RunsFile  string // the runs file, as given
+	Seeds     int
 	Schedule  Schedule
-	Data      string // the dataset, in words
-	Model     string // the model file
-	Machine   string // the machine and its load during the call, in words
-	Backend   string // the GoMLX backend
+	Data      []string // each dataset, in words
+	Models    []string // each model, in words
+	Machine   string   // the machine and its load during the call, in words
+	Backend   string   // the GoMLX backend
 	Date      string
 	ImagesDir string // the PNGs' folder, relative to the document
 }
 
-// row is one line of the table.
-type row struct {
-	Name, Keys, File               string
-	MAP50, MAP, P, R, Minutes, Per string
-	PNG                            string
+// Group is one group of the report: runs on one dataset and model, the
+// first the baseline.
+type Group struct {
+	Name     string
+	Outcomes []Outcome
 }
 
-func (r Report) rows() []row {
-	out := make([]row, len(r.Outcomes))
-	base := r.Outcomes[0].Run.Hyp
-	for i, o := range r.Outcomes {
-		keys := "(baseline)"
-		if i > 0 {
-			keys = strings.Join(Diff(base, o.Run.Hyp), ", ")
+// Groups returns the outcomes by group, in the order of their first run.
+func (r Report) Groups() []Group {
+	var gs []Group
+	for _, o := range r.Outcomes {
+		name := o.Run.Group()
+		i := len(gs) - 1
+		for i >= 0 && gs[i].Name != name {
+			i--
 		}
-		f := o.Final
+		if i < 0 {
+			gs = append(gs, Group{Name: name})
+			i = len(gs) - 1
+		}
+		gs[i].Outcomes = append(gs[i].Outcomes, o)
+	}
+	return gs
+}
+
+// PNGName is the file name of the group's curves.
+func (g Group) PNGName() string { return strings.ReplaceAll(g.Name, "/", "-") + ".png" }
+
+// row is one line of a group's table.
+type row struct {
+	Name, Keys                      string
+	MAP50, MAP50Seeds, MAP50Diff    string
+	MAP, MAPSeeds, MAPDiff, Minutes string
+}
+
+// metric is one of the two metrics the tables give.
+type metric func(trainer.Row) float64
+
+func map50(r trainer.Row) float64  { return r.MAP50 }
+func mapAll(r trainer.Row) float64 { return r.MAP }
+
+// finals returns the metric of each seed's last epoch.
+func (o Outcome) finals(m metric) []float64 {
+	v := make([]float64, len(o.Seeds))
+	for i, s := range o.Seeds {
+		v[i] = m(s.Final)
+	}
+	return v
+}
+
+func meanStdText(xs []float64) string {
+	mean, std := meanStd(xs)
+	if math.IsNaN(std) {
+		return fmt.Sprintf("%.3f", mean)
+	}
+	return fmt.Sprintf("%.3f ± %.3f", mean, std)
+}
+
+func seedsText(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprintf("%.3f", x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// diffText is a paired difference with its interval, in bold where the
+// interval excludes 0.
+func diffText(iv Interval) string {
+	if iv.N < 2 {
+		return fmt.Sprintf("%+.3f (one seed: no interval)", iv.Mean)
+	}
+	s := fmt.Sprintf("%+.3f [%+.3f, %+.3f]", iv.Mean, iv.Lo, iv.Hi)
+	if !iv.Contains0() {
+		s = "**" + s + "**"
+	}
+	return s
+}
+
+func (g Group) rows() []row {
+	base := g.Outcomes[0]
+	out := make([]row, len(g.Outcomes))
+	for i, o := range g.Outcomes {
+		keys, d50, d := "(baseline)", "", ""
+		if i > 0 {
+			keys = strings.Join(Diff(base.Run.Hyp, o.Run.Hyp), ", ")
+			if o.Run.Gains == "matched" {
+				keys += fmt.Sprintf("; cls gain ×%.4g, obj gain ×%.4g (matched)", o.Matched.Cls, o.Matched.Obj)
+			}
+			d50 = diffText(paired(base.finals(map50), o.finals(map50)))
+			d = diffText(paired(base.finals(mapAll), o.finals(mapAll)))
+		}
+		var secs float64
+		for _, s := range o.Seeds {
+			secs += s.Seconds
+		}
 		out[i] = row{
-			Name: o.Run.Name, Keys: keys, File: path.Base(o.Run.File),
-			MAP50: fmt.Sprintf("%.3f", f.MAP50), MAP: fmt.Sprintf("%.3f", f.MAP),
-			P: fmt.Sprintf("%.3f", f.P), R: fmt.Sprintf("%.3f", f.R),
-			Minutes: fmt.Sprintf("%.1f", o.Seconds/60), Per: fmt.Sprintf("%.0f", o.Seconds/float64(len(o.Rows))),
-			PNG: path.Join(r.ImagesDir, o.Run.Name+".png"),
+			Name: o.Run.Name, Keys: keys,
+			MAP50: meanStdText(o.finals(map50)), MAP50Seeds: seedsText(o.finals(map50)), MAP50Diff: d50,
+			MAP: meanStdText(o.finals(mapAll)), MAPSeeds: seedsText(o.finals(mapAll)), MAPDiff: d,
+			Minutes: fmt.Sprintf("%.1f", secs/60/float64(max(len(o.Seeds), 1))),
+		}
+	}
+	return out
+}
+
+// matched lists the multipliers of the gains=matched runs.
+func (r Report) matched() []string {
+	var out []string
+	for _, o := range r.Outcomes {
+		if o.Run.Gains == "matched" {
+			out = append(out, fmt.Sprintf("%s (%s): cls gain ×%.4g, obj gain ×%.4g", o.Run.Name, o.Run.Group(), o.Matched.Cls, o.Matched.Obj))
 		}
 	}
 	return out
@@ -52,8 +146,10 @@ func (r Report) rows() []row {
 func (r Report) trained() string {
 	n, all := 0, 0
 	for _, o := range r.Outcomes {
-		n += o.Trained
-		all += len(o.Rows)
+		for _, s := range o.Seeds {
+			n += s.Trained
+			all += len(s.Rows)
+		}
 	}
 	if n == all {
 		return "every epoch trained during this call"
@@ -61,64 +157,91 @@ func (r Report) trained() string {
 	return fmt.Sprintf("%d of the %d epochs trained during this call, the others earlier (their times are from their checkpoints)", n, all)
 }
 
+type groupView struct {
+	Name, Baseline, PNG string
+	Rows                []row
+}
+
 // WriteMarkdown writes the report as Markdown.
 func WriteMarkdown(w io.Writer, r Report) error {
 	if len(r.Outcomes) == 0 {
 		return fmt.Errorf("experiment: no outcomes to report")
 	}
+	for _, o := range r.Outcomes {
+		if len(o.Seeds) == 0 {
+			return fmt.Errorf("experiment: run %s has no seed to report", o.Run.Name)
+		}
+	}
+	var gv []groupView
+	for _, g := range r.Groups() {
+		gv = append(gv, groupView{Name: g.Name, Baseline: g.Outcomes[0].Run.Name, PNG: path.Join(r.ImagesDir, g.PNGName()), Rows: g.rows()})
+	}
 	return reportTemplate.Execute(w, struct {
 		Report
-		Rows    []row
+		Groups  []groupView
+		Matched []string
 		Trained string
-	}{r, r.rows(), r.trained()})
+		Last    uint64
+	}{r, gv, r.matched(), r.trained(), r.Schedule.Seed + uint64(r.Seeds) - 1})
 }
 
-var reportTemplate = template.Must(template.New("report").Parse(`# Experiment: BCE, focal and varifocal loss by mAP, in a Go trainer
+var reportTemplate = template.Must(template.New("report").Parse(`# Experiment: BCE, focal and varifocal loss by mAP over seeds, in a Go trainer
 
-Written by ` + "`yolotrain experiment -runs {{.RunsFile}}`" + ` in examples/train on {{.Date}}
-(` + "`make experiment`" + ` runs every run of hyps/experiment.txt). Every run trains the same
-network from the same seed on the same schedule; only the hyp keys in the second
-column differ from the first run's.
+Written by ` + "`yolotrain experiment -runs {{.RunsFile}} -seeds {{.Seeds}}`" + ` in examples/train on {{.Date}}.
+Each run is trained {{.Seeds}} times, with seeds {{.Schedule.Seed}} to {{.Last}}: the seed sets the
+weight initialisation and the order of the images; the dataset is shared.
+Runs on the same dataset and model form a group, whose first run is its
+baseline; a run differs from its baseline only in the hyp keys of the second
+column (and, for a matched run, in the two gains given there).
 
-- Data: {{.Data}}
-- Model: ` + "`{{.Model}}`" + `: a plain convolutional backbone and a Detect head on P3/8 and P4/16, three anchors each
-- Schedule: {{.Schedule.Epochs}} epochs, batch {{.Schedule.Batch}}, {{.Schedule.Optimizer}}, seed {{.Schedule.Seed}}; YOLOv5's linear learning-rate schedule and warm-up from the hyp file; gains scaled as YOLOv5's train.py scales them; no augmentation
+- Data:{{range .Data}}
+  - {{.}}{{end}}
+- Models:{{range .Models}}
+  - {{.}}{{end}}
+- Schedule: {{.Schedule.Epochs}} epochs, batch {{.Schedule.Batch}}, {{.Schedule.Optimizer}}; YOLOv5's linear learning-rate schedule and warm-up from the hyp file; gains scaled as YOLOv5's train.py scales them; no augmentation
 - Validation: val.py's chain at its settings (conf 0.001, IoU 0.6, multi-label, 300 detections), through this library's decode, NMS and metrics; the numbers are the last epoch's
 - Machine: {{.Machine}}; GoMLX backend ` + "`{{.Backend}}`" + `; {{.Trained}}
+{{- if .Matched}}
+- Matched gains (the ratio of the L1 norms of the criterion's gradient under BCE and under the run's criterion, on the first training batch of seed {{.Schedule.Seed}} at initialisation):{{range .Matched}}
+  - {{.}}{{end}}
+{{- end}}
 
-| run | hyp keys changed | mAP@0.5 | mAP@0.5:0.95 | P | R | time (min) | s/epoch |
-|---|---|---|---|---|---|---|---|
-{{range .Rows}}| {{.Name}} | {{.Keys}} | {{.MAP50}} | {{.MAP}} | {{.P}} | {{.R}} | {{.Minutes}} | {{.Per}} |
+Each metric is given as the mean ± the standard deviation over the seeds,
+then each seed's value, then the paired difference from the group's baseline
+(the mean over seeds of run − baseline for the same seed) with its 95%
+interval from Student's t over the per-seed differences. **A difference whose
+interval contains 0 is not a finding**: the seeds alone could have produced
+it. Differences whose interval excludes 0 are in bold. Time is the
+wall-clock minutes per seed, validation included, on a machine shared with
+other work: compare it between runs with care.
+{{range .Groups}}
+## {{.Name}} (baseline: {{.Baseline}})
+
+| run | hyp keys changed | mAP@0.5 | per seed | Δ mAP@0.5 [95%] | mAP@0.5:0.95 | per seed | Δ mAP@0.5:0.95 [95%] | min/seed |
+|---|---|---|---|---|---|---|---|---|
+{{range .Rows}}| {{.Name}} | {{.Keys}} | {{.MAP50}} | {{.MAP50Seeds}} | {{.MAP50Diff}} | {{.MAP}} | {{.MAPSeeds}} | {{.MAPDiff}} | {{.Minutes}} |
 {{end}}
-Time is the wall-clock time of the epochs, validation included, on a machine
-shared with other work: compare it between runs with care.
+Validation mAP per epoch: each run's mean over the seeds, with a band from
+the lowest to the highest seed.
 
+![{{.Name}}]({{.PNG}})
+{{end}}
 ## What synthetic data can and cannot tell
 
-The images are made to be learnable: four flat shapes in uniform colours that
-contrast with their background by construction, square boxes, classes drawn
-uniformly, at most six objects and 30% overlap, exact labels, and a validation
-set drawn from the same generator as the training set.
+The easy images are made to be learnable: four flat shapes in uniform colours
+that contrast with their background by construction, square boxes, classes
+drawn uniformly, at most six objects and 30% overlap, exact labels, and a
+validation set drawn from the same generator as the training set. The hard
+set (package synth's Hard spec) adds what focal loss was designed for: small
+objects among four times the anchor positions, unlabelled distractors and
+textured clutter, and one class about 20× rarer than the most common.
 
 It can tell whether a loss trains a detector at all in a Go trainer, whether
 its gradient stays finite over a whole run, and how the losses rank under one
-short schedule, one seed and one small model on easy, balanced data.
+short schedule and one small model, with the spread between seeds measured.
 
-It cannot tell which loss wins on real data. Focal loss was designed for a
-foreground-background imbalance of about 1:1000 with many hard negatives, and
-varifocal loss for ranking dense detections by their localisation quality;
-here a 64×64 image has 240 anchor positions for 1 to 6 objects, the background
-is an easy texture, and there are no rare classes, occlusion, clutter or label
-noise. Nor does it tell how large a difference must be to matter: each run was
-made once, from one seed, and the spread between seeds was not measured, so a
-difference of a few points of mAP may be noise. Run the same comparison on
-your own data (the runs file is a list of hyp files) before choosing a loss.
-
-## Curves
-
-Losses (training solid, validation dashed) and validation metrics per epoch.
-{{range .Rows}}
-### {{.Name}} (` + "`{{.File}}`" + `)
-
-![{{.Name}}]({{.PNG}})
-{{end}}`))
+It cannot tell which loss wins on real data: no synthetic set has real
+occlusion, label noise or the long tail of real classes. Run the same
+comparison on your own data (the runs file takes a data.yaml and a model per
+run) before choosing a loss.
+`))

@@ -12,47 +12,110 @@ import (
 	"github.com/yolo-loss/yololoss/hyp"
 )
 
-// Run is one line of the runs file: a hyp file and the name of its run.
+// Run is one line of the runs file: a hyp file, the dataset and model it
+// trains on, and the name of its run.
 type Run struct {
-	Name string // the hyp file's base name without .yaml: "bce", "focal", …
-	Hyp  *hyp.Hyp
-	File string // the hyp file's path
+	Name  string // the hyp file's base name without .yaml ("bce", "focal", …), or the line's name=
+	Hyp   *hyp.Hyp
+	File  string // the hyp file's path
+	Data  string // a synth spec name ("easy", "hard") or a data.yaml's path; default "easy"
+	Model string // a model file's path; "" for the experiment's default model
+	// Gains is "" or "matched": the cls and obj gains multiplied by the ratio
+	// of the L1 norms of the criterion's gradient under BCE and under the
+	// hyp's own criterion (see MatchGains).
+	Gains string
 }
 
-// ReadRuns reads a runs file: one hyp file per line, absolute or relative
-// to the runs file's folder; blank lines and lines starting with # are skipped. Every hyp
-// file is parsed strictly, names must be distinct, and the runs may differ
-// from the first only in the loss keys the experiment compares (Compared):
-// a schedule or gain edited in one file only is an error naming the key.
+// Group is the dataset and the model of the run: runs of one group are
+// compared with the group's first run, its baseline.
+func (r Run) Group() string {
+	m := r.Model
+	if m == "" {
+		m = "default"
+	}
+	return baseName(r.Data) + "/" + baseName(m)
+}
+
+// baseName is a dataset's or model's short name: a spec name as it is, a
+// data.yaml by its folder's name, a model file by its base name.
+func baseName(s string) string {
+	if filepath.Base(s) == "data.yaml" {
+		s = filepath.Dir(s)
+	}
+	return strings.TrimSuffix(filepath.Base(s), filepath.Ext(s))
+}
+
+// ReadRuns reads a runs file: one run per line, blank lines and lines
+// starting with # skipped. A line is a hyp file, then options as key=value:
+//
+//	focal.yaml                         the hyp file, on the easy dataset and the default model
+//	focal.yaml data=hard               on the hard synthetic dataset
+//	focal.yaml data=my/data.yaml model=my.yaml name=focal-mine
+//	focal.yaml name=focal-matched gains=matched
+//
+// Paths are absolute or relative to the runs file's folder. Every hyp file
+// is parsed strictly; names must be distinct within a group (dataset and
+// model); and a run may differ from its group's first run only in the loss
+// keys the experiment compares (Compared): a schedule or gain edited in one
+// file only is an error naming the key.
 func ReadRuns(file string) ([]Run, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
 	var runs []Run
+	rel := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(filepath.Dir(file), p)
+	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; sc.Scan(); line++ {
 		s := strings.TrimSpace(sc.Text())
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}
-		path := s
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(filepath.Dir(file), s)
-		}
+		fields := strings.Fields(s)
+		path := rel(fields[0])
 		h, err := hyp.Load(path)
 		if err != nil {
 			return nil, fmt.Errorf("%s: line %d: %w", file, line, err)
 		}
-		name := strings.TrimSuffix(filepath.Base(s), filepath.Ext(s))
-		if slices.ContainsFunc(runs, func(r Run) bool { return r.Name == name }) {
-			return nil, fmt.Errorf("%s: line %d: a second run named %q", file, line, name)
-		}
-		r := Run{Name: name, Hyp: h, File: path}
-		if len(runs) > 0 {
-			if k := firstUncompared(runs[0].Hyp, h); k != "" {
-				return nil, fmt.Errorf("%s: line %d: %s differs from %s in %q, which the experiment holds fixed", file, line, s, runs[0].File, k)
+		r := Run{Name: strings.TrimSuffix(filepath.Base(fields[0]), filepath.Ext(fields[0])), Hyp: h, File: path, Data: "easy"}
+		for _, f := range fields[1:] {
+			k, v, ok := strings.Cut(f, "=")
+			if !ok || v == "" {
+				return nil, fmt.Errorf("%s: line %d: %q is not key=value", file, line, f)
 			}
+			switch k {
+			case "data":
+				if strings.ContainsAny(v, `/\`) || strings.HasSuffix(v, ".yaml") {
+					v = rel(v)
+				}
+				r.Data = v
+			case "model":
+				r.Model = rel(v)
+			case "name":
+				r.Name = v
+			case "gains":
+				if v != "matched" {
+					return nil, fmt.Errorf("%s: line %d: gains=%s, want gains=matched", file, line, v)
+				}
+				r.Gains = v
+			default:
+				return nil, fmt.Errorf("%s: line %d: unknown option %q (want data, model, name or gains)", file, line, k)
+			}
+		}
+		if slices.ContainsFunc(runs, func(o Run) bool { return o.Name == r.Name && o.Group() == r.Group() }) {
+			return nil, fmt.Errorf("%s: line %d: a second run named %q in group %s", file, line, r.Name, r.Group())
+		}
+		if i := slices.IndexFunc(runs, func(o Run) bool { return o.Group() == r.Group() }); i >= 0 {
+			if k := firstUncompared(runs[i].Hyp, h); k != "" {
+				return nil, fmt.Errorf("%s: line %d: %s differs from %s in %q, which the experiment holds fixed", file, line, fields[0], runs[i].File, k)
+			}
+		} else if r.Gains != "" {
+			return nil, fmt.Errorf("%s: line %d: gains=matched on a group's first run, its baseline", file, line)
 		}
 		runs = append(runs, r)
 	}

@@ -18,6 +18,32 @@
 // drawn over earlier ones, whose labels keep their whole box. Edges are
 // anti-aliased with 4×4 samples per pixel.
 //
+// # The two specs
+//
+// Default ("easy") is the experiment's first dataset: 64×64 images, 4,000
+// for training and 500 for validation, 1 to 6 objects of side 8 to 40 px,
+// classes drawn uniformly, nothing else on the background.
+//
+// Hard ("hard") is the conditions focal loss was made for, at about the
+// cost of an easy run (a quarter of the images, each four times the pixels):
+//
+//   - 128×128 images, 1,000 for training and 125 for validation, with the
+//     easy set's 1 to 6 objects but of side 4 to 16 px: four times the anchor
+//     positions per image, each object covering few of them;
+//   - 2 to 6 unlabelled distractors per image, shapes of no class (a cross,
+//     a bar of a third of its box's height, a diamond) in colours drawn as
+//     the objects' are, of the objects' sizes, drawn under the objects;
+//   - 3 to 8 patches of textured clutter per image: squares of side 8 to 24
+//     px filled at half opacity with a fine grating (period 2 to 5 px)
+//     between two random colours, drawn under everything;
+//   - a class imbalance: class weights 1 : 1 : 1 : 0.05, so rings are 20
+//     times rarer than each other class (about 70 of 3,900 objects).
+//
+// A class is drawn with probability w_c / Σ w (Config.ClassWeights; all zero
+// draws uniformly, as the easy set does). The hard set's additions draw from
+// the image's generator after the objects are placed, so that the zero
+// values of the new fields give the easy set's bytes unchanged.
+//
 // # Determinism
 //
 // Image i of a split with seed s draws only from rand.NewPCG(s, i), so an

@@ -27,6 +27,20 @@ func Render(cfg Config, seed uint64, index int) (*image.RGBA, []Object) {
 		}
 	}
 	objs := place(cfg, rng)
+	if cfg.MaxClutter > 0 {
+		for range between(rng, cfg.MinClutter, cfg.MaxClutter) {
+			paintClutter(img, rng)
+		}
+	}
+	if cfg.MaxDistractors > 0 {
+		for range between(rng, cfg.MinDistractors, cfg.MaxDistractors) {
+			side := float64(between(rng, cfg.MinSide, cfg.MaxSide))
+			x0 := float64(rng.IntN(cfg.Size - int(side) + 1))
+			y0 := float64(rng.IntN(cfg.Size - int(side) + 1))
+			o := Object{Class: NC + rng.IntN(numDistractors), X0: x0, Y0: y0, X1: x0 + side, Y1: y0 + side}
+			paint(img, newShape(rng, o), objectColour(rng, bg))
+		}
+	}
 	for _, o := range objs {
 		s := newShape(rng, o)
 		fill := objectColour(rng, bg)
@@ -44,7 +58,7 @@ func place(cfg Config, rng *rand.Rand) []Object {
 	n := cfg.MinObjects + rng.IntN(cfg.MaxObjects-cfg.MinObjects+1)
 	objs := make([]Object, 0, n)
 	for range n {
-		class := rng.IntN(NC)
+		class := drawClass(cfg, rng)
 		side := float64(cfg.MinSide + rng.IntN(cfg.MaxSide-cfg.MinSide+1))
 		for range placeTries {
 			x0 := float64(rng.IntN(cfg.Size - int(side) + 1))
@@ -163,4 +177,52 @@ func distToSegment(p, a, b [3]float64) float64 {
 func rgba(c [3]float64) color.RGBA {
 	u := func(v float64) uint8 { return uint8(math.Round(math.Max(0, math.Min(255, v)))) }
 	return color.RGBA{R: u(c[0]), G: u(c[1]), B: u(c[2]), A: 255}
+}
+
+// between draws an integer uniformly in [lo, hi].
+func between(rng *rand.Rand, lo, hi int) int { return lo + rng.IntN(hi-lo+1) }
+
+// drawClass draws a class: uniformly, or by cfg.ClassWeights when set.
+func drawClass(cfg Config, rng *rand.Rand) int {
+	if cfg.ClassWeights == [NC]float64{} {
+		return rng.IntN(NC)
+	}
+	var sum float64
+	for _, w := range cfg.ClassWeights {
+		sum += w
+	}
+	u := sum * rng.Float64()
+	for c, w := range cfg.ClassWeights {
+		if u < w {
+			return c
+		}
+		u -= w
+	}
+	return NC - 1
+}
+
+// paintClutter blends a textured patch into img: a square of side 8 to 24
+// px filled by a fine grating (period 2 to 5 px) between two random colours,
+// at half opacity.
+func paintClutter(img *image.RGBA, rng *rand.Rand) {
+	size := img.Bounds().Dx()
+	side := between(rng, 8, 24)
+	x0, y0 := rng.IntN(size-side+1), rng.IntN(size-side+1)
+	c0, c1 := randomColour(rng), randomColour(rng)
+	period := 2 + 3*rng.Float64()
+	angle := math.Pi * rng.Float64()
+	k := 2 * math.Pi / period
+	fx, fy, ph := k*math.Cos(angle), k*math.Sin(angle), 2*math.Pi*rng.Float64()
+	for y := y0; y < y0+side; y++ {
+		for x := x0; x < x0+side; x++ {
+			t := (1 + math.Sin(fx*float64(x)+fy*float64(y)+ph)) / 2
+			old := img.RGBAAt(x, y)
+			o := [3]float64{float64(old.R), float64(old.G), float64(old.B)}
+			var c [3]float64
+			for i := range c {
+				c[i] = 0.5*o[i] + 0.5*((1-t)*c0[i]+t*c1[i])
+			}
+			img.SetRGBA(x, y, rgba(c))
+		}
+	}
 }

@@ -15,6 +15,16 @@ const (
 	NC              // number of classes
 )
 
+// The distractors' shapes, of no class (never labelled): Cross (a plus sign
+// of arm width 1/3), Bar (a rectangle of a third of the box's height) and
+// Diamond (a square turned 45°).
+const (
+	Cross = NC + iota
+	Bar
+	Diamond
+	numDistractors = iota
+)
+
 // Names are the class names of data.yaml, in label order.
 var Names = [NC]string{"square", "circle", "triangle", "ring"}
 
@@ -56,6 +66,12 @@ func (s shape) inside(x, y float64) bool {
 	case Ring:
 		r2 := u*u + v*v
 		return r2 <= 1 && r2 >= s.inner*s.inner
+	case Cross:
+		return math.Abs(u) <= 1 && math.Abs(v) <= 1 && (math.Abs(u) <= 1.0/3 || math.Abs(v) <= 1.0/3)
+	case Bar:
+		return math.Abs(u) <= 1 && math.Abs(v) <= 1.0/3
+	case Diamond:
+		return math.Abs(u)+math.Abs(v) <= 1
 	default: // Triangle
 		for range s.apex { // rotate the point a quarter turn per step
 			u, v = v, -u

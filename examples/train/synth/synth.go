@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,6 +25,46 @@ type Config struct {
 	MinObjects, MaxObjects int     // objects drawn per image, uniform in [Min, Max]
 	MinSide, MaxSide       int     // object side in pixels, uniform in [Min, Max]
 	MaxOverlap             float64 // largest intersection of two boxes, as a share of the smaller
+
+	// The hard set's additions; their zero values draw the easy set.
+
+	// ClassWeights are the classes' relative frequencies (all 0: uniform).
+	ClassWeights [NC]float64
+	// MinDistractors to MaxDistractors unlabelled shapes of no class (cross,
+	// bar, diamond), of side MinSide to MaxSide, drawn under the objects.
+	MinDistractors, MaxDistractors int
+	// MinClutter to MaxClutter textured patches (a fine grating in two
+	// colours, half transparent) of side 8 to 24 px, drawn under everything.
+	MinClutter, MaxClutter int
+}
+
+// Hard is the hard dataset, the conditions focal loss was made for:
+// 128×128 images (four times the anchor positions of Default's), 1,000 for
+// training and 125 for validation, with Default's 1 to 6 objects but of side
+// 4 to 16 px; 2 to 6 unlabelled distractors (shapes outside the four
+// classes) and 3 to 8 patches of textured clutter per image; and the ring 20
+// times rarer than each other class.
+func Hard() Config {
+	return Config{
+		Size: 128, Train: 1000, Val: 125, TrainSeed: 3, ValSeed: 4,
+		MinObjects: 1, MaxObjects: 6, MinSide: 4, MaxSide: 16, MaxOverlap: 0.3,
+		ClassWeights:   [NC]float64{1, 1, 1, 0.05},
+		MinDistractors: 2, MaxDistractors: 6, MinClutter: 3, MaxClutter: 8,
+	}
+}
+
+// Specs are the named dataset specs: "easy" (Default) and "hard" (Hard).
+var Specs = []string{"easy", "hard"}
+
+// Spec returns the dataset spec of that name (one of Specs).
+func Spec(name string) (Config, error) {
+	switch name {
+	case "easy":
+		return Default(), nil
+	case "hard":
+		return Hard(), nil
+	}
+	return Config{}, fmt.Errorf("synth: no dataset spec %q (have %s)", name, strings.Join(Specs, ", "))
 }
 
 // Default is the dataset of the experiment: 64×64 images, 4,000 for training
@@ -49,6 +90,22 @@ func (c Config) Validate() error {
 		return fmt.Errorf("synth: side [%d, %d] is not a range within [2, %d]", c.MinSide, c.MaxSide, c.Size)
 	case !(c.MaxOverlap >= 0 && c.MaxOverlap <= 1):
 		return fmt.Errorf("synth: max overlap %g is not in [0, 1]", c.MaxOverlap)
+	case c.MinDistractors < 0 || c.MaxDistractors < c.MinDistractors:
+		return fmt.Errorf("synth: distractors per image [%d, %d] is not a range", c.MinDistractors, c.MaxDistractors)
+	case c.MinClutter < 0 || c.MaxClutter < c.MinClutter:
+		return fmt.Errorf("synth: clutter patches per image [%d, %d] is not a range", c.MinClutter, c.MaxClutter)
+	case c.MaxClutter > 0 && c.Size < 24:
+		return fmt.Errorf("synth: size %d is below the clutter patches' 24", c.Size)
+	}
+	var sum float64
+	for i, w := range c.ClassWeights {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("synth: class weight %d (%s) = %g, want a finite value ≥ 0", i, Names[i], w)
+		}
+		sum += w
+	}
+	if c.ClassWeights != [NC]float64{} && !(sum > 0) {
+		return fmt.Errorf("synth: class weights sum to %g", sum)
 	}
 	return nil
 }
@@ -185,6 +242,10 @@ func writeDataYAML(dir string, c Config) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Synthetic shapes: %d×%d RGB on textured backgrounds, %d to %d objects of side %d to %d px.\n",
 		c.Size, c.Size, c.MinObjects, c.MaxObjects, c.MinSide, c.MaxSide)
+	if c.MaxDistractors > 0 || c.MaxClutter > 0 || c.ClassWeights != [NC]float64{} {
+		fmt.Fprintf(&b, "# %d to %d unlabelled distractors, %d to %d clutter patches; class weights %v.\n",
+			c.MinDistractors, c.MaxDistractors, c.MinClutter, c.MaxClutter, c.ClassWeights)
+	}
 	fmt.Fprintf(&b, "# Seeds: train %d (%d images), val %d (%d images).\n", c.TrainSeed, c.Train, c.ValSeed, c.Val)
 	fmt.Fprintf(&b, "path: %s\ntrain: images/train\nval: images/val\n", abs)
 	fmt.Fprintf(&b, "nc: %d\nnames: [%s]\n", NC, strings.Join(Names[:], ", "))

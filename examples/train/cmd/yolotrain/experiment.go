@@ -14,14 +14,16 @@ import (
 	"github.com/yolo-loss/yololoss/examples/train/experiment"
 	"github.com/yolo-loss/yololoss/examples/train/synth"
 	"github.com/yolo-loss/yololoss/internal/atomicfile"
+	"github.com/yolo-loss/yololoss/model"
 )
 
 func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("experiment", flag.ContinueOnError)
 	var tf trainFlags
 	tf.register(fs)
-	runsFile := fs.String("runs", "hyps/experiment.txt", "runs file: one hyp file per line")
-	data := fs.String("data", "data/synth", "the synthetic dataset's folder, written first if it has no data.yaml")
+	runsFile := fs.String("runs", "hyps/experiment.txt", "runs file: one run per line, a hyp file and options data=, model=, name=, gains=")
+	seeds := fs.Int("seeds", 3, "train each run once per seed, from -seed on")
+	data := fs.String("data", "data", "folder of the synthetic datasets (a run's data=easy is <data>/synth-easy), each written first if it has no data.yaml")
 	out := fs.String("dir", "runs/experiment", "folder of the run directories")
 	doc := fs.String("o", "", "the report (Markdown) to write; its PNGs go to the folder of its name without .md\n"+
 		"(default <dir>/experiment.md, rewritten by each call)")
@@ -29,6 +31,9 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	retrain := fs.Bool("retrain", false, "train every run again, removing its run directories in -dir first")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
+	}
+	if *seeds < 1 {
+		return inputError{fmt.Errorf("-seeds %d is below 1", *seeds)}
 	}
 	if *doc == "" {
 		*doc = filepath.Join(*out, "experiment.md")
@@ -44,32 +49,63 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dataYAML := filepath.Join(*data, "data.yaml")
-	if err := ensureDataset(*data, dataYAML, stdout); err != nil {
-		return err
+	for i := range runs {
+		if runs[i].Model == "" {
+			runs[i].Model = tf.model
+		}
 	}
-	trainSplit, valSplit, err := loadData(dataYAML, d)
-	if err != nil {
-		return err
+	setup := experiment.Setup{
+		Runs: runs, Seeds: *seeds, Schedule: tf.schedule(), Data: map[string]experiment.Data{},
+		Models: map[string]model.Detect{tf.model: d}, Backend: b, Dir: *out, Progress: stderr, Log: stdout,
+	}
+	var dataText, modelText []string
+	modelText = append(modelText, fmt.Sprintf("`examples/train/%s` (the default): a plain convolutional backbone and a Detect head, %d layers of %d anchors",
+		filepath.ToSlash(tf.model), d.NL(), d.NA()))
+	for _, r := range runs {
+		if _, ok := setup.Models[r.Model]; !ok {
+			m, err := model.Load(r.Model, nil)
+			if err != nil {
+				return inputError{err}
+			}
+			setup.Models[r.Model] = m
+			modelText = append(modelText, fmt.Sprintf("`%s`: %d layers of %d anchors", r.Model, m.NL(), m.NA()))
+		}
+	}
+	for _, r := range runs {
+		if _, ok := setup.Data[r.Data]; ok {
+			continue
+		}
+		dataYAML, spec := r.Data, synth.Config{}
+		if filepath.Base(r.Data) != "data.yaml" {
+			if spec, err = synth.Spec(r.Data); err != nil {
+				return inputError{fmt.Errorf("%s: data=%s: want a spec (%s) or a path to a data.yaml", *runsFile, r.Data, strings.Join(synth.Specs, ", "))}
+			}
+			dir := filepath.Join(*data, "synth-"+r.Data)
+			dataYAML = filepath.Join(dir, "data.yaml")
+			if err := ensureDataset(dir, dataYAML, spec, stdout); err != nil {
+				return err
+			}
+		}
+		tr, va, err := loadData(dataYAML, setup.Models[r.Model])
+		if err != nil {
+			return err
+		}
+		setup.Data[r.Data] = experiment.Data{Train: tr, Val: va}
+		dataText = append(dataText, describeData(r.Data, dataYAML, spec, tr.Len(), va.Len()))
 	}
 	if *retrain {
-		if err := removeRuns(*out, runs); err != nil {
+		if err := removeRuns(setup); err != nil {
 			return err
 		}
 	}
 	loadStart := loadAverage()
-	setup := experiment.Setup{
-		Runs: runs, Schedule: tf.schedule(), Detect: d, Train: trainSplit, Val: valSplit,
-		Backend: b, Dir: *out, Progress: stderr, Log: stdout,
-	}
 	outcomes, err := experiment.Execute(setup)
 	if err != nil {
 		return err
 	}
 	rep := experiment.Report{
-		Outcomes: outcomes, RunsFile: *runsFile, Schedule: setup.Schedule,
-		Data:    describeData(trainSplit.Len(), valSplit.Len()),
-		Model:   "examples/train/" + filepath.ToSlash(tf.model),
+		Outcomes: outcomes, RunsFile: *runsFile, Seeds: *seeds, Schedule: setup.Schedule,
+		Data: dataText, Models: modelText,
 		Machine: fmt.Sprintf("%s, %d cores; load average %s at the start of the call, %s at its end", cpuModel(), runtime.NumCPU(), loadStart, loadAverage()),
 		Backend: tf.backend, Date: time.Now().UTC().Format("2006-01-02"),
 		ImagesDir: relPath(filepath.Dir(*doc), images),
@@ -77,7 +113,7 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	if err := writeReport(rep, *doc, images); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s written, with %d PNGs in %s\n", *doc, len(outcomes), images)
+	fmt.Fprintf(stdout, "%s written, with %d PNGs in %s\n", *doc, len(rep.Groups()), images)
 	return nil
 }
 
@@ -99,51 +135,57 @@ func checkReport(doc string, force bool) error {
 	return nil
 }
 
-// removeRuns removes the run directories of runs in dir, and nothing else.
-func removeRuns(dir string, runs []experiment.Run) error {
-	for _, r := range runs {
-		if err := os.RemoveAll(filepath.Join(dir, r.Name)); err != nil {
-			return err
+// removeRuns removes the run directories of the setup's runs and seeds, and
+// nothing else.
+func removeRuns(s experiment.Setup) error {
+	for _, r := range s.Runs {
+		for k := range s.Seeds {
+			if err := os.RemoveAll(experiment.RunDir(s.Dir, r, s.Schedule.Seed+uint64(k))); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func ensureDataset(dir, dataYAML string, stdout io.Writer) error {
+func ensureDataset(dir, dataYAML string, c synth.Config, stdout io.Writer) error {
 	if _, err := os.Stat(dataYAML); err == nil {
 		return nil
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	fmt.Fprintf(stdout, "writing the synthetic dataset to %s\n", dir)
-	if err := synth.Write(dir, synth.Default(), false); err != nil {
+	if err := synth.Write(dir, c, false); err != nil {
 		return inputError{err}
 	}
 	return nil
 }
 
-func describeData(train, val int) string {
-	c := synth.Default()
-	return fmt.Sprintf("the synthetic dataset of package synth (%d training and %d validation images, %d×%d RGB, "+
-		"%s on textured backgrounds, %d to %d objects of side %d to %d px, seeds %d and %d), read back from its YOLOv5 files",
-		train, val, c.Size, c.Size, strings.Join(synth.Names[:], ", "), c.MinObjects, c.MaxObjects, c.MinSide, c.MaxSide, c.TrainSeed, c.ValSeed)
+// describeData says what a dataset is, for the report.
+func describeData(name, dataYAML string, c synth.Config, train, val int) string {
+	if c.Size == 0 {
+		return fmt.Sprintf("`%s`: %d training and %d validation images", dataYAML, train, val)
+	}
+	s := fmt.Sprintf("%s: the synthetic dataset of package synth (%d training and %d validation images, %d×%d RGB, "+
+		"%s on textured backgrounds, %d to %d objects of side %d to %d px, seeds %d and %d",
+		name, train, val, c.Size, c.Size, strings.Join(synth.Names[:], ", "), c.MinObjects, c.MaxObjects, c.MinSide, c.MaxSide, c.TrainSeed, c.ValSeed)
+	if c.MaxDistractors > 0 || c.MaxClutter > 0 {
+		s += fmt.Sprintf("; %d to %d unlabelled distractors and %d to %d clutter patches per image", c.MinDistractors, c.MaxDistractors, c.MinClutter, c.MaxClutter)
+	}
+	if c.ClassWeights != [synth.NC]float64{} {
+		s += fmt.Sprintf("; class weights %v", c.ClassWeights)
+	}
+	return s + "), read back from its YOLOv5 files"
 }
 
-// writeReport replaces the report and copies each run's results.png to
-// images/<run>.png.
+// writeReport writes each group's curves to images/<group>.png, then the
+// report.
 func writeReport(rep experiment.Report, doc, images string) error {
 	if err := os.MkdirAll(images, 0o755); err != nil {
 		return err
 	}
-	for _, o := range rep.Outcomes {
-		png, err := os.ReadFile(filepath.Join(o.Dir, "results.png"))
-		if err != nil {
-			return err
-		}
-		if err := atomicfile.Replace(filepath.Join(images, o.Run.Name+".png"), func(w io.Writer) error {
-			_, err := w.Write(png)
-			return err
-		}); err != nil {
+	for _, g := range rep.Groups() {
+		if err := atomicfile.Replace(filepath.Join(images, g.PNGName()), g.WritePNG); err != nil {
 			return err
 		}
 	}

@@ -12,11 +12,21 @@ func gen(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	out := fs.String("o", "data/synth", "dataset folder: data.yaml, images/, labels/")
 	force := fs.Bool("force", false, "replace the dataset in -o (its data.yaml, images/ and labels/)")
-	c := synth.Default()
-	fs.IntVar(&c.Train, "train", c.Train, "training images (the experiment's dataset has the default)")
-	fs.IntVar(&c.Val, "val", c.Val, "validation images (the experiment's dataset has the default)")
+	spec := fs.String("spec", "easy", "the dataset spec: easy or hard (package synth)")
+	train := fs.Int("train", -1, "training images (default: the spec's)")
+	val := fs.Int("val", -1, "validation images (default: the spec's)")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
+	}
+	c, err := synth.Spec(*spec)
+	if err != nil {
+		return inputError{err}
+	}
+	if *train >= 0 {
+		c.Train = *train
+	}
+	if *val >= 0 {
+		c.Val = *val
 	}
 	if err := synth.Write(*out, c, *force); err != nil {
 		return inputError{err}

@@ -99,7 +99,7 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 // about says what each subcommand does, for its -h.
 var about = map[string]string{
 	"gen": "Writes the synthetic dataset of package synth to the folder -o: data.yaml,\n" +
-		"images/{train,val}/ and labels/{train,val}/.",
+		"images/{train,val}/ and labels/{train,val}/. -spec picks the easy or the hard set.",
 	"train": "Trains one run in the run folder -o: results.csv, results.png and weights/\n" +
 		"(a checkpoint after each epoch). A folder holding a finished epoch is refused\n" +
 		"unless -resume (continue it) or -force (replace it).",

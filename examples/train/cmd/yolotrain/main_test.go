@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -63,15 +65,15 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	runs := filepath.Join(tmp, "runs.txt")
-	if err := os.WriteFile(runs, []byte("# two runs\n"+abs(t, "hyps/bce.yaml")+"\n"+abs(t, "hyps/focal.yaml")+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(runs, []byte("# two runs\n"+abs(t, "hyps/bce.yaml")+" data="+filepath.Join(data, "data.yaml")+"\n"+
+		abs(t, "hyps/focal.yaml")+" data="+filepath.Join(data, "data.yaml")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	doc, images := filepath.Join(tmp, "exp", "experiment.md"), filepath.Join(tmp, "exp", "experiment")
 	committed := filepath.Join(tmp, "committed.md")
 	if err := os.WriteFile(committed, []byte("the committed report\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	expArgs := []string{"experiment", "-runs", runs, "-data", data, "-dir", filepath.Join(tmp, "exp"), "-epochs", "1", "-batch", "2"}
+	expArgs := []string{"experiment", "-runs", runs, "-dir", filepath.Join(tmp, "exp"), "-seeds", "1", "-epochs", "1", "-batch", "2"}
 	code, _, stderr = yolotrain(t, append(expArgs, "-o", committed)...)
 	wantExit(t, "experiment over an existing report", code, 2, stderr)
 	if b, _ := os.ReadFile(committed); string(b) != "the committed report\n" || !strings.Contains(stderr, "-force replaces it") {
@@ -82,19 +84,17 @@ func TestEndToEnd(t *testing.T) {
 	}
 	code, _, stderr = yolotrain(t, expArgs...)
 	wantExit(t, "experiment", code, 0, stderr)
-	report, err := os.ReadFile(doc)
+	report, err := os.ReadFile(filepath.Join(tmp, "exp", "experiment.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"| bce | (baseline) |", "| focal | fl_gamma 1.5 |", "![focal](experiment/focal.png)"} {
+	for _, s := range []string{"| bce | (baseline) |", "| focal | fl_gamma 1.5 |", "(one seed: no interval)", "![data/synth](experiment/data-synth.png)"} {
 		if !strings.Contains(string(report), s) {
 			t.Errorf("report lacks %q:\n%s", s, report)
 		}
 	}
-	for _, name := range []string{"bce.png", "focal.png"} {
-		if _, err := os.Stat(filepath.Join(images, name)); err != nil {
-			t.Errorf("experiment: %v", err)
-		}
+	if _, err := os.Stat(filepath.Join(tmp, "exp", "experiment", "data-synth.png")); err != nil {
+		t.Errorf("experiment: %v", err)
 	}
 }
 
@@ -216,4 +216,83 @@ func TestRerunAfterInterruptedFirstEpoch(t *testing.T) {
 	}
 	code, _, stderr = yolotrain(t, args...)
 	wantExit(t, "a rerun after an interrupted first epoch", code, 0, stderr)
+}
+
+// TestExperimentSeeds is issue 21's acceptance test: a two-run, one-epoch
+// runs file over a tiny dataset with -seeds 3. The report has both runs,
+// each seed's mAP (as its results.csv has it), the mean ± standard
+// deviation and the paired interval against the baseline; a second call
+// reuses every checkpoint and trains nothing.
+func TestExperimentSeeds(t *testing.T) {
+	inModule(t)
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "tiny")
+	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "24", "-val", "8")
+	wantExit(t, "gen", code, 0, stderr)
+	runs := filepath.Join(tmp, "runs.txt")
+	line := func(hyp string) string { return abs(t, hyp) + " data=" + filepath.Join(data, "data.yaml") + "\n" }
+	if err := os.WriteFile(runs, []byte(line("hyps/bce.yaml")+line("hyps/focal.yaml")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "exp")
+	args := []string{"experiment", "-runs", runs, "-dir", dir, "-seeds", "3", "-epochs", "1", "-batch", "8"}
+	code, stdout, stderr := yolotrain(t, args...)
+	wantExit(t, "experiment -seeds 3", code, 0, stderr)
+	if n := strings.Count(stdout, "epoch 1/1"); n != 6 {
+		t.Errorf("first call trained %d epochs, want 6 (2 runs × 3 seeds):\n%s", n, stdout)
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "experiment.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := string(report)
+	for _, name := range []string{"bce", "focal"} {
+		row := regexp.MustCompile(`(?m)^\| ` + name + ` \|.*$`).FindString(rep)
+		if row == "" {
+			t.Fatalf("report has no row for %s:\n%s", name, rep)
+		}
+		cells := strings.Split(row, "|")
+		// | run | keys | mAP@0.5 | per seed | Δ | mAP@0.5:0.95 | per seed | Δ | min |
+		if len(cells) != 11 {
+			t.Fatalf("%s: %d cells in %q", name, len(cells), row)
+		}
+		var want []string
+		for k := 1; k <= 3; k++ {
+			csv, err := os.ReadFile(filepath.Join(dir, "tiny", "synth", name, fmt.Sprintf("seed-%d", k), "results.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+			v, err := strconv.ParseFloat(strings.TrimSpace(strings.Split(lines[len(lines)-1], ",")[6]), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, fmt.Sprintf("%.3f", v))
+		}
+		if got := strings.TrimSpace(cells[4]); got != strings.Join(want, ", ") {
+			t.Errorf("%s: per-seed mAP@0.5 %q, want the seeds' results.csv values %q", name, got, strings.Join(want, ", "))
+		}
+		if !strings.Contains(cells[3], " ± ") || !strings.Contains(cells[6], " ± ") {
+			t.Errorf("%s: no mean ± std in %q", name, row)
+		}
+		if name == "focal" && (!regexp.MustCompile(`[+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\]`).MatchString(cells[5]) || !strings.Contains(cells[8], "[")) {
+			t.Errorf("focal: no paired interval in %q", row)
+		}
+	}
+	if !strings.Contains(rep, "A difference whose\ninterval contains 0 is not a finding") {
+		t.Errorf("report does not say that an interval containing 0 is not a finding")
+	}
+
+	code, stdout, stderr = yolotrain(t, args...)
+	wantExit(t, "experiment again", code, 0, stderr)
+	if strings.Contains(stdout, "epoch 1/1:") {
+		t.Errorf("the second call trained:\n%s", stdout)
+	}
+	again, err := os.ReadFile(filepath.Join(dir, "experiment.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(again), "0 of the 6 epochs trained during this call") {
+		t.Errorf("the second report does not say that nothing was trained:\n%s", again)
+	}
 }
