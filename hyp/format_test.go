@@ -248,3 +248,114 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+// TestParseUltralytics: ultralytics' config and files of shared keys, read
+// with their checks; every error says the format.
+func TestParseUltralytics(t *testing.T) {
+	const u = "; read as an ultralytics config file"
+	const sh = "; read as a file of keys both formats share"
+	for _, tc := range []struct {
+		name, in string
+		want     string // error, "" for none
+		check    func(*Hyp) bool
+	}{
+		{name: "partial", in: "dfl: 2\nepochs: 30\n", check: func(h *Hyp) bool { return h.Dfl == 2 && h.Epochs == 30 && h.Box == 7.5 && h.TalTopk == 10 }},
+		{name: "unused keys of any value", in: "batch: [16, 32]\ndevice: 0,1\nimgsz: 640\nmodel:\nclasses: [0, 2]\ndfl: 1\n", check: func(h *Hyp) bool { return h.Dfl == 1 }},
+		{name: "dfl 0 turns DFL off", in: "dfl: 0\n", check: func(h *Hyp) bool { return h.Dfl == 0 }},
+		{name: "dfl negative", in: "dfl: -1\n", want: `hyp: line 1: key "dfl": must not be negative, got -1` + u},
+		{name: "dfl not a number", in: "dfl: high\n", want: `hyp: line 1: key "dfl": want a number, got "high"` + u},
+		{name: "epochs 0", in: "epochs: 0\n", want: `hyp: line 1: key "epochs": must be 1 to 2147483647, got 0` + u},
+		{name: "epochs fractional", in: "epochs: 2.5\n", want: `hyp: line 1: key "epochs": want a whole number, got 2.5` + u},
+		{name: "epochs huge", in: "epochs: 1e12\n", want: `hyp: line 1: key "epochs": must be 1 to 2147483647, got 1e+12` + u},
+		{name: "tal_topk 0", in: "tal_topk: 0\n", want: `hyp: line 1: key "tal_topk": must be 1 to 2147483647, got 0` + u},
+		{name: "tal_topk string", in: "tal_topk: ten\n", want: `hyp: line 1: key "tal_topk": want a whole number, got "ten"` + u},
+		{name: "nbs 0", in: "nbs: 0\n", want: `hyp: line 1: key "nbs": must be positive, got 0` + u},
+		{name: "pose not a number", in: "pose: x\n", want: `hyp: line 1: key "pose": want a number, got "x"` + u},
+		{name: "erasing above 1", in: "erasing: 2\n", want: `hyp: line 1: key "erasing": must be in [0, 1], got 2` + u},
+		{name: "box negative in a partial config", in: "epochs: 3\nbox: -7.5\n", want: `hyp: line 2: key "box": must not be negative, got -7.5` + u},
+		{name: "box negative, shared keys", in: "box: -7.5\n", want: `hyp: line 1: key "box": must not be negative, got -7.5` + sh},
+		{name: "a YOLOv5 key in ultralytics' config", in: "box: 7.5\ndfl: 1.5\nobj: 1.0\n",
+			want: `hyp: line 3: key "obj" is YOLOv5's (the anchor-based head's), but key "dfl" on line 2 is ultralytics' (the anchor-free heads'): a file is a YOLOv5 hyp file or an ultralytics config, not both` + u},
+		{name: "an ultralytics key in a YOLOv5 file", in: base + "dfl: 1.5\n",
+			want: `hyp: line 29: key "dfl" is ultralytics' (the anchor-free heads'), but key "cls_pw" on line 10 is YOLOv5's (the anchor-based head's): a file is a YOLOv5 hyp file or an ultralytics config, not both; read as a YOLOv5 hyp file`},
+		{name: "typo", in: "dlf: 2\nepochs: 3\n", want: `hyp: line 1: unknown key "dlf" (did you mean "dfl"?)` + u},
+		{name: "typo of an unused key", in: "epochs: 3\nhsv_hh: 0.1\n", want: `hyp: line 2: unknown key "hsv_hh" (did you mean "hsv_h"?)` + u},
+		{name: "typo in shared keys", in: "tal_top_k: 5\n", want: `hyp: line 1: unknown key "tal_top_k" (did you mean "tal_topk"?)` + sh},
+		{name: "no YOLOv5 key suggested in ultralytics' config", in: "epochs: 3\nobjj: 1\n", want: `hyp: line 2: unknown key "objj"` + u},
+		{name: "no ultralytics key suggested in a YOLOv5 file", in: base + "df: 1\n", want: `hyp: line 29: unknown key "df"; read as a YOLOv5 hyp file`},
+		{name: "a box-loss key without effect", in: "dfl: 1\niou_type: giou\nwiou_version: 2\n",
+			want: `hyp: line 3: key "wiou_version": has no effect with iou_type giou: remove it` + u},
+		{name: "duplicate", in: "dfl: 1\ndfl: 2\n", want: `hyp: line 2: duplicate key "dfl" (first at line 1)` + u},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := Parse([]byte(tc.in))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Fatalf("Parse error mismatch (-want +got):\n%s", d)
+			}
+			if h == nil {
+				return
+			}
+			if tc.check != nil && !tc.check(h) {
+				t.Errorf("parsed %+v", *h)
+			}
+			if err := h.Validate(); err != nil {
+				t.Errorf("Validate after Parse: %v", err)
+			}
+		})
+	}
+}
+
+// TestMarshalFormats: Marshal writes a file of the Hyp's format, which
+// Parse reads back as the same values and format, and Marshal writes again
+// the same.
+func TestMarshalFormats(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/golden-v8/*/hyp.yaml")
+	files = append(files, defaultYAML)
+	cases := map[string]*Hyp{"DefaultV8": DefaultV8()}
+	for _, f := range files {
+		h, err := Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases[f] = h
+	}
+	for _, s := range []string{"{}", "box: 0.05\ncls: 0.3\n", "fl_gamma: 2\nfl_alpha: 0.5\nfl_type: qfocal\n",
+		"dfl: 0\nepochs: 7\ntal_topk: 3\niou_type: siou\niou_inner_ratio: 1.2\n", "batch: 8\nlr0: 1.0e-5\n"} {
+		h, err := Parse([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases[s] = h
+	}
+	for name, h := range cases {
+		out := Marshal(h)
+		back, err := Parse(out)
+		if err != nil {
+			t.Errorf("%q: Parse(Marshal(h)): %v\n%s", name, err, out)
+			continue
+		}
+		if d := cmp.Diff(h, back, values); d != "" {
+			t.Errorf("%q: round trip mismatch (-want +got):\n%s", name, d)
+		}
+		if back.Format() != h.Format() {
+			t.Errorf("%q: read back as a %v, want a %v\n%s", name, back.Format(), h.Format(), out)
+		}
+		if again := Marshal(back); string(again) != string(out) {
+			t.Errorf("%q: Marshal after the round trip differs:\n%s\nwant\n%s", name, again, out)
+		}
+		for _, key := range []string{"fl_gamma:", "fl_alpha:", "fl_type:", "tal_topk:", "iou_type:"} {
+			// Keys beyond ultralytics' own are written only away from their defaults.
+			if strings.Contains(string(out), "\n"+key) && strings.Contains(string(Marshal(DefaultV8())), "\n"+key) {
+				t.Errorf("DefaultV8 written with %s", key)
+			}
+		}
+	}
+	want := "# ultralytics config: the loss and training keys (others take ultralytics 8.4.35's defaults)\nepochs: 100 "
+	if out := string(Marshal(DefaultV8())); !strings.HasPrefix(out, want) {
+		t.Errorf("Marshal(DefaultV8()) starts %q, want %q", out[:min(len(out), len(want))], want)
+	}
+}

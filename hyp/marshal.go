@@ -13,28 +13,33 @@ import (
 // followed by fl_alpha, fl_type and label_smoothing, then the keys of this
 // package that hold other values than their defaults (fl_apply,
 // cls_iou_target and the box-loss keys); the anchors key only when it is not
-// zero. For ultralytics' config: the same order without YOLOv5's own keys,
-// then dfl, epochs and tal_topk (which make it read back as ultralytics'
-// config); ultralytics' keys that no loss reads are not kept by Parse, so not
-// written. For a file of keys both formats share: the shared keys only. A key
-// of the other format is written only where h holds a value other than zero
-// for it (Validate refuses that). Numbers are written so that Parse returns
-// them exactly and so that the Python YAML loaders of YOLOv5 and ultralytics
-// read them as floats (1.0, 1.0e-05). Marshal does not validate h.
+// zero. For ultralytics' config: the keys of ultralytics' default.yaml that a
+// Hyp holds, in its order (epochs, lr0 … warmup_bias_lr, box, cls, dfl, the
+// augmentation keys), then the keys beyond ultralytics' own where they hold
+// other values than DefaultV8's (tal_topk, fl_gamma, fl_alpha, fl_type, the
+// box-loss keys); ultralytics' keys that no loss reads are not kept by Parse,
+// so not written. For a file of keys both formats share: the same, without
+// the keys only ultralytics has where they hold DefaultV8's values, so that
+// it reads back as such a file. A key of the other format is written only
+// where h holds a value other than zero for it (Validate refuses that).
+// Numbers are written so that Parse returns them exactly and so that the
+// Python YAML loaders of YOLOv5 and ultralytics read them as floats (1.0,
+// 1.0e-05). Marshal does not validate h.
 func Marshal(h *Hyp) []byte {
 	type line struct{ kv, doc string }
 	format := h.src.format
-	lines := make([]line, 0, len(fields))
+	var lines []line
 	width := 0
-	for i := range fields {
-		f := &fields[i]
+	for _, f := range marshalOrder(format) {
 		val, ok := f.value.format(h)
 		switch {
 		case !ok:
 			continue
 		case !f.owner.belongs(format) && f.value.zero(h):
 			continue
-		case format == FormatShared && f.owner == ultra && !f.value.zero(h) && marshalDefault(f, h):
+		case format.anchorFree() && !inDefaultYAML[f.key] && marshalDefault(f, h):
+			continue // beyond ultralytics' own keys, at its default
+		case format == FormatShared && f.owner == ultra && marshalDefault(f, h):
 			continue
 		}
 		kv := f.key + ": " + val
@@ -56,12 +61,44 @@ func Marshal(h *Hyp) []byte {
 	return b.Bytes()
 }
 
-// marshalDefault reports whether h holds DefaultV8's value for f, which a
-// file of keys both formats share leaves out.
+// defaultYAMLOrder lists the keys of ultralytics' default.yaml that a Hyp
+// holds, in that file's order.
+var defaultYAMLOrder = []string{
+	"epochs", "lr0", "lrf", "momentum", "weight_decay", "warmup_epochs", "warmup_momentum", "warmup_bias_lr",
+	"box", "cls", "dfl", "hsv_h", "hsv_s", "hsv_v", "degrees", "translate", "scale", "shear", "perspective",
+	"flipud", "fliplr", "mosaic", "mixup", "copy_paste",
+}
+
+var inDefaultYAML = func() map[string]bool {
+	m := make(map[string]bool, len(defaultYAMLOrder))
+	for _, k := range defaultYAMLOrder {
+		m[k] = true
+	}
+	return m
+}()
+
+// marshalOrder returns the fields in the order Marshal writes a file of
+// format: the table's for YOLOv5's; default.yaml's first for ultralytics'.
+func marshalOrder(format Format) []*field {
+	order := make([]*field, 0, len(fields))
+	if format.anchorFree() {
+		for _, k := range defaultYAMLOrder {
+			order = append(order, byKey[k])
+		}
+	}
+	for i := range fields {
+		if f := &fields[i]; !format.anchorFree() || !inDefaultYAML[f.key] {
+			order = append(order, f)
+		}
+	}
+	return order
+}
+
+// marshalDefault reports whether h holds DefaultV8's value for f.
 func marshalDefault(f *field, h *Hyp) bool {
-	a, _ := f.value.format(h)
-	b, _ := f.value.format(DefaultV8())
-	return a == b
+	a, okA := f.value.format(h)
+	b, okB := f.value.format(DefaultV8())
+	return a == b && okA == okB || !okA
 }
 
 // marshalNumber formats v as a YAML float that round-trips exactly.
