@@ -433,3 +433,94 @@ func checkWeighXYXY(t *testing.T, l XYXYLoss, layer int, base, want []float64, m
 		}
 	}
 }
+
+// xyxyPairsFile is testdata/iou-pairs-xyxy/<iou_type>.json, written by
+// tools/iou_xyxy_reference.py: each configuration's value, loss and
+// gradient (with respect to the prediction's corners) on corner pairs,
+// computed in float64 by PyTorch transcriptions of the references on
+// corner boxes, and for wiou the weights and the running mean after each
+// call.
+type xyxyPairsFile struct {
+	Type    string `json:"iou_type"`
+	Configs []struct {
+		Params  map[string]float64 `json:"params"`
+		Diag2   float64            `json:"diag2"`
+		Dropped []string           `json:"dropped"`
+		Calls   []struct {
+			Pairs []struct {
+				Name   string     `json:"name"`
+				Pred   Box        `json:"pred"`
+				Target Box        `json:"target"`
+				Value  float64    `json:"value"`
+				Loss   float64    `json:"loss"`
+				Grad   [4]float64 `json:"grad"`
+				Base   *float64   `json:"base"`
+			} `json:"pairs"`
+			MeanAfter *float64  `json:"mean_after"`
+			Weights   []float64 `json:"weights"`
+		} `json:"calls"`
+	} `json:"configs"`
+}
+
+// TestXYXYReference reproduces testdata/iou-pairs-xyxy: every variant and
+// modifier on corner boxes against its reference transcribed in PyTorch
+// with 8.4's conventions, unfrozen and then frozen to the same numbers,
+// and WIoU's weights and running means with one Weigh per call. The
+// tolerance is TestPairs' (pairsTol, relative to max(|x|, 1) and to the
+// pair's largest gradient element).
+func TestXYXYReference(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "iou-pairs-xyxy", "*.json"))
+	if err != nil || len(files) != len(variants) {
+		t.Fatalf("want one pairs file per variant (%d), found %d (%v)", len(variants), len(files), err)
+	}
+	for _, f := range files {
+		var pf xyxyPairsFile
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &pf); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		var worst [3]float64
+		n := 0
+		for _, c := range pf.Configs {
+			l, err := NewXYXY(paramsOf(t, pf.Type, c.Params))
+			if err != nil {
+				t.Fatalf("%s %v: %v", pf.Type, c.Params, err)
+			}
+			for ci, call := range c.Calls {
+				base := make([]float64, len(call.Pairs))
+				for k, r := range call.Pairs {
+					var h Held
+					got := l.Eval(r.Pred, r.Target, c.Diag2, &h, false)
+					if again := l.Eval(r.Pred, r.Target, c.Diag2, &h, true); again != got {
+						t.Errorf("%v %s: frozen Eval %+v, unfrozen %+v", l, r.Name, again, got)
+					}
+					scale := 1.0
+					for _, v := range r.Grad {
+						scale = max(scale, math.Abs(v))
+					}
+					e := [3]float64{relErr(got.Value, r.Value, 1), relErr(got.Loss, r.Loss, 1), 0}
+					if r.Base != nil {
+						e[1] = max(e[1], relErr(got.Base, *r.Base, 1))
+					}
+					for i := range r.Grad {
+						e[2] = max(e[2], relErr(got.Grad[i], r.Grad[i], scale))
+					}
+					if e[0] > pairsTol || e[1] > pairsTol || e[2] > pairsTol {
+						t.Errorf("%v %s p=%v t=%v:\n got value %.17g loss %.17g grad %.17g\nwant value %.17g loss %.17g grad %.17g",
+							l, r.Name, r.Pred, r.Target, got.Value, got.Loss, got.Grad, r.Value, r.Loss, r.Grad)
+					}
+					for i := range worst {
+						worst[i] = max(worst[i], e[i])
+					}
+					base[k] = got.Base
+					n++
+				}
+				checkWeighXYXY(t, l, ci, base, call.Weights, call.MeanAfter)
+			}
+		}
+		t.Logf("%-9s %3d pairs: max error value %.2g, loss %.2g, gradient %.2g", pf.Type, n, worst[0], worst[1], worst[2])
+	}
+}
