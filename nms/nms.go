@@ -2,6 +2,7 @@ package nms
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/yolo-loss/yololoss/tensor"
@@ -17,6 +18,8 @@ type NMS[T tensor.Float] struct {
 	s     settings
 	confT T   // conf_thres rounded to T, as PyTorch compares a tensor with a number
 	n, no int // the current image's rows, and the V5 head's values per row
+
+	nanRows []bool // V8, multi-label: the rows with a NaN score
 
 	pairs []pair[T]
 	kept  [][]box[T] // per class (one list when agnostic): the kept offset boxes
@@ -158,17 +161,25 @@ func (s *NMS[T]) collect(x []T, n, no int) {
 	}
 }
 
+// maxPairIdx is the largest pair index r·nc + c that collectV8Multi may
+// give (a pair's idx is an int32); a variable for tests.
+var maxPairIdx int64 = math.MaxInt32
+
 // collectV8 gathers the candidate pairs of one image of the V8 head,
-// nch = 4+nc channels of n rows, into s.pairs, in the order of the
-// (row, class) pairs, row first. A row is a candidate when its largest
-// class score is above conf_thres; torch's amax is NaN when a score is,
-// so a row with a NaN score is none.
+// nch = 4+nc channels of n rows, into s.pairs; a pair's idx is its place
+// in the order of the (row, class) pairs, row first. A row is a candidate
+// when its largest class score is above conf_thres; torch's amax is NaN
+// when a score is, so a row with a NaN score is none.
 func (s *NMS[T]) collectV8(x []T, nch, n int) {
 	s.pairs = s.pairs[:0]
-	thr := s.confT
 	nc := nch - 4
-	multi := s.s.multiLabel && nc > 1
 	cls := x[4*n : nch*n : nch*n]
+	if s.s.multiLabel && nc > 1 && int64(n)*int64(nc) <= maxPairIdx {
+		s.collectV8Multi(cls, nc, n)
+		return
+	}
+	thr := s.confT
+	multi := s.s.multiLabel && nc > 1
 	for r := range n {
 		start := len(s.pairs)
 		best, bc := cls[r], 0
@@ -201,6 +212,50 @@ func (s *NMS[T]) collectV8(x []T, nch, n int) {
 			s.pairs = append(s.pairs, pair[T]{conf: best, idx: int32(len(s.pairs)), row: int32(r), cls: int32(bc)})
 		}
 	}
+}
+
+// collectV8Multi is collectV8's multi-label case, reading the scores
+// class by class, in the order of the data: a pair's idx is r·nc + c.
+// Rows with a NaN score, rare, are dropped afterwards.
+func (s *NMS[T]) collectV8Multi(cls []T, nc, n int) {
+	thr := s.confT
+	nan := false
+	for c := range nc {
+		if !s.s.wanted(c) {
+			for _, p := range cls[c*n : (c+1)*n] {
+				nan = nan || p != p
+			}
+			continue
+		}
+		for r, p := range cls[c*n : (c+1)*n] {
+			if p > thr {
+				s.pairs = append(s.pairs, pair[T]{conf: p, idx: int32(r*nc + c), row: int32(r), cls: int32(c)})
+			} else if p != p {
+				nan = true
+			}
+		}
+	}
+	if !nan {
+		return
+	}
+	s.nanRows = grow(s.nanRows, n)
+	clear(s.nanRows)
+	for c := range nc {
+		for r, p := range cls[c*n : (c+1)*n] {
+			if p != p {
+				s.nanRows[r] = true
+			}
+		}
+	}
+	s.pairs = slices.DeleteFunc(s.pairs, func(p pair[T]) bool { return s.nanRows[p.row] })
+}
+
+// grow returns b with length n, reusing its storage when it can.
+func grow(b []bool, n int) []bool {
+	if cap(b) < n {
+		return make([]bool, n)
+	}
+	return b[:n]
 }
 
 // suppress runs greedy NMS over the pairs in descending conf, appending

@@ -341,3 +341,20 @@ func BenchmarkBatch(b *testing.B) {
 		})
 	}
 }
+
+// TestV8ClassFilter: the class filter comes after the candidate test, so
+// a NaN score of a filtered-out class still drops its row.
+func TestV8ClassFilter(t *testing.T) {
+	img := tensor.Tensor[float64]{Shape: []int{6, 2}, Data: []float64{
+		10, 100, 10, 100, 4, 4, 4, 4,
+		0.9, 0.8, // class 0
+		math.NaN(), 0.7, // class 1
+	}}
+	s, err := nms.New[float64](&nms.Options{Head: nms.V8, ConfThres: new(0.01), MultiLabel: true, Classes: []int{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := gocmp.Diff([][6]float64{{98, 98, 102, 102, 0.8, 0}}, rowsOf(s.Image(img))); d != "" {
+		t.Errorf("mismatch (-want +got):\n%s", d)
+	}
+}
