@@ -48,17 +48,25 @@ bench:
 	GOMAXPROCS=1 $(GO) test -run='^$$' -bench=. -benchmem -count=5 ./metrics/
 	$(GO) run ./cmd/lossdemo -bench 50
 
-# Each fuzz target for FUZZTIME (go test runs one target at a time).
+# Every fuzz target of the library and of the examples/train module, each
+# for FUZZTIME with a minimisation of at most FUZZMINTIME (go test's default
+# of 60s stalls a target on every new input). The targets are found, not
+# listed: each func Fuzz... in the test files of the packages that go list
+# gives in each module, so that a new one runs without editing this. go test
+# runs one target at a time. `make fuzz FUZZRUN=echo` prints the commands.
+FUZZMINTIME ?= 2s
+FUZZRUN ?= $(GO) test
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./hyp/
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./model/
-	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./labels/
-	$(GO) test -run='^$$' -fuzz='^FuzzRead$$' -fuzztime=$(FUZZTIME) ./batchfile/
-	$(GO) test -run='^$$' -fuzz='^FuzzLoss$$' -fuzztime=$(FUZZTIME) ./computeloss/
-	$(GO) test -run='^$$' -fuzz='^FuzzZeroTarget$$' -fuzztime=$(FUZZTIME) ./internal/vec/
-	$(GO) test -run='^$$' -fuzz='^FuzzNMS$$' -fuzztime=$(FUZZTIME) ./nms/
-	$(GO) test -run='^$$' -fuzz='^FuzzInput$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./cmd/yoloval/
-	$(TRAIN) $(GO) test -run='^$$' -fuzz='^FuzzParseDataYAML$$' -fuzztime=$(FUZZTIME) ./dataset/
+	@set -e; for mod in . examples/train; do \
+	  ( cd $$mod && $(GO) list -f '{{.ImportPath}}{{range .TestGoFiles}} {{$$.Dir}}/{{.}}{{end}}{{range .XTestGoFiles}} {{$$.Dir}}/{{.}}{{end}}' ./... | \
+	    while read -r pkg files; do \
+	      [ -n "$$files" ] || continue; \
+	      for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$files | sort -u); do \
+	        echo "== $$mod: $$pkg $$name"; \
+	        $(FUZZRUN) -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINTIME) $$pkg; \
+	      done; \
+	    done ); \
+	done
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
