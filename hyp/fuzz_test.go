@@ -3,6 +3,7 @@ package hyp
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,8 +14,9 @@ import (
 )
 
 // FuzzParse checks that Parse never panics, that its errors are *Error values
-// starting with "hyp: ", and that what it accepts passes Validate and survives a
-// round trip through Marshal.
+// starting with "hyp: ", that what it accepts passes Validate and survives a
+// round trip through Marshal in its format, and that For gives each head a
+// Hyp that passes Validate, or an *Error.
 func FuzzParse(f *testing.F) {
 	for _, name := range hyps.Names() {
 		data, err := fs.ReadFile(hyps.FS, name)
@@ -34,7 +36,34 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(Marshal(h))
 	}
+	v8, err := filepath.Glob("../testdata/golden-v8/*/hyp.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, path := range append(v8, "../testdata/ultralytics-8.4.35/default.yaml") {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	for _, s := range []string{
+		// ultralytics' config and files of shared keys.
+		"{}",
+		"dfl: 2\n",
+		"box: 7.5\ncls: 0.5\ndfl: 1.5\nepochs: 3\ntal_topk: 5\n",
+		"box: 0.05\ncls: 0.3\n",
+		"epochs: 0\n",
+		"tal_topk: 2.5\n",
+		"dfl: -1\n",
+		"dlf: 1\n",
+		"batch: [1, 2]\nmodel:\nnbs: 64\nerasing: 0.4\n",
+		"nbs: 0\n",
+		"box: 7.5\ndfl: 1.5\nobj: 1\n",
+		minimal + "dfl: 1.5\n",
+		"dfl: 1\nfl_gamma: 2\nfl_type: varifocal\nfl_alpha: 0.75\niou_type: wiou\nwiou_version: 1\n",
+		"dfl: 1\nfl_apply: cls\n",
+		"epochs: 1e12\n",
 		"",
 		"# nothing\n",
 		"---\n",
@@ -100,6 +129,22 @@ func FuzzParse(f *testing.F) {
 		}
 		if diff := cmp.Diff(h, got, values); diff != "" {
 			t.Errorf("round trip through Marshal mismatch (-want +got):\n%s", diff)
+		}
+		if got.Format() != h.Format() {
+			t.Errorf("Marshal's file read back as a %v, want a %v\n%s", got.Format(), h.Format(), out)
+		}
+		for _, head := range []Head{HeadV5, HeadV8} {
+			c, err := h.For(head)
+			if err != nil {
+				var e *Error
+				if !errors.As(err, &e) || !strings.HasPrefix(err.Error(), "hyp: ") {
+					t.Errorf("For(%v) error %T %v, want a *Error starting with \"hyp: \"", head, err, err)
+				}
+				continue
+			}
+			if err := c.Validate(); err != nil {
+				t.Errorf("For(%v) returned a Hyp that Validate rejects: %v", head, err)
+			}
 		}
 	})
 }
