@@ -20,7 +20,7 @@ func Expect(p, z []float64) float64 {
 	}
 	var sum float64
 	for k, v := range z {
-		e := math.Exp(v - m)
+		e := expNonPos(v - m)
 		p[k] = e
 		sum += e
 	}
@@ -66,7 +66,7 @@ func Loss(dz, p, z []float64, t, g float64) float64 {
 	}
 	var sum float64
 	for _, v := range z {
-		sum += math.Exp(v - m)
+		sum += expNonPos(v - m)
 	}
 	lse := m + math.Log(sum)
 	loss := (lse-z[l])*wl + (lse-z[l+1])*wr

@@ -1,9 +1,12 @@
 package v8loss
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/yolo-loss/yololoss/dfl"
+	"github.com/yolo-loss/yololoss/internal/vec"
 	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/tal"
 	"github.com/yolo-loss/yololoss/target"
@@ -20,8 +23,9 @@ type grid struct {
 
 // imageIndex lists each image's labels, in label order.
 type imageIndex struct {
-	start []int // image b's labels are order[start[b]:start[b+1]]
-	order []int
+	start   []int // image b's labels are order[start[b]:start[b+1]]
+	order   []int
+	byCount []int // the images by decreasing label count, then index
 }
 
 // branch is one branch's state: the assigner's settings, the box loss
@@ -133,6 +137,12 @@ func (x *imageIndex) index(labels []target.Label, bs int) {
 		x.start[b] = x.start[b-1]
 	}
 	x.start[0] = 0
+	x.byCount = x.byCount[:0]
+	for b := range bs {
+		x.byCount = append(x.byCount, b)
+	}
+	n := func(b int) int { return x.start[b+1] - x.start[b] }
+	slices.SortStableFunc(x.byCount, func(a, b int) int { return cmp.Compare(n(b), n(a)) })
 }
 
 // assign is the second phase: each branch's assignment of each image and
@@ -142,10 +152,12 @@ func (e *Engine[T]) assign() {
 	e.assignPh.do(n, workers(e.workers, n))
 }
 
-// assignItem assigns image k mod bs of branch k / bs on worker slot sl.
+// assignItem assigns image order[k mod bs] of branch k / bs on worker
+// slot sl: the images with the most labels first, so that the workers
+// finish together.
 func (e *Engine[T]) assignItem(sl, k int) {
 	c := &e.cfg
-	kb, b := k/e.call.bs, k%e.call.bs
+	kb, b := k/e.call.bs, e.images.byCount[k%e.call.bs]
 	br := &e.branches[kb]
 	ia := &br.imgs[b]
 	s := &e.slots[sl]
@@ -239,21 +251,39 @@ func grow[E any](s []E, n int) []E {
 	return s[:n]
 }
 
-// predictor reads one image of a branch's outputs for the assigner.
+// predictor reads one image of a branch's outputs for the assigner. It
+// keeps the boxes it has decoded in this image, since an anchor may be a
+// candidate of several targets.
 type predictor[T tensor.Float] struct {
-	p       []tensor.Tensor[T]
-	g       *grid
-	b       int
-	r, c    int
-	z, prob []float64
+	p        []tensor.Tensor[T]
+	g        *grid
+	b        int
+	r, c     int
+	z, prob  []float64
+	u, sp, s []float64    // 4·reg_max: the logits less their side's maximum; the kernel's outputs
+	boxes    [][4]float64 // per anchor, valid where stamp is gen
+	stamp    []uint32
+	gen      uint32
 }
 
 func (q *predictor[T]) init(r, c int) {
 	q.r, q.c = r, c
 	q.z, q.prob = make([]float64, 4*r), make([]float64, r)
+	q.u, q.sp, q.s = make([]float64, 4*r), make([]float64, 4*r), make([]float64, 4*r)
 }
 
-func (q *predictor[T]) set(p []tensor.Tensor[T], g *grid, b int) { q.p, q.g, q.b = p, g, b }
+// set points q at image b of the branch outputs p.
+func (q *predictor[T]) set(p []tensor.Tensor[T], g *grid, b int) {
+	q.p, q.g, q.b = p, g, b
+	n := g.off[len(g.off)-1]
+	if len(q.stamp) < n {
+		q.boxes, q.stamp, q.gen = make([][4]float64, n), make([]uint32, n), 0
+	}
+	if q.gen++; q.gen == 0 { // wrapped: forget every stamp
+		clear(q.stamp)
+		q.gen = 1
+	}
+}
 
 // layer returns the layer of anchor a.
 func (q *predictor[T]) layer(a int) int {
@@ -277,17 +307,52 @@ func (q *predictor[T]) logits(z []float64, l, cell int) {
 // Box returns anchor a's predicted box in pixels:
 // (anchor point ∓ distances)·stride.
 func (q *predictor[T]) Box(a int) [4]float64 {
+	if q.stamp[a] == q.gen {
+		return q.boxes[a]
+	}
 	l := q.layer(a)
 	ly := q.g.layers[l]
 	cell := a - q.g.off[l]
 	q.logits(q.z, l, cell)
-	var d [4]float64
-	for side := range 4 {
-		d[side] = dfl.Expect(q.prob, q.z[side*q.r:(side+1)*q.r])
-	}
+	d := q.distances()
 	ax, ay := float64(cell%ly.NX)+0.5, float64(cell/ly.NX)+0.5
 	s := ly.Stride
-	return [4]float64{(ax - d[0]) * s, (ay - d[1]) * s, (ax + d[2]) * s, (ay + d[3]) * s}
+	box := [4]float64{(ax - d[0]) * s, (ay - d[1]) * s, (ax + d[2]) * s, (ay + d[3]) * s}
+	q.boxes[a], q.stamp[a] = box, q.gen
+	return box
+}
+
+// distances returns the expected distances of the four sides of the
+// logits in q.z, as dfl.Expect, with the exponentials of all 4·reg_max
+// logits at once from the vector kernel: for u = z − max ≤ 0 it gives
+// σ(u), and e^u = σ(u)/(1 − σ(u)), where 1 − σ(u) ≥ 1/2 loses nothing.
+func (q *predictor[T]) distances() [4]float64 {
+	var d [4]float64
+	r := q.r
+	if r == 1 {
+		return [4]float64(q.z)
+	}
+	for side := range 4 {
+		z := q.z[side*r : (side+1)*r]
+		m := z[0]
+		for _, v := range z[1:] {
+			m = max(m, v)
+		}
+		for k, v := range z {
+			q.u[side*r+k] = v - m
+		}
+	}
+	vec.ZeroTarget(q.sp, q.s, q.u, 1, 0)
+	for side := range 4 {
+		var num, den float64
+		for k, sg := range q.s[side*r : (side+1)*r] {
+			e := sg / (1 - sg)
+			den += e
+			num += float64(k) * e
+		}
+		d[side] = num / den
+	}
+	return d
 }
 
 // Score returns σ of anchor a's logit for class c.

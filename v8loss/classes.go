@@ -10,8 +10,8 @@ const blockLen = 256
 
 // blockScratch is one worker's arrays for a block of class elements.
 type blockScratch struct {
-	x, l, g       [blockLen]float64
-	x32, l32, g32 [blockLen]float32
+	x, l, g  [blockLen]float64
+	l32, g32 [blockLen]float32
 }
 
 // classes is the fourth phase: the class criterion over every element,
@@ -76,35 +76,28 @@ func (e *Engine[T]) classItem(sl, k int) {
 // (bce.ZeroTarget), and the few foreground elements are then replaced by
 // the criterion's Elem.
 func (e *Engine[T]) classPlane(s *blockScratch, x, g []T, fg []fgTerm, cl int, scale float64) float64 {
+	if e.cfg.f32 && e.cfg.hasZero {
+		return e.classPlane32(s, x, g, fg, cl, scale)
+	}
 	c := &e.cfg
 	var sum float64
 	f := 0
 	for c0 := 0; c0 < len(x); c0 += blockLen {
 		n := min(blockLen, len(x)-c0)
 		xs := x[c0 : c0+n]
-		var l, gr []float64
-		if c.f32 && c.hasZero {
-			x32 := tensor.Float32s(xs)
-			c.zero.Elems32(s.l32[:n], s.g32[:n], x32)
-			for i := range n {
-				s.l[i], s.g[i] = float64(s.l32[i]), float64(s.g32[i])
-			}
-			l, gr = s.l[:n], s.g[:n]
+		for i, v := range xs {
+			s.x[i] = float64(v)
+		}
+		l, gr := s.l[:n], s.g[:n]
+		if c.hasZero {
+			c.zero.Elems(l, gr, s.x[:n])
 		} else {
-			for i, v := range xs {
-				s.x[i] = float64(v)
-			}
-			l, gr = s.l[:n], s.g[:n]
-			if c.hasZero {
-				c.zero.Elems(l, gr, s.x[:n])
-			} else {
-				c.cls.Elems(l, gr, s.x[:n], zeros[:n])
-			}
+			c.cls.Elems(l, gr, s.x[:n], zeros[:n])
 		}
 		for ; f < len(fg) && fg[f].cell < c0+n; f++ {
 			if fg[f].class == cl {
 				i := fg[f].cell - c0
-				l[i], gr[i] = c.cls.Elem(float64(xs[i]), fg[f].score)
+				l[i], gr[i] = c.cls.Elem(s.x[i], fg[f].score)
 			}
 		}
 		sum += sumOf(l)
@@ -116,6 +109,60 @@ func (e *Engine[T]) classPlane(s *blockScratch, x, g []T, fg []fgTerm, cl int, s
 		}
 	}
 	return sum
+}
+
+// classPlane32 is classPlane for float32 data: the kernel works in
+// float32 and writes the derivatives straight into the gradient, which
+// one pass then scales.
+func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl int, scale float64) float64 {
+	c := &e.cfg
+	x := tensor.Float32s(xt)
+	var g []float32
+	if gt != nil {
+		g = tensor.Float32s(gt)
+	}
+	sc := float32(scale)
+	var sum float64
+	f := 0
+	for c0 := 0; c0 < len(x); c0 += blockLen {
+		n := min(blockLen, len(x)-c0)
+		l := s.l32[:n]
+		gr := s.g32[:n]
+		if g != nil {
+			gr = g[c0 : c0+n]
+		}
+		c.zero.Elems32(l, gr, x[c0:c0+n])
+		if g != nil {
+			for i := range gr {
+				gr[i] *= sc
+			}
+		}
+		for ; f < len(fg) && fg[f].cell < c0+n; f++ {
+			if fg[f].class == cl {
+				i := fg[f].cell - c0
+				lv, gv := c.cls.Elem(float64(x[c0+i]), fg[f].score)
+				l[i], gr[i] = float32(lv), float32(gv*scale)
+			}
+		}
+		sum += sumOf32(l)
+	}
+	return sum
+}
+
+// sumOf32 is sumOf for float32 values, accumulated in float64.
+func sumOf32(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // zeros are the targets of a block without foreground.

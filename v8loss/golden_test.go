@@ -2,74 +2,26 @@ package v8loss
 
 import (
 	"math"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/hyp"
 	"github.com/yolo-loss/yololoss/internal/golden"
-	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
-// loadSettings reads a golden case's hyp.yaml, flat "key: value" lines,
-// into settings, each absent key at ultralytics' default.
+// loadSettings reads a golden case's hyp.yaml as a user's file is read:
+// hyp.Load, then the settings of its copy for the head (hyp.Hyp.For).
 func loadSettings(t *testing.T, path string) settings {
 	t.Helper()
-	raw, err := os.ReadFile(path)
+	h, err := hyp.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := settings{box: 7.5, cls: 0.5, dfl: DefaultDfl, epochs: DefaultEpochs, topk: DefaultTalTopk, boxLoss: iou.DefaultParams()}
-	s.crit.Alpha = 0.25
-	for n, line := range strings.Split(string(raw), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		num := func() float64 {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatalf("%s:%d: %s: %v", path, n+1, k, err)
-			}
-			return f
-		}
-		b := &s.boxLoss
-		switch k {
-		case "box":
-			s.box = num()
-		case "cls":
-			s.cls = num()
-		case "dfl":
-			s.dfl = num()
-		case "epochs":
-			s.epochs = int(num())
-		case "tal_topk":
-			s.topk = int(num())
-		case "fl_gamma":
-			s.crit.Gamma = num()
-		case "fl_alpha":
-			s.crit.Alpha = num()
-		case "fl_type":
-			s.crit.Type = v
-		case "iou_type":
-			b.Type = v
-		case "iou_alpha":
-			b.Alpha = num()
-		case "iou_focal_gamma":
-			b.FocalGamma = num()
-		case "iou_inner_ratio":
-			b.InnerRatio = num()
-		case "wiou_version":
-			b.WIoUVersion = int(num())
-		case "shape_iou_scale":
-			b.ShapeScale = num()
-		default:
-			t.Fatalf("%s:%d: unknown key %q", path, n+1, k)
-		}
+	s, err := settingsOf(h)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return s
 }

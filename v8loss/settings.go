@@ -10,14 +10,6 @@ import (
 	"github.com/yolo-loss/yololoss/iou"
 )
 
-// Defaults of ultralytics 8.4.35 for the keys the v8 loss reads beyond
-// those hyp.Hyp holds for YOLOv5.
-const (
-	DefaultDfl     = 1.5 // default.yaml's dfl
-	DefaultEpochs  = 100 // default.yaml's epochs
-	DefaultTalTopk = 10  // v8DetectionLoss(tal_topk=10)
-)
-
 // End-to-end constants of ultralytics' E2ELoss.
 const (
 	e2eTopKO2M = 10 // one2many = v8DetectionLoss(tal_topk=10)
@@ -37,15 +29,21 @@ type settings struct {
 	boxLoss       iou.Params
 }
 
-// settingsOf returns the settings of h.
+// settingsOf returns the settings of h's copy for the anchor-free head,
+// h.For(hyp.HeadV8): its errors name the key and line of a key that
+// means nothing here.
 func settingsOf(h *hyp.Hyp) (settings, error) {
 	if h == nil {
 		return settings{}, errors.New("v8loss: nil hyp")
 	}
+	v8, err := h.For(hyp.HeadV8)
+	if err != nil {
+		return settings{}, err
+	}
 	s := settings{
-		box: h.Box, cls: h.Cls, dfl: DefaultDfl, epochs: DefaultEpochs, topk: DefaultTalTopk,
-		crit:    criterion.Config{Type: h.FlType, Gamma: h.FlGamma, Alpha: h.FlAlpha},
-		boxLoss: h.BoxLoss(),
+		box: v8.Box, cls: v8.Cls, dfl: v8.Dfl, epochs: v8.Epochs, topk: v8.TalTopk,
+		crit:    criterion.Config{Type: v8.FlType, Gamma: v8.FlGamma, Alpha: v8.FlAlpha},
+		boxLoss: v8.BoxLoss(),
 	}
 	return s, s.check()
 }
