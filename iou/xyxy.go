@@ -132,8 +132,35 @@ func (x xyxy) Eval(p, t Box, diag2 float64, h *Held, frozen bool) XYXYTerm {
 		panic("iou: MPDIoU: Eval without the image diagonal")
 	}
 	q := newPairXYXY(p, t, x.hr)
-	tm := x.eval(&q, diag2, h, frozen)
+	tm := evalPair(x.evaluator, &q, diag2, h, frozen)
 	return XYXYTerm{Value: tm.Value, Loss: tm.Loss, Grad: tm.Grad, Base: tm.Base}
+}
+
+// evalPair calls e's eval through its concrete type, where the compiler
+// sees that the pair stays on the caller's stack (through the interface
+// it would escape: an allocation per anchor).
+func evalPair(e evaluator, q *pair, n float64, h *Held, frozen bool) Term {
+	switch v := e.(type) {
+	case plainIoU:
+		return v.eval(q, n, h, frozen)
+	case giou:
+		return v.eval(q, n, h, frozen)
+	case diou:
+		return v.eval(q, n, h, frozen)
+	case ciou:
+		return v.eval(q, n, h, frozen)
+	case eiou:
+		return v.eval(q, n, h, frozen)
+	case siou:
+		return v.eval(q, n, h, frozen)
+	case *wiou:
+		return v.eval(q, n, h, frozen)
+	case mpdiou:
+		return v.eval(q, n, h, frozen)
+	case shapeIoU:
+		return v.eval(q, n, h, frozen)
+	}
+	panic(fmt.Sprintf("iou: %T is not a variant of the table", e))
 }
 
 // CIoUXYXY returns ultralytics 8.4's bbox_iou(p, t, xywh=False,

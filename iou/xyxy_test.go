@@ -524,3 +524,18 @@ func TestXYXYReference(t *testing.T) {
 		t.Logf("%-9s %3d pairs: max error value %.2g, loss %.2g, gradient %.2g", pf.Type, n, worst[0], worst[1], worst[2])
 	}
 }
+
+// TestXYXYNoAlloc: a corner-frame Eval allocates nothing, for every
+// variant and modifier (the engine calls it once per foreground anchor).
+func TestXYXYNoAlloc(t *testing.T) {
+	p, b := Box{-1.2, -0.3, 2.1, 1.6}, Box{-0.5, 0, 1.5, 1}
+	for _, l := range xyxyFamily(t) {
+		var h Held
+		if n := testing.AllocsPerRun(50, func() { l.Eval(p, b, testDiag2, &h, false) }); n != 0 {
+			t.Errorf("%v: Eval allocates %v times", l, n)
+		}
+	}
+	if n := testing.AllocsPerRun(50, func() { CIoUXYXY(p, b) }); n != 0 {
+		t.Errorf("CIoUXYXY allocates %v times", n)
+	}
+}
