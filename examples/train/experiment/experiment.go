@@ -104,7 +104,11 @@ func Execute(s Setup) ([]Outcome, error) {
 		seed := s.Schedule.Seed + uint64(k)
 		for i, run := range s.Runs {
 			n := k*len(s.Runs) + i + 1
-			o, err := s.execute(run, hyps[i], seed, fmt.Sprintf("run %d/%d", n, total))
+			job := trainer.Job{
+				Label:        fmt.Sprintf("run %d/%d %s seed %d (%s)", n, total, run.Name, seed, run.Group()),
+				EpochsBefore: (n - 1) * s.Schedule.Epochs, EpochsAfter: (total - n) * s.Schedule.Epochs,
+			}
+			o, err := s.execute(run, hyps[i], seed, job)
 			if err != nil {
 				return nil, fmt.Errorf("run %s, seed %d: %w", run.Name, seed, err)
 			}
@@ -131,11 +135,12 @@ func (s Setup) config(run Run, h *hyp.Hyp, seed uint64) (trainer.Config, Data, e
 	}, d, nil
 }
 
-func (s Setup) execute(run Run, h *hyp.Hyp, seed uint64, label string) (Seed, error) {
+func (s Setup) execute(run Run, h *hyp.Hyp, seed uint64, job trainer.Job) (Seed, error) {
 	cfg, d, err := s.config(run, h, seed)
 	if err != nil {
 		return Seed{}, err
 	}
+	cfg.Job = job
 	r, err := trainer.New(s.Backend, cfg, d.Train, d.Val)
 	if err != nil {
 		return Seed{}, err
@@ -145,7 +150,7 @@ func (s Setup) execute(run Run, h *hyp.Hyp, seed uint64, label string) (Seed, er
 	}
 	resumedAt := r.Epoch()
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, "%s: %s seed %d (%s, %s): epoch %d of %d\n", label, run.Name, seed, run.Group(), filepath.Base(run.File), resumedAt, s.Schedule.Epochs)
+		fmt.Fprintf(s.Log, "%s, %s: epoch %d of %d\n", job.Label, filepath.Base(run.File), resumedAt, s.Schedule.Epochs)
 	}
 	if err := r.Train(); err != nil {
 		return Seed{}, err

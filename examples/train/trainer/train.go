@@ -10,7 +10,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/yolo-loss/yololoss/examples/train/dataset"
 	"github.com/yolo-loss/yololoss/examples/train/net"
@@ -32,7 +31,8 @@ type Config struct {
 	Optimizer   string    // "adam" or "sgd"
 	Autobalance bool      // the engine's per-layer objectness balance adapts (YOLOv5's default: off)
 	Dir         string    // run directory: results.csv, results.png, weights/
-	Progress    io.Writer // a progress bar per epoch; nil for none
+	Progress    io.Writer // a progress line, rewritten in place; nil for none
+	Job         Job       // the larger job the run is part of, for the progress line
 	Log         io.Writer // a line per epoch; nil for none
 }
 
@@ -63,6 +63,7 @@ type Run struct {
 	rows       []Row      // results.csv so far
 	trainTime  float64    // seconds spent in completed epochs, validation included
 	times      EpochTimes // of the epoch in progress, or the last one
+	prog       *progress  // nil without cfg.Progress
 }
 
 // EpochTimes is where an epoch's time went: the training steps' three phases,
@@ -110,7 +111,11 @@ func New(b backends.Backend, cfg Config, train, val *dataset.Split) (*Run, error
 	if err != nil {
 		return nil, err
 	}
-	return &Run{cfg: cfg, h: h, g: g, loss: le, train: train, val: val}, nil
+	r := &Run{cfg: cfg, h: h, g: g, loss: le, train: train, val: val}
+	if cfg.Progress != nil {
+		r.prog = newProgress(cfg.Progress, cfg.Job, cfg.Epochs, r.stepsPerEpoch())
+	}
+	return r, nil
 }
 
 // Epoch is the number of epochs completed.
@@ -156,6 +161,9 @@ func (r *Run) trainUntil(last int) error {
 	for r.epoch < last {
 		start := time.Now()
 		r.times = EpochTimes{}
+		if r.prog != nil {
+			r.prog.startEpoch(r.epoch + 1)
+		}
 		trainItems, err := r.trainEpoch()
 		if err != nil {
 			return err
@@ -166,6 +174,9 @@ func (r *Run) trainUntil(last int) error {
 			return err
 		}
 		r.times.Val = time.Since(valStart)
+		if r.prog != nil {
+			r.prog.endEpoch(r.times.Val)
+		}
 		if m := val.Metrics; !finite(val.Items.Box, val.Items.Obj, val.Items.Cls, m.MP, m.MR, m.MAP50, m.MAP) {
 			return fmt.Errorf("trainer: epoch %d/%d: a validation loss or metric is not finite (box %g, obj %g, cls %g, %s); "+
 				"stopped before writing anything for this epoch", r.epoch+1, r.cfg.Epochs, val.Items.Box, val.Items.Obj, val.Items.Cls, val.metricsLine())
@@ -187,7 +198,6 @@ func (r *Run) trainUntil(last int) error {
 func (r *Run) trainEpoch() (lossItems, error) {
 	nb := r.stepsPerEpoch()
 	order := rand.New(rand.NewPCG(r.cfg.Seed, uint64(r.epoch))).Perm(r.train.Len())
-	bar := r.bar(nb, fmt.Sprintf("epoch %d/%d", r.epoch+1, r.cfg.Epochs))
 	s := r.cfg.ImgSize
 	x := make([]float32, r.cfg.Batch*s*s*3)
 	var sum lossItems
@@ -218,30 +228,11 @@ func (r *Run) trainEpoch() (lossItems, error) {
 		r.step++
 		sum = sum.add(items)
 		mean := sum.scale(1 / float64(i+1))
-		if bar != nil {
-			bar.Describe(fmt.Sprintf("epoch %d/%d  box %.4f obj %.4f cls %.4f", r.epoch+1, r.cfg.Epochs, mean.Box, mean.Obj, mean.Cls))
-			_ = bar.Add(1)
+		if r.prog != nil {
+			r.prog.batch(mean)
 		}
 	}
-	if bar != nil {
-		_ = bar.Finish()
-	}
 	return sum.scale(1 / float64(nb)), nil
-}
-
-func (r *Run) bar(n int, desc string) *progressbar.ProgressBar {
-	if r.cfg.Progress == nil {
-		return nil
-	}
-	return progressbar.NewOptions(n,
-		progressbar.OptionSetWriter(r.cfg.Progress),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString("batch"),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetWidth(20),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(r.cfg.Progress) }),
-	)
 }
 
 // outShapes are the raw outputs' shapes [bs, na, ny, nx, 5+nc].

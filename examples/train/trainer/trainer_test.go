@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego"
@@ -413,5 +414,42 @@ func TestLossPanelLogAxis(t *testing.T) {
 	}
 	if _, ok := p.Y.Scale.(plot.LogScale); ok || strings.Contains(p.Y.Label.Text, "log") {
 		t.Errorf("loss axis with a zero loss: scale %T, label %q; want linear", p.Y.Scale, p.Y.Label.Text)
+	}
+}
+
+// TestProgressLine drives the progress line with a clock of 2 s per batch:
+// no rate after the first batch (it includes the compilation), then one
+// unit, s/batch; the run's and the job's share and time left; validation
+// shown as such.
+func TestProgressLine(t *testing.T) {
+	var b bytes.Buffer
+	clock := time.Unix(0, 0)
+	p := newProgress(&b, Job{Label: "run 2/3 focal seed 1", EpochsBefore: 4, EpochsAfter: 2}, 4, 10)
+	p.now = func() time.Time { return clock }
+	p.startEpoch(1)
+	p.batch(lossItems{Box: 0.1})
+	first := b.String()
+	if !strings.Contains(first, "– s/batch") || strings.Contains(first, "left") {
+		t.Errorf("after the first batch: %q, want no rate and no time left", first)
+	}
+	for range 4 {
+		clock = clock.Add(2 * time.Second)
+		p.batch(lossItems{Box: 0.1})
+	}
+	line := b.String()[strings.LastIndex(b.String(), "\r")+1:]
+	// 5 of 10 batches at 2 s, validation estimated 0: 10 s left in this epoch, 3 × 20 s after it;
+	// the job: 2 more epochs of 20 s (times rounded to the minute).
+	for _, want := range []string{"run 2/3 focal seed 1", "epoch 1/4 batch 5/10", "2.00 s/batch", "run 12%, 1m left", "experiment 45%, 2m left"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("progress %q lacks %q", line, want)
+		}
+	}
+	if strings.Contains(b.String(), "batch/s") || strings.Contains(b.String(), "/min") {
+		t.Errorf("a second rate unit: %q", b.String())
+	}
+	clock = clock.Add(2 * time.Second)
+	p.validating(0, 50)
+	if line := b.String()[strings.LastIndex(b.String(), "\r")+1:]; !strings.Contains(line, "epoch 1/4 validating 0/50 images") {
+		t.Errorf("validation shows %q", line)
 	}
 }

@@ -30,6 +30,9 @@ func (r *Run) validate() (valResult, error) {
 	var sum lossItems
 	batches := 0
 	for lo := 0; lo < n; lo += valBatch {
+		if r.prog != nil {
+			r.prog.validating(lo, n)
+		}
 		hi := min(lo+valBatch, n)
 		idx := make([]int, hi-lo)
 		for i := range idx {
