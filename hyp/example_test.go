@@ -84,7 +84,12 @@ func ExampleHyp_ScaleGains() {
 	h.ScaleGains(4, 20, 1280)
 	fmt.Printf("box %.4g, cls %.4g, obj %.4g\n", h.Box, h.Cls, h.Obj)
 
+	// A second call scales the gains the first was given: nothing compounds.
+	h.ScaleGains(4, 20, 1280)
+	fmt.Printf("box %.4g, cls %.4g, obj %.4g\n", h.Box, h.Cls, h.Obj)
+
 	// Output:
+	// box 0.0375, cls 0.09375, obj 3
 	// box 0.0375, cls 0.09375, obj 3
 }
 
@@ -127,4 +132,36 @@ func ExampleMarshal() {
 	// fl_alpha: 0.25       # focal alpha
 	// fl_type: varifocal   # focal-family criterion: focal, qfocal or varifocal
 	// label_smoothing: 0.0 # class label smoothing epsilon
+}
+
+func ExampleDefaultV8() {
+	h := hyp.DefaultV8()
+	fmt.Printf("box %g, cls %g, dfl %g, epochs %d, tal_topk %d\n", h.Box, h.Cls, h.Dfl, h.Epochs, h.TalTopk)
+
+	// Output:
+	// box 7.5, cls 0.5, dfl 1.5, epochs 100, tal_topk 10
+}
+
+func ExampleHyp_For() {
+	// A partial ultralytics config: the keys it lacks take 8.4.35's defaults.
+	h, err := hyp.Parse([]byte("dfl: 2.0\nepochs: 50\n"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	v8, err := h.For(hyp.HeadV8)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s: box %g, cls %g, dfl %g, epochs %d\n", h.Format(), v8.Box, v8.Cls, v8.Dfl, v8.Epochs)
+	_, err = h.For(hyp.HeadV5)
+	fmt.Println(err)
+
+	// YOLOv5's keys mean nothing to the anchor-free heads.
+	_, err = hyp.Default().For(hyp.HeadV8)
+	fmt.Println(err)
+
+	// Output:
+	// ultralytics config file: box 7.5, cls 0.5, dfl 2, epochs 50
+	// hyp: line 1: key "dfl" is ultralytics' (the anchor-free heads') and means nothing for the v5 head (YOLOv5's): use a YOLOv5 hyp file; read as an ultralytics config file
+	// hyp: hyp.scratch-low.yaml: line 16: key "cls_pw" is YOLOv5's (the anchor-based head's) and means nothing for the v8 head (ultralytics'): ultralytics' class BCE has no positive weight; read as a YOLOv5 hyp file
 }

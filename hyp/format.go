@@ -178,12 +178,11 @@ func (h *Hyp) forV5() *Error {
 		return s.err(0, "", fmt.Sprintf("for the %s head (YOLOv5's), missing required keys %s", HeadV5, s.missing))
 	}
 	if f := h.firstSet(ultra); f != nil {
-		return s.err(0, f.key, fmt.Sprintf("key %s is %s and means nothing for the %s head (YOLOv5's)", quote(f.key), ultra.name(), HeadV5))
+		return &Error{Key: f.key, Msg: fmt.Sprintf("key %s is %s and means nothing for the %s head (YOLOv5's)", quote(f.key), ultra.name(), HeadV5)}
 	}
 	h.src.format = max(FormatYOLOv5, h.src.format)
 	if err := h.validate(); err != nil {
-		err.File, err.Format = s.file, s.format
-		return err
+		return err // about a value, which may have been set in code: no file
 	}
 	return nil
 }
@@ -197,11 +196,11 @@ func (h *Hyp) forV8() *Error {
 			quote(s.key), yolov5.name(), HeadV8, meaningless(s.key)))
 	}
 	if f := h.firstSet(yolov5); f != nil {
-		return s.err(0, f.key, fmt.Sprintf("key %s is %s and means nothing for the %s head (ultralytics'): %s",
-			quote(f.key), yolov5.name(), HeadV8, meaningless(f.key)))
+		return &Error{Key: f.key, Msg: fmt.Sprintf("key %s is %s and means nothing for the %s head (ultralytics'): %s",
+			quote(f.key), yolov5.name(), HeadV8, meaningless(f.key))}
 	}
 	if h.gains.on {
-		return s.err(0, "", "ScaleGains rescaled the gains as YOLOv5's train.py does; ultralytics' loss takes box, cls and dfl as they are: use the Hyp as loaded")
+		return &Error{Msg: "ScaleGains rescaled the gains as YOLOv5's train.py does; ultralytics' loss takes box, cls and dfl as they are: use the Hyp as loaded"}
 	}
 	if h.Epochs == 0 {
 		h.Epochs = DefaultV8Epochs
@@ -213,8 +212,7 @@ func (h *Hyp) forV8() *Error {
 		h.src = source{format: FormatUltralytics}
 	}
 	if err := h.validate(); err != nil {
-		err.File, err.Format = s.file, s.format
-		return err
+		return err // about a value, which may have been set in code: no file
 	}
 	return nil
 }

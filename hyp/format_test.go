@@ -106,7 +106,7 @@ func TestFor(t *testing.T) {
 		{name: "empty mapping, v8", h: parsed("{}"), head: HeadV8, want: &v8Defaults, format: FormatShared},
 		{name: "DefaultV8, v8", h: built(DefaultV8()), head: HeadV8, want: &v8Defaults, format: FormatUltralytics},
 		{name: "DefaultV8, v5", h: built(DefaultV8()), head: HeadV5,
-			err: `hyp: key "dfl" is ultralytics' (the anchor-free heads') and means nothing for the v5 head (YOLOv5's); read as an ultralytics config file`},
+			err: `hyp: key "dfl" is ultralytics' (the anchor-free heads') and means nothing for the v5 head (YOLOv5's)`},
 		{name: "built in code, v8", h: built(&Hyp{Box: 7.5, Cls: 0.5, Dfl: 1.5}), head: HeadV8,
 			want: &Hyp{Box: 7.5, Cls: 0.5, Dfl: 1.5, Epochs: 100, TalTopk: 10}, format: FormatUltralytics},
 		{name: "built in code with obj, v8", h: built(&Hyp{Box: 7.5, Cls: 0.5, Obj: 1}), head: HeadV8,
@@ -118,11 +118,11 @@ func TestFor(t *testing.T) {
 		{name: "YOLOv5 Hyp given dfl in code, v5", h: built(with(v5, func(h *Hyp) { h.Dfl = 1 })), head: HeadV5,
 			err: `hyp: key "dfl" is ultralytics' (the anchor-free heads') and means nothing for the v5 head (YOLOv5's)`},
 		{name: "ultralytics Hyp given obj in code, v8", h: built(with(*DefaultV8(), func(h *Hyp) { h.Obj = 1 })), head: HeadV8,
-			err: `hyp: key "obj" is YOLOv5's (the anchor-based head's) and means nothing for the v8 head (ultralytics'): the anchor-free heads have no objectness; read as an ultralytics config file`},
+			err: `hyp: key "obj" is YOLOv5's (the anchor-based head's) and means nothing for the v8 head (ultralytics'): the anchor-free heads have no objectness`},
 		{name: "out-of-range value set in code", h: built(with(*DefaultV8(), func(h *Hyp) { h.Dfl = -1 })), head: HeadV8,
-			err: `hyp: key "dfl": must not be negative, got -1; read as an ultralytics config file`},
+			err: `hyp: key "dfl": must not be negative, got -1`},
 		{name: "scaled gains, v8", h: built(scaled), head: HeadV8,
-			err: `hyp: ScaleGains rescaled the gains as YOLOv5's train.py does; ultralytics' loss takes box, cls and dfl as they are: use the Hyp as loaded; read as an ultralytics config file`},
+			err: `hyp: ScaleGains rescaled the gains as YOLOv5's train.py does; ultralytics' loss takes box, cls and dfl as they are: use the Hyp as loaded`},
 		{name: "unknown head", h: built(DefaultV8()), head: 7, err: `hyp: For: unknown head 7 (want HeadV5 or HeadV8)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
