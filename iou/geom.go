@@ -104,7 +104,7 @@ func (q *pair) dsize() (float64, float64) {
 }
 
 // adjoint accumulates, in reverse mode, ∂ℓ/∂ of the quantities of a pair;
-// grad folds them into ∂ℓ/∂(x, y, log w, log h) of the prediction.
+// grad folds them into the gradient of the prediction in the pair's frame.
 type adjoint struct {
 	inter, area    float64 // ∂ℓ/∂I and ∂ℓ/∂(w·h) of the prediction
 	cw, ch         float64 // ∂ℓ/∂ the enclosing width and height

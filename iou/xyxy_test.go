@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/yolo-loss/yololoss/internal/gradcheck"
@@ -537,5 +538,44 @@ func TestXYXYNoAlloc(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(50, func() { CIoUXYXY(p, b) }); n != 0 {
 		t.Errorf("CIoUXYXY allocates %v times", n)
+	}
+}
+
+// TestXYXYConcurrent: Eval may run on several goroutines at once (the
+// engine's workers share one XYXYLoss), each with its own Held, and gives
+// the terms of a sequential run; run it under -race.
+func TestXYXYConcurrent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const n = 64
+	ps, ts := make([]Box, n), make([]Box, n)
+	for i := range ps {
+		ps[i], ts[i] = randomCornerPair(rng)
+	}
+	for _, l := range xyxyFamily(t) {
+		want := make([]XYXYTerm, n)
+		for i := range want {
+			want[i] = l.Eval(ps[i], ts[i], testDiag2, new(Held), false)
+		}
+		const workers = 4
+		got := make([][]XYXYTerm, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			got[w] = make([]XYXYTerm, n)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range n {
+					got[w][i] = l.Eval(ps[i], ts[i], testDiag2, new(Held), false)
+				}
+			}()
+		}
+		wg.Wait()
+		for w := range workers {
+			for i := range n {
+				if got[w][i] != want[i] {
+					t.Fatalf("%v: goroutine %d, pair %d: %+v, sequentially %+v", l, w, i, got[w][i], want[i])
+				}
+			}
+		}
 	}
 }
