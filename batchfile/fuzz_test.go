@@ -11,9 +11,10 @@ import (
 )
 
 // fuzzAllocSlack bounds what one Read may allocate: a fixed allowance plus
-// a multiple of the input, enough for deflate's best ratio (about 1032:1)
-// decoded into float64s and grown by append. A Read that trusted the
-// sizes in headers or zip entries would allocate far more.
+// a multiple of the input, enough for arrays allocated at what their zip
+// entries can hold (deflate's best ratio, about 1032:1) and widened to
+// float64. A Read that trusted the sizes in headers or zip entries would
+// allocate far more.
 const fuzzAllocSlack = 64 << 20
 
 // heapAllocs returns the bytes allocated on the heap so far. Unlike

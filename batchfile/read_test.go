@@ -645,8 +645,9 @@ func bombFile(t testing.TB, shape []int, real int) []byte {
 	return buf.Bytes()
 }
 
-// TestReadDoesNotTrustDeclaredSizes checks that memory follows the data in
-// the file, not the sizes its headers and zip entries claim.
+// TestReadDoesNotTrustDeclaredSizes checks that sizes that headers and zip
+// entries claim and the file cannot hold are refused before anything is
+// allocated for them.
 func TestReadDoesNotTrustDeclaredSizes(t *testing.T) {
 	for _, test := range []struct {
 		name  string
