@@ -180,7 +180,9 @@ func (h *Hyp) forV5() *Error {
 	if f := h.firstSet(ultra); f != nil {
 		return &Error{Key: f.key, Msg: fmt.Sprintf("key %s is %s and means nothing for the %s head (YOLOv5's)", quote(f.key), ultra.name(), HeadV5)}
 	}
-	h.src.format = max(FormatYOLOv5, h.src.format)
+	if h.src.format != FormatYOLOv5 {
+		h.src = source{format: FormatYOLOv5} // built in code: YOLOv5's rules
+	}
 	if err := h.validate(); err != nil {
 		return err // about a value, which may have been set in code: no file
 	}

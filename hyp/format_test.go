@@ -123,6 +123,8 @@ func TestFor(t *testing.T) {
 			err: `hyp: key "dfl": must not be negative, got -1`},
 		{name: "scaled gains, v8", h: built(scaled), head: HeadV8,
 			err: `hyp: ScaleGains rescaled the gains as YOLOv5's train.py does; ultralytics' loss takes box, cls and dfl as they are: use the Hyp as loaded`},
+		{name: "DefaultV8 stripped of ultralytics' keys, v5", h: built(with(*DefaultV8(), func(h *Hyp) { h.Dfl, h.Epochs, h.TalTopk = 0, 0, 0 })), head: HeadV5,
+			err: `hyp: key "cls_pw": must be positive, got 0`},
 		{name: "unknown head", h: built(DefaultV8()), head: 7, err: `hyp: For: unknown head 7 (want HeadV5 or HeadV8)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

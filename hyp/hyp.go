@@ -155,7 +155,9 @@ func formatOf(f Format) string {
 // so a second call with the same arguments changes nothing, and one with
 // others scales the unscaled gains anew (a trainer that sets up twice does not
 // compound the factors). A gain set after a call is taken as unscaled by the
-// next. Marshal writes the scaled gains. ultralytics' loss scales nothing:
+// next. Marshal writes the scaled gains, which a Hyp parsed from its file
+// holds as unscaled ones: scale the Hyp as loaded from the original file, not
+// one read back from a checkpoint. ultralytics' loss scales nothing:
 // For(HeadV8) refuses a Hyp that ScaleGains changed.
 // ScaleGains panics if nl < 1, nc < 0 or imgsz < 1.
 func (h *Hyp) ScaleGains(nl, nc, imgsz int) {
