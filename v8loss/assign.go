@@ -70,10 +70,12 @@ type fgTerm struct {
 
 // slot is one worker's scratch.
 type slot[T tensor.Float] struct {
-	as  []*tal.Assigner // per branch
-	pr  predictor[T]
-	z   []float64 // 4·reg_max logits of an anchor
-	blk blockScratch
+	as    []*tal.Assigner // per branch
+	pr    predictor[T]
+	z     []float64 // 4·reg_max logits of an anchor
+	blk   blockScratch
+	stage []T // the gradient's staging block
+	zeros []T // a block of zeros, never written
 }
 
 // begin sets up the call's state from its validated inputs.
@@ -91,7 +93,7 @@ func (e *Engine[T]) begin(p []tensor.Tensor[T], labels []target.Label, grad []te
 	e.images.index(labels, e.call.bs)
 	nw := workers(e.workers, c.nb*e.call.bs*c.nl)
 	for len(e.slots) < nw {
-		s := slot[T]{z: make([]float64, 4*c.r)}
+		s := slot[T]{z: make([]float64, 4*c.r), stage: make([]T, blockLen), zeros: make([]T, blockLen)}
 		for k := range e.branches {
 			s.as = append(s.as, tal.New(e.branches[k].cfg))
 		}

@@ -2,6 +2,7 @@ package v8loss
 
 import (
 	"github.com/yolo-loss/yololoss/dfl"
+	"github.com/yolo-loss/yololoss/internal/vec"
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
@@ -53,7 +54,7 @@ func (e *Engine[T]) classItem(sl, k int) {
 		}
 	}
 	s := &e.slots[sl].blk
-	dz := e.slots[sl].z
+	dz, stage := e.slots[sl].z, e.slots[sl].stage
 	var sum float64
 	for cl := range c.nc {
 		off := (4*c.r + cl) * plane
@@ -61,11 +62,11 @@ func (e *Engine[T]) classItem(sl, k int) {
 		if g != nil {
 			gp = g[off : off+plane]
 		}
-		sum += e.classPlane(s, p[off:off+plane], gp, ia.terms[f0:f1], cl, br.gCls)
+		sum += e.classPlane(s, stage, p[off:off+plane], gp, ia.terms[f0:f1], cl, br.gCls)
 	}
 	br.cls0[l*bs+b] = sum
 	if g != nil {
-		e.boxGrad(g[:4*c.r*plane], dz, plane, br, ia, f0, f1)
+		e.boxGrad(g[:4*c.r*plane], dz, e.slots[sl].zeros, plane, br, ia, f0, f1)
 	}
 }
 
@@ -75,7 +76,12 @@ func (e *Engine[T]) classItem(sl, k int) {
 // the plane's loss sum. The target-0 bulk runs through the vector kernel
 // (bce.ZeroTarget), and the few foreground elements are then replaced by
 // the criterion's Elem.
-func (e *Engine[T]) classPlane(s *blockScratch, x, g []T, fg []fgTerm, cl int, scale float64) float64 {
+//
+// The gradient goes out with non-temporal stores (vec.Stream) from the
+// staging block stage: it is written once and not read again by this
+// call, and such stores spare the memory the read of every cache line
+// that an ordinary store would first bring in.
+func (e *Engine[T]) classPlane(s *blockScratch, stage, x, g []T, fg []fgTerm, cl int, scale float64) float64 {
 	if e.cfg.f32 && e.cfg.hasZero {
 		return e.classPlane32(s, x, g, fg, cl, scale)
 	}
@@ -102,18 +108,18 @@ func (e *Engine[T]) classPlane(s *blockScratch, x, g []T, fg []fgTerm, cl int, s
 		}
 		sum += sumOf(l)
 		if g != nil {
-			gs := g[c0 : c0+n]
+			st := stage[:n]
 			for i, v := range gr {
-				gs[i] = T(v * scale)
+				st[i] = T(v * scale)
 			}
+			vec.Stream(g[c0:c0+n], st)
 		}
 	}
 	return sum
 }
 
 // classPlane32 is classPlane for float32 data: the kernel works in
-// float32 and writes the derivatives straight into the gradient, which
-// one pass then scales.
+// float32, on the worker's float32 scratch, which is then streamed out.
 func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl int, scale float64) float64 {
 	c := &e.cfg
 	x := tensor.Float32s(xt)
@@ -126,16 +132,10 @@ func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl in
 	f := 0
 	for c0 := 0; c0 < len(x); c0 += blockLen {
 		n := min(blockLen, len(x)-c0)
-		l := s.l32[:n]
-		gr := s.g32[:n]
-		if g != nil {
-			gr = g[c0 : c0+n]
-		}
+		l, gr := s.l32[:n], s.g32[:n]
 		c.zero.Elems32(l, gr, x[c0:c0+n])
-		if g != nil {
-			for i := range gr {
-				gr[i] *= sc
-			}
+		for i := range gr {
+			gr[i] *= sc
 		}
 		for ; f < len(fg) && fg[f].cell < c0+n; f++ {
 			if fg[f].class == cl {
@@ -145,6 +145,9 @@ func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl in
 			}
 		}
 		sum += sumOf32(l)
+		if g != nil {
+			vec.Stream(g[c0:c0+n], gr)
+		}
 	}
 	return sum
 }
@@ -172,8 +175,16 @@ var zeros [blockLen]float64
 // one image and layer: 0 but at the foreground anchors fg[f0:f1], where
 //
 //	∂Loss/∂z = gBox·score·w_WIoU·Σ_sides ∂ℓ_box/∂d·∂d/∂z + gDfl·score·∂DFL/∂z
-func (e *Engine[T]) boxGrad(g []T, dz []float64, plane int, br *branch, ia *imageAssign, f0, f1 int) {
-	clear(g)
+//
+// The zeros are streamed out from zero, a block of zeros, and the fence
+// orders them before the foreground anchors' ordinary stores; it also
+// publishes the item's streamed class gradient.
+func (e *Engine[T]) boxGrad(g []T, dz []float64, zero []T, plane int, br *branch, ia *imageAssign, f0, f1 int) {
+	for c0 := 0; c0 < len(g); c0 += len(zero) {
+		n := min(len(zero), len(g)-c0)
+		vec.Stream(g[c0:c0+n], zero[:n])
+	}
+	vec.Fence()
 	r4 := 4 * e.cfg.r
 	for f := f0; f < f1; f++ {
 		t := &ia.terms[f]

@@ -119,6 +119,9 @@ func TestWorkers(t *testing.T) {
 
 // TestAllocs checks that calls after the first allocate nothing.
 func TestAllocs(t *testing.T) {
+	if raceOn {
+		t.Skip("the race detector's runtime allocates")
+	}
 	for _, e2e := range []bool{false, true} {
 		rng := rand.New(rand.NewPCG(5, 6))
 		bt := newBatch[float32](rng, 4, 128, 5, 16, e2e, func(int) int { return 1 + rng.IntN(5) })

@@ -1,0 +1,6 @@
+//go:build !race
+
+package v8loss
+
+// raceOn reports a -race build, whose runtime allocates on its own.
+const raceOn = false
