@@ -127,7 +127,7 @@ func TestRawV5(t *testing.T) {
 // rawV8 writes a file of one anchor-free layer (reg_max 1, stride 8, 8×8
 // cells: a 64×64 image, 2 classes) with one confident cell whose box is
 // exactly the one target, given normalised.
-func rawV8(t *testing.T, dir string, withRegMax bool) string {
+func rawV8(t testing.TB, dir string, withRegMax bool) string {
 	t.Helper()
 	const ny, nx, nc = 8, 8, 2
 	p := make([]float64, (4+nc)*ny*nx)
@@ -158,10 +158,9 @@ func rawV8(t *testing.T, dir string, withRegMax bool) string {
 	return path
 }
 
-// addRegMax adds an int64 scalar "reg_max" to the .npz at path, as
-// NumPy's savez writes np.int64(v).
-func addRegMax(t *testing.T, path string, v int64) {
-	t.Helper()
+// regMaxNPY returns the .npy of an int64 scalar, as NumPy's save writes
+// np.int64(v).
+func regMaxNPY(v int64) []byte {
 	header := "{'descr': '<i8', 'fortran_order': False, 'shape': (), }"
 	for (10+len(header)+1)%64 != 0 {
 		header += " "
@@ -172,6 +171,13 @@ func addRegMax(t *testing.T, path string, v int64) {
 	for i := range 8 {
 		npy = append(npy, byte(v>>(8*i)))
 	}
+	return npy
+}
+
+// addRegMax adds an int64 scalar "reg_max" to the .npz at path.
+func addRegMax(t testing.TB, path string, v int64) {
+	t.Helper()
+	npy := regMaxNPY(v)
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
@@ -427,5 +433,42 @@ func TestRawErrors(t *testing.T) {
 	addRegMax(t, path, 1)
 	if code, _, errOut := yoloval(t, "-pred", path); code != 0 {
 		t.Errorf("good raw file: exit %d, %s", code, errOut)
+	}
+}
+
+// npy returns a .npy file of the given header dict and data bytes.
+func npy(dict string, data ...byte) []byte {
+	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(dict)), byte(len(dict)>>8))
+	return append(append(b, dict...), data...)
+}
+
+func TestNPYScalar(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want float64
+		err  string
+	}{
+		{"int64", regMaxNPY(16), 16, ""},
+		{"int32 of shape (1,)", npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", 8, 0, 0, 0), 8, ""},
+		{"big-endian int64", npy("{'descr': '>i8', 'fortran_order': False, 'shape': (), }", 0, 0, 0, 0, 0, 0, 0, 4), 4, ""},
+		{"float64", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 0, 0, 0, 0, 0, 0, 0x30, 0x40), 16, ""},
+		{"two values", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", make([]byte, 16)...), 0, "not a scalar"},
+		{"uint8", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", 16), 0, "dtype |u1; want an integer"},
+		{"truncated data", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (), }", 16, 0), 0, "truncated .npy data"},
+		{"truncated header", []byte("\x93NUMPY\x01\x00\xff\x00{'descr'"), 0, "truncated .npy header"},
+		{"not npy", []byte("16"), 0, "not a .npy array"},
+		{"version 9", []byte("\x93NUMPY\x09\x00\x00\x00"), 0, ".npy version 9"},
+	} {
+		got, err := npyScalar(tc.b)
+		if (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) || (err == nil && got != tc.want) {
+			t.Errorf("%s: %v, %v; want %v, %q", tc.name, got, err, tc.want, tc.err)
+		}
+	}
+	// Through the file: a reg_max of 0 is refused, naming the array.
+	path := rawV8(t, t.TempDir(), false)
+	addRegMax(t, path, 0)
+	if code, _, errOut := yoloval(t, "-pred", path); code != 2 || !strings.Contains(errOut, `array "reg_max": 0; want an integer in [1, 65536]`) {
+		t.Errorf("reg_max 0: exit %d, %q", code, errOut)
 	}
 }
