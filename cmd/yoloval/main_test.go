@@ -370,11 +370,20 @@ func TestNoMetrics(t *testing.T) {
 // TestFloat32: float32 input is evaluated in float32; its detections come
 // back in float32, and its metrics stay near the float64 ones.
 func TestFloat32(t *testing.T) {
-	cases, err := goldeneval.Load(goldenDir)
-	if err != nil {
-		t.Fatal(err)
+	for _, dir := range []string{goldenDir, goldenV8Dir} {
+		cases, err := goldeneval.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gc := cases[len(cases)-1] // val_default, v8_val_default
+		if !strings.HasSuffix(gc.Name, "val_default") {
+			t.Fatalf("%s: last case %s", dir, gc.Name)
+		}
+		testFloat32(t, gc)
 	}
-	gc := cases[len(cases)-1] // val_default
+}
+
+func testFloat32(t *testing.T, gc goldeneval.Case) {
 	dir := t.TempDir()
 	p32 := make([]float32, len(gc.Pred.Data))
 	for i, v := range gc.Pred.Data {
@@ -384,17 +393,17 @@ func TestFloat32(t *testing.T) {
 	det := filepath.Join(dir, "det.npz")
 	code, out, errOut := yoloval(t, append([]string{"-json", "-pred", in, "-det", det}, flagsOf(gc.Config)...)...)
 	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
+		t.Fatalf("%s: exit %d: %s", gc.Name, code, errOut)
 	}
 	var got report
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatal(err)
 	}
 	if math.Abs(got.MAP-gc.Expect.MAP) > 1e-3 || math.Abs(got.MAP50-gc.Expect.MAP50) > 1e-3 {
-		t.Errorf("float32: mAP %v mAP50 %v, float64 %v %v", got.MAP, got.MAP50, gc.Expect.MAP, gc.Expect.MAP50)
+		t.Errorf("%s float32: mAP %v mAP50 %v, float64 %v %v", gc.Name, got.MAP, got.MAP50, gc.Expect.MAP, gc.Expect.MAP50)
 	}
-	dets, _ := readDet(t, det, 4)
+	dets, _ := readDet(t, det, gc.Pred.Shape[0])
 	if dets[0].F32 == nil {
-		t.Error("float32 input gave float64 detections")
+		t.Errorf("%s: float32 input gave float64 detections", gc.Name)
 	}
 }
