@@ -80,6 +80,9 @@ type inputs struct {
 	source  string // where the batch came from, for people
 	model   model.Detect
 	f32     bool // the predictions are float32
+	// fromModel: the batch is the built-in sample shaped by a model file
+	// (-model), whose head the report describes.
+	fromModel bool
 }
 
 // loadHyp reads the hyp file at path, or takes the embedded default when

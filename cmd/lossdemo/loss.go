@@ -24,6 +24,7 @@ import (
 // lossOpts are the flags of the loss breakdown.
 type lossOpts struct {
 	hyp, pred, sample, grad, dtype string
+	model                          string
 	json, compare, force           bool
 	engine                         computeloss.Options
 	bench, workers, iters          int
@@ -42,7 +43,8 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.bench, "bench", 0, "time `N` forward+backward calls after a warm-up, then N forward-only calls and N clear() of the gradient")
 	fs.BoolVar(&o.compare, "compare", false, "compare "+joinList(compare.Names(), "and")+" on the same input, where the criterion applies, and the box losses")
 	fs.IntVar(&o.workers, "workers", 0, "goroutines per call (0: GOMAXPROCS)")
-	fs.IntVar(&o.iters, "iters", 1, "consecutive calls on one engine (autobalance moves between them); report each, the gradient of the last")
+	fs.IntVar(&o.iters, "iters", 1, "consecutive calls on one engine (autobalance moves between them; call k runs at epoch k); report each, the gradient of the last")
+	fs.StringVar(&o.model, "model", "", "a YOLOv5 or ultralytics model `file`: run the built-in sample shaped by its head")
 	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
@@ -50,15 +52,18 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, err := loadInputs(o.hyp, o.pred, o.sample)
+	in, in8, err := loadLossInputs(&o)
 	if err != nil {
 		return err
+	}
+	if in8 != nil {
+		return runV8(stdout, stderr, &o, in8)
 	}
 	var rep *report
 	var save func() error
 	if runF32(in.f32) {
 		if !in.f32 {
-			if err := checkFloat32Range(in); err != nil {
+			if err := checkFloat32Range(in.source, in.batch.Preds); err != nil {
 				return err
 			}
 		}
@@ -125,14 +130,14 @@ func checkLossOpts(o *lossOpts) (runF32 func(fileF32 bool) bool, err error) {
 	return nil, cli.Inputf("-dtype %q: want float32 or float64", o.dtype)
 }
 
-// checkFloat32Range returns an input error for the first prediction of a
-// float64 file that -dtype float32 cannot hold.
-func checkFloat32Range(in *inputs) error {
-	for i, p := range in.batch.Preds {
+// checkFloat32Range returns an input error for the first element of the
+// float64 arrays ts of source that -dtype float32 cannot hold.
+func checkFloat32Range(source string, ts []batchfile.Tensor) error {
+	for _, p := range ts {
 		for k := range p.Len() {
 			if v := p.At(k); math.Abs(v) > math.MaxFloat32 {
 				return cli.Inputf("-dtype float32: %s: %s%v = %g is beyond float32's range (±%.4g); run in float64 (no -dtype)",
-					in.source, batchfile.PredName(i), unravel(k, p.Shape), v, math.MaxFloat32)
+					source, p.Name, unravel(k, p.Shape), v, math.MaxFloat32)
 			}
 		}
 	}
@@ -202,7 +207,8 @@ func lossRun[T tensor.Float](o *lossOpts, in *inputs) (rep *report, save func() 
 
 // newReport starts the report of engine e on in.
 func newReport[T tensor.Float](e *computeloss.Engine[T], in *inputs) (*report, error) {
-	rep := &report{Criteria: compare.Describe(e.Criteria()), Source: in.source, Hyp: in.hypName, DType: tensor.DTypeName[T]()}
+	rep := &report{Head: "v5", Criteria: compare.Describe(e.Criteria()), Source: in.source, Hyp: in.hypName, DType: tensor.DTypeName[T](),
+		NC: in.model.NC, Strides: in.model.Strides}
 	if file := in.batch.Preds[0].DType(); file != rep.DType {
 		rep.InputDType = file
 	}

@@ -1,6 +1,7 @@
-// Command lossdemo computes YOLOv5's training loss and its exact gradient on
-// predictions, by default on a built-in sample, and shows what the
-// criteria (BCE and package criterion's table: focal, quality focal,
+// Command lossdemo computes YOLOv5's training loss, or the anchor-free
+// head's (YOLOv8, YOLO11, YOLO26, YOLOv10: package v8loss), and its exact
+// gradient on predictions, by default on a built-in sample, and shows what
+// the criteria (BCE and package criterion's table: focal, quality focal,
 // varifocal) and the box losses (package iou's table) do.
 //
 // Usage:
@@ -36,6 +37,20 @@
 //	                   and IoU class targets; each box loss (iou_type) with its default
 //	                   parameters
 //	-workers N         goroutines per call (default GOMAXPROCS)
+//	-model FILE        a YOLOv5 or ultralytics model file: the built-in sample shaped by
+//	                   its head (nc, anchors or reg_max, strides, end2end), which -json reports
+//
+// The head is chosen by the input. A file with a reg_max array holds an
+// anchor-free head's outputs: p0…p{nl−1} [bs, 4·reg_max + nc, ny, nx]
+// (float32 or float64, the box distributions first), q0… of the same
+// shapes for an end-to-end head's one-to-one branch, reg_max (an integer
+// scalar), targets [nt, 6] and optionally strides [nl]. Its breakdown has
+// lbox, lcls, ldfl and the foreground count fg (JSON keys loss, lbox,
+// lcls, ldfl, fg, tss, and o2m, o2o for an end-to-end head); -iters N runs
+// call k at epoch k, from 0; -grad writes every p* and q* gradient; without
+// -hyp it takes ultralytics 8.4.35's defaults (hyp.DefaultV8), and a hyp
+// file is read for that head (hyp.For). -compare, -bench and YOLOv5's
+// objectness options are for the YOLOv5 head only.
 //
 // The .npz holds p0…p{nl−1} (float32 or float64, [bs, na, ny, nx, 5+nc]),
 // targets [nt, 6] (image, class, x, y, w, h, normalised), and optionally

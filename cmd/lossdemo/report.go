@@ -14,6 +14,7 @@ import (
 // report is the JSON output; its field names are a contract with outside
 // scripts.
 type report struct {
+	Head          string        `json:"head"` // "v5"
 	items                       // the last call's numbers
 	Criteria      string        `json:"criteria"`
 	IoUType       string        `json:"iou_type"` // the hyp's box loss
@@ -22,6 +23,9 @@ type report struct {
 	Hyp           string        `json:"hyp"`
 	DType         string        `json:"dtype"`                 // the engine's, -dtype's if given
 	InputDType    string        `json:"input_dtype,omitempty"` // the file's, where -dtype converts it
+	NC            int           `json:"nc"`
+	Strides       []float64     `json:"strides"`
+	End2End       bool          `json:"end2end"` // always false: YOLOv5's head has one branch
 	Layers        []layerReport `json:"layers"`
 	Warnings      []string      `json:"warnings,omitempty"`
 	Grad          string        `json:"grad,omitempty"`

@@ -56,22 +56,33 @@ func Generate(c Config) (*batchfile.Batch, error) {
 	default:
 		return nil, fmt.Errorf("sample: %d layers; want 3 or 4", c.Layers)
 	}
-	top := int(m.Strides[len(m.Strides)-1])
-	if c.ImgSize < top || c.ImgSize%top != 0 {
-		return nil, fmt.Errorf("sample: image size %d is not a multiple of the stride %d", c.ImgSize, top)
+	return ForDetect(m, c.ImgSize, c.Seed)
+}
+
+// ForDetect returns a sample batch shaped by the YOLOv5 head m: float32
+// predictions [2, na, ny, nx, 5+nc] per layer of an imgSize square image
+// (a multiple of the largest stride), the sample's labels (each class
+// taken modulo nc), m's anchors in grid units and its strides. Generate is
+// ForDetect of model.P5 or P6 with 80 classes.
+func ForDetect(m model.Detect, imgSize int, seed uint64) (*batchfile.Batch, error) {
+	if err := checkSize(m.Strides, imgSize); err != nil {
+		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(c.Seed, 0x5a3b1e))
-	const bs, na, no = 2, 3, 5 + NC
-	b := &batchfile.Batch{Targets: append([][6]float64(nil), labels...), AnchorsGrid: m.AnchorsGrid, Strides: m.Strides}
+	rng := rand.New(rand.NewPCG(seed, 0x5a3b1e))
+	const bs = 2
+	nc := m.NC
+	no := 5 + nc
+	b := &batchfile.Batch{Targets: Labels(nc), AnchorsGrid: m.AnchorsGrid, Strides: m.Strides}
 	for i, stride := range m.Strides {
-		g := c.ImgSize / int(stride)
+		g := imgSize / int(stride)
 		anc := m.AnchorsGrid[i]
+		na := len(anc)
 		data := make([]float32, bs*na*g*g*no)
 		for img := range bs {
 			for a := range na {
 				for gj := range g {
 					for gi := range g {
-						cellLogits(rng, data[(((img*na+a)*g+gj)*g+gi)*no:][:no], img, anc[a], gi, gj, float64(g))
+						cellLogits(rng, data[(((img*na+a)*g+gj)*g+gi)*no:][:no], b.Targets, img, anc[a], gi, gj, float64(g))
 					}
 				}
 			}
@@ -81,12 +92,35 @@ func Generate(c Config) (*batchfile.Batch, error) {
 	return b, b.Validate()
 }
 
+// Labels returns the sample's labels for a head of nc classes: each COCO
+// class taken modulo nc.
+func Labels(nc int) [][6]float64 {
+	out := append([][6]float64(nil), labels...)
+	for i := range out {
+		out[i][1] = float64(int(out[i][1]) % nc)
+	}
+	return out
+}
+
+// checkSize reports an image size that is not a positive multiple of the
+// largest stride.
+func checkSize(strides []float64, imgSize int) error {
+	if len(strides) == 0 {
+		return fmt.Errorf("sample: no strides")
+	}
+	top := int(strides[len(strides)-1])
+	if top < 1 || imgSize < top || imgSize%top != 0 {
+		return fmt.Errorf("sample: image size %d is not a multiple of the stride %d", imgSize, top)
+	}
+	return nil
+}
+
 // cellLogits fills one cell's logits. Away from objects: objectness near
 // σ⁻¹(0.005), box logits around 0, class logits near σ⁻¹(0.01). Near an
 // object whose size suits the anchor, objectness rises with closeness to
 // the centre, the box logits decode close to the object, and its class
 // logit stands out.
-func cellLogits(rng *rand.Rand, out []float32, img int, anc [2]float64, gi, gj int, g float64) {
+func cellLogits(rng *rand.Rand, out []float32, labels [][6]float64, img int, anc [2]float64, gi, gj int, g float64) {
 	obj := logit(0.005) + 0.8*rng.NormFloat64()
 	box := [4]float64{0.6 * rng.NormFloat64(), 0.6 * rng.NormFloat64(), 0.6 * rng.NormFloat64(), 0.6 * rng.NormFloat64()}
 	cls := -1.0 // no object
@@ -122,7 +156,7 @@ func cellLogits(rng *rand.Rand, out []float32, img int, anc [2]float64, gi, gj i
 		out[k] = q(v)
 	}
 	out[4] = q(obj)
-	for k := range NC {
+	for k := range len(out) - 5 {
 		v := logit(0.01) + 0.7*rng.NormFloat64()
 		if float64(k) == cls {
 			v += best * (logit(0.9) - logit(0.01))
