@@ -1,0 +1,140 @@
+package tal
+
+import (
+	"math"
+	"testing"
+)
+
+// table is a Pred with a box and a class-0 score per anchor.
+type table struct {
+	boxes  [][4]float64
+	scores []float64
+}
+
+func (t table) Box(a int) [4]float64   { return t.boxes[a] }
+func (t table) Score(a, c int) float64 { return t.scores[a] }
+
+// grid4 is one layer of 4×4 cells of 8 pixels, and a second of 2×2 of 16.
+var grid4 = []Layer{{NY: 4, NX: 4, Stride: 8}, {NY: 2, NX: 2, Stride: 16}}
+
+// around returns a table in which every anchor predicts box b, score s.
+func around(b [4]float64, s float64) table {
+	t := table{}
+	for range 20 {
+		t.boxes = append(t.boxes, b)
+		t.scores = append(t.scores, s)
+	}
+	return t
+}
+
+// TestRules checks the assigner's rules on small hand-made cases.
+func TestRules(t *testing.T) {
+	box := [4]float64{0, 0, 16, 16}
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		targets []Target
+		pred    func() table
+		want    []Fg // Anchor and Target only
+	}{
+		{
+			name:    "zero-metric anchors are never foreground",
+			cfg:     Config{TopK: 10},
+			targets: []Target{{Box: box}},
+			pred: func() table {
+				p := around([4]float64{100, 100, 120, 120}, 0.5) // no overlap: o = 0
+				p.boxes[5] = box                                 // anchor 5 alone overlaps
+				return p
+			},
+			want: []Fg{{Anchor: 5}},
+		},
+		{
+			name:    "zero score gives metric 0",
+			cfg:     Config{TopK: 10},
+			targets: []Target{{Box: box}},
+			pred: func() table {
+				p := around(box, 0)
+				p.scores[0] = 0.5
+				return p
+			},
+			want: []Fg{{Anchor: 0}},
+		},
+		{
+			name: "the highest overlap over every candidate target wins",
+			cfg:  Config{TopK: 1},
+			// Targets 0 and 1 both select anchor 5, the only one of
+			// their candidates with a box near them; target 2 selects
+			// anchor 0, whose box is its own, but has anchor 5 as a
+			// candidate too, and overlaps anchor 5's box best: it
+			// takes anchor 5.
+			targets: []Target{{Box: [4]float64{8, 8, 24, 24}}, {Box: [4]float64{9, 9, 23, 23}}, {Box: [4]float64{0, 0, 16, 16}}},
+			pred: func() table {
+				p := around([4]float64{100, 100, 120, 120}, 0.5)
+				p.boxes[5] = [4]float64{1, 1, 16, 16}
+				p.boxes[0] = [4]float64{0, 0, 16, 16}
+				return p
+			},
+			want: []Fg{{Anchor: 0, Target: 2}, {Anchor: 5, Target: 2}},
+		},
+		{
+			name:    "one-to-one keeps each target's best",
+			cfg:     Config{TopK: 4, OneToOne: true},
+			targets: []Target{{Box: box}},
+			pred: func() table {
+				p := around(box, 0.2)
+				p.scores[4] = 0.9
+				return p
+			},
+			want: []Fg{{Anchor: 4}},
+		},
+		{
+			name:    "small targets are widened to the second stride",
+			cfg:     Config{TopK: 10},
+			targets: []Target{{Box: [4]float64{10, 10, 12, 12}}}, // 2 px: widened to 16, centre 11
+			pred:    func() table { return around([4]float64{10, 10, 12, 12}, 0.5) },
+			// Centres strictly inside [3, 19]²: stride-8 cells 0, 1, 4, 5 (4 and 12 px)
+			// and stride-16 cell 0 (8 px) of layer 1, anchor 16.
+			want: []Fg{{Anchor: 0}, {Anchor: 1}, {Anchor: 4}, {Anchor: 5}, {Anchor: 16}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			as := New(tc.cfg)
+			as.SetLayers(grid4)
+			fg := as.Assign(nil, tc.targets, tc.pred())
+			if len(fg) != len(tc.want) {
+				t.Fatalf("foreground %+v, want anchors %+v", fg, tc.want)
+			}
+			for i, f := range fg {
+				if f.Anchor != tc.want[i].Anchor || f.Target != tc.want[i].Target {
+					t.Errorf("foreground %d: anchor %d target %d, want anchor %d target %d", i, f.Anchor, f.Target, tc.want[i].Anchor, tc.want[i].Target)
+				}
+				if !(f.Score > 0) || f.Score > 1 || math.IsNaN(f.Score) {
+					t.Errorf("anchor %d: score %v", f.Anchor, f.Score)
+				}
+			}
+			// The assigner is reusable: a second call gives the same.
+			again := as.Assign(nil, tc.targets, tc.pred())
+			for i := range again {
+				if again[i] != fg[i] {
+					t.Errorf("second call: %+v, first %+v", again[i], fg[i])
+				}
+			}
+		})
+	}
+}
+
+// TestCIoU checks the overlap against values worked by hand.
+func TestCIoU(t *testing.T) {
+	for _, tc := range []struct {
+		a, b [4]float64
+		want float64
+	}{
+		{[4]float64{0, 0, 2, 2}, [4]float64{0, 0, 2, 2}, 1},
+		// Half-overlapping squares of side 2: IoU 2/6, ρ² = 1, c² = 9+4... enclosing 3×2: c² = 13.
+		{[4]float64{0, 0, 2, 2}, [4]float64{1, 0, 3, 2}, 2.0/6 - 1.0/13},
+	} {
+		if got := ciou(tc.a, tc.b); math.Abs(got-tc.want) > 1e-6 {
+			t.Errorf("ciou(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
