@@ -122,19 +122,3 @@ func TestRules(t *testing.T) {
 		})
 	}
 }
-
-// TestCIoU checks the overlap against values worked by hand.
-func TestCIoU(t *testing.T) {
-	for _, tc := range []struct {
-		a, b [4]float64
-		want float64
-	}{
-		{[4]float64{0, 0, 2, 2}, [4]float64{0, 0, 2, 2}, 1},
-		// Half-overlapping squares of side 2: IoU 2/6, ρ² = 1, c² = 9+4... enclosing 3×2: c² = 13.
-		{[4]float64{0, 0, 2, 2}, [4]float64{1, 0, 3, 2}, 2.0/6 - 1.0/13},
-	} {
-		if got := ciou(tc.a, tc.b); math.Abs(got-tc.want) > 1e-6 {
-			t.Errorf("ciou(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
-		}
-	}
-}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/yolo-loss/yololoss/iou"
 )
 
 // The constants of ultralytics' TaskAlignedAssigner.
@@ -185,9 +187,11 @@ func cellRange(lo, hi, st float64, n int) (k0, k1 int) {
 
 // addCand appends the candidate (t, a) with its overlap and metric:
 //
-//	o = max(CIoU(target, pred), 0),   m = σ^α·o^β   (m = 0 where o = 0)
+//	o = max(CIoU(pred, target), 0),   m = σ^α·o^β   (m = 0 where o = 0)
+//
+// with 8.4's xyxy CIoU (iou.CIoUXYXY).
 func (s *Assigner) addCand(a, t int, tg Target, p Pred) {
-	o := max(ciou(tg.Box, p.Box(a)), 0)
+	o := max(iou.CIoUXYXY(p.Box(a), tg.Box), 0)
 	var m float64
 	if o > 0 {
 		m = math.Sqrt(p.Score(a, tg.Class)) * math.Pow(o, Beta)
