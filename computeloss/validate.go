@@ -57,7 +57,7 @@ func (e *Engine[T]) checkPreds(p []tensor.Tensor[T]) ([][5]int, error) {
 		case sh[1] != na:
 			return nil, fmt.Errorf("computeloss: p%d has %d anchors, the model has %d", i, sh[1], na)
 		case sh[4] != no:
-			return nil, fmt.Errorf("computeloss: p%d has %d channels, want 5+nc = %d", i, sh[4], no)
+			return nil, m.CheckChannels(i, sh[4])
 		case !ok || len(t.Data) != n:
 			return nil, fmt.Errorf("computeloss: p%d has %d elements, its shape %v needs %d", i, len(t.Data), sh, n)
 		}
