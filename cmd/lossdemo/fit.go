@@ -49,6 +49,9 @@ func runFit(args []string, stdout, stderr io.Writer) error {
 	if err := cli.CheckOutput("fit: -o", o.out, o.force); err != nil {
 		return err
 	}
+	if o.pred != "" && zipNames(o.pred)[regMaxName] {
+		return cli.Inputf("fit: -pred %s holds an anchor-free head's outputs (reg_max); fit is for the YOLOv5 head only, as yet", o.pred)
+	}
 	in, err := loadInputs(o.hyp, o.pred, o.sample)
 	if err != nil {
 		return err

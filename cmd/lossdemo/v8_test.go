@@ -296,6 +296,7 @@ func TestV8Inputs(t *testing.T) {
 		{"class 5 of 3", []string{"-pred", writeV8(t, filepath.Join(dir, "c.npz"), a, set("targets", 1, 5))}, `array "targets"`},
 		{"-compare", []string{"-pred", good, "-compare"}, "-compare: for the YOLOv5 head only"},
 		{"-gr", []string{"-pred", good, "-gr", "0.5"}, "-gr: YOLOv5's objectness option"},
+		{"fit", []string{"fit", "-pred", good, "-o", filepath.Join(dir, "f.npz")}, "fit is for the YOLOv5 head only"},
 		{"-model and -pred", []string{"-pred", good, "-model", "../../model/testdata/p5.yaml"}, "not with -pred or -sample"},
 		{"YOLOv5 key", []string{"-pred", good, "-hyp", "../../data/hyps/hyp.scratch-low.yaml"}, "means nothing for the v8 head"},
 		{"overflow", []string{"-pred", writeV8(t, filepath.Join(dir, "big.npz"), a, bigCls), "-grad", filepath.Join(dir, "g.npz")},
