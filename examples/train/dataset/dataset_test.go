@@ -167,3 +167,27 @@ func FuzzParseDataYAML(f *testing.F) {
 		}
 	})
 }
+
+// TestLoadTrainingNoLabels: a training split whose label files are all
+// missing cannot train (YOLOv5's "No labels found"); Load, for validation,
+// takes it as background images.
+func TestLoadTrainingNoLabels(t *testing.T) {
+	dir := t.TempDir()
+	if err := synth.Write(dir, smallConfig(), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "labels", "train")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := ReadDataYAML(filepath.Join(dir, "data.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadTraining(d, d.Train); err == nil || !strings.Contains(err.Error(), "No labels found") {
+		t.Errorf("LoadTraining without labels = %v, want No labels found", err)
+	}
+	s, err := Load(d, d.Train)
+	if err != nil || s.Len() == 0 {
+		t.Errorf("Load without labels = %v", err)
+	}
+}

@@ -98,7 +98,16 @@ var imageExts = []string{".png", ".jpg", ".jpeg"}
 // found as YOLOv5 finds them (labels.Path), read strictly: a row that is
 // not valid is an error naming the file and line. A missing label file is an
 // image without objects. Every image must be square and of one size.
-func Load(d DataYAML, folder string) (*Split, error) {
+func Load(d DataYAML, folder string) (*Split, error) { return load(d, folder, labels.ReadBatch) }
+
+// LoadTraining is Load for a training split, which cannot train without a
+// single label: as YOLOv5, it refuses a split where no label is found
+// (labels.ReadDataset's "No labels found" error).
+func LoadTraining(d DataYAML, folder string) (*Split, error) {
+	return load(d, folder, labels.ReadDataset)
+}
+
+func load(d DataYAML, folder string, read func([]string, int, labels.Policy) (labels.Result, error)) (*Split, error) {
 	dir := filepath.Join(d.Path, folder)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -117,7 +126,7 @@ func Load(d DataYAML, folder string) (*Split, error) {
 	if err := s.readImages(paths); err != nil {
 		return nil, err
 	}
-	res, err := labels.ReadBatch(labels.Paths(paths), d.NC, labels.Strict)
+	res, err := read(labels.Paths(paths), d.NC, labels.Strict)
 	if err != nil {
 		return nil, err
 	}

@@ -21,12 +21,15 @@ type Schedule struct {
 	Batch     int
 	Seed      uint64 // the first seed; seed k of N is Seed+k−1
 	Optimizer string
+	// NominalBatch is YOLOv5's nbs (trainer.Config.NominalBatch); 0 steps
+	// after every batch.
+	NominalBatch int
 }
 
 // DefaultSchedule is the schedule of docs/experiment.md: chosen so that one
 // BCE run takes at most 12 minutes on the project's 2-core machine (the
 // numbers are in examples/train/BENCHMARKS.md).
-var DefaultSchedule = Schedule{Epochs: 8, Batch: 16, Seed: 1, Optimizer: "adam"}
+var DefaultSchedule = Schedule{Epochs: 8, Batch: 16, Seed: 1, Optimizer: "adam", NominalBatch: 64}
 
 // Data is a dataset's two splits.
 type Data struct{ Train, Val *dataset.Split }
@@ -130,7 +133,7 @@ func (s Setup) config(run Run, h *hyp.Hyp, seed uint64) (trainer.Config, Data, e
 	}
 	return trainer.Config{
 		Hyp: h, Detect: m, ImgSize: d.Train.Size,
-		Epochs: s.Schedule.Epochs, Batch: s.Schedule.Batch, Seed: seed, Optimizer: s.Schedule.Optimizer,
+		Epochs: s.Schedule.Epochs, Batch: s.Schedule.Batch, Seed: seed, Optimizer: s.Schedule.Optimizer, NominalBatch: s.Schedule.NominalBatch,
 		Dir: RunDir(s.Dir, run, seed), Progress: s.Progress, Log: s.Log,
 	}, d, nil
 }

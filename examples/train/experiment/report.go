@@ -198,7 +198,7 @@ column (and, for a matched run, in the two gains given there).
   - {{.}}{{end}}
 - Models:{{range .Models}}
   - {{.}}{{end}}
-- Schedule: {{.Schedule.Epochs}} epochs, batch {{.Schedule.Batch}}, {{.Schedule.Optimizer}}; YOLOv5's linear learning-rate schedule and warm-up from the hyp file; gains scaled as YOLOv5's train.py scales them; no augmentation
+- Schedule: {{.Schedule.Epochs}} epochs, batch {{.Schedule.Batch}}, {{.Schedule.Optimizer}}, {{if .Schedule.NominalBatch}}gradients accumulated to YOLOv5's nominal batch of {{.Schedule.NominalBatch}} (weight decay scaled as YOLOv5 scales it){{else}}an optimiser step per batch{{end}}; YOLOv5's linear learning-rate schedule and warm-up from the hyp file; gains scaled as YOLOv5's train.py scales them; no augmentation
 - Validation: val.py's chain at its settings (conf 0.001, IoU 0.6, multi-label, 300 detections), through this library's decode, NMS and metrics; the numbers are the last epoch's
 - Machine: {{.Machine}}; GoMLX backend ` + "`{{.Backend}}`" + `; {{.Trained}}
 {{- if .Matched}}

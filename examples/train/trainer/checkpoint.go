@@ -69,6 +69,7 @@ func (r *Run) setup() map[string]string {
 		"seed":        fmt.Sprint(c.Seed),
 		"optimizer":   c.Optimizer,
 		"autobalance": fmt.Sprint(c.Autobalance),
+		"nbs":         fmt.Sprint(c.NominalBatch),
 		"images":      fmt.Sprintf("train %d, val %d", r.train.Len(), r.val.Len()),
 		"widths":      fmt.Sprint(r.g.net.Widths()),
 	}

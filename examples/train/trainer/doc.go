@@ -21,7 +21,14 @@
 // warmup_epochs·nb), 100) steps; Adam with β1 = momentum (GoMLX's Adam, with
 // weight_decay decoupled, as AdamW) or GoMLX's plain SGD; the loss gains
 // scaled by hyp.ScaleGains to the number of layers, classes and the image
-// size. YOLOv5's warm-up of the momentum and of the bias learning rate, its
+// size. With a nominal batch (Config.NominalBatch, YOLOv5's nbs 64), the
+// gradients of accumulate = max(round(nbs/bs), 1) batches are summed before
+// each optimiser step (ramped from 1 during the warm-up, as train.py does),
+// by one update over the batches' concatenated images and loss gradients,
+// and weight_decay is scaled by bs·accumulate/nbs; unlike YOLOv5, an epoch
+// ends with a step over the batches gathered so far rather than carrying
+// them into the next epoch, so that a checkpoint holds no half-gathered
+// step. YOLOv5's warm-up of the momentum and of the bias learning rate, its
 // three parameter groups, EMA weights and augmentation are not reproduced.
 // The images of an epoch come in an order drawn from (seed, epoch); the last
 // partial batch is dropped.

@@ -20,6 +20,7 @@ type evaluator struct {
 	nms *nms.NMS[float32]
 	acc *metrics.Accumulator[float32]
 	inf tensor.Tensor[float32]
+	tg  tensor.Tensor[float32] // the batch's targets in pixels
 }
 
 func (r *Run) newEvaluator() *evaluator {
@@ -40,13 +41,8 @@ func (e *evaluator) add(preds [][]float32, shapes [][5]int, labels []target.Labe
 	}
 	e.inf = decode.Inference(e.inf, ps, d.AnchorsGrid, d.Strides)
 	dets := e.nms.Batch(e.inf)
-	sz := float32(e.r.cfg.ImgSize)
-	tg := tensor.New[float32](len(labels), 6)
-	for i, l := range labels {
-		copy(tg.Data[i*6:], []float32{float32(l[0]), float32(l[1]),
-			float32(l[2]) * sz, float32(l[3]) * sz, float32(l[4]) * sz, float32(l[5]) * sz})
-	}
-	return e.acc.AddBatch(dets, tg)
+	e.tg = metrics.PixelTargets(e.tg, labels, e.r.cfg.ImgSize, e.r.cfg.ImgSize)
+	return e.acc.AddBatch(dets, e.tg)
 }
 
 func (e *evaluator) compute() metricsResult {

@@ -26,14 +26,19 @@ type Config struct {
 	Detect      model.Detect // classes, anchors and strides of the head
 	ImgSize     int          // the images' side in pixels
 	Epochs      int
-	Batch       int       // images per step; the last partial batch of an epoch is dropped
-	Seed        uint64    // weights and the order of the images
-	Optimizer   string    // "adam" or "sgd"
-	Autobalance bool      // the engine's per-layer objectness balance adapts (YOLOv5's default: off)
-	Dir         string    // run directory: results.csv, results.png, weights/
-	Progress    io.Writer // a progress line, rewritten in place; nil for none
-	Job         Job       // the larger job the run is part of, for the progress line
-	Log         io.Writer // a line per epoch; nil for none
+	Batch       int    // images per step; the last partial batch of an epoch is dropped
+	Seed        uint64 // weights and the order of the images
+	Optimizer   string // "adam" or "sgd"
+	Autobalance bool   // the engine's per-layer objectness balance adapts (YOLOv5's default: off)
+	// NominalBatch is YOLOv5's nbs: the gradients of accumulate =
+	// max(round(NominalBatch/Batch), 1) batches are summed before each
+	// optimiser step, and weight_decay is scaled by Batch·accumulate/
+	// NominalBatch. 0 steps after every batch, with weight_decay as is.
+	NominalBatch int
+	Dir          string    // run directory: results.csv, results.png, weights/
+	Progress     io.Writer // a progress line, rewritten in place; nil for none
+	Job          Job       // the larger job the run is part of, for the progress line
+	Log          io.Writer // a line per epoch; nil for none
 }
 
 func (c *Config) check() error {
@@ -44,6 +49,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("trainer: epochs %d is below 1", c.Epochs)
 	case c.Batch < 1:
 		return fmt.Errorf("trainer: batch %d is below 1", c.Batch)
+	case c.NominalBatch < 0:
+		return fmt.Errorf("trainer: nominal batch %d is below 0", c.NominalBatch)
 	case c.Dir == "":
 		return errors.New("trainer: no run directory")
 	}
@@ -64,6 +71,7 @@ type Run struct {
 	trainTime  float64    // seconds spent in completed epochs, validation included
 	times      EpochTimes // of the epoch in progress, or the last one
 	prog       *progress  // nil without cfg.Progress
+	optSteps   int64      // optimiser steps taken in this process (for tests)
 }
 
 // EpochTimes is where an epoch's time went: the training steps' three phases,
@@ -103,6 +111,9 @@ func New(b backends.Backend, cfg Config, train, val *dataset.Split) (*Run, error
 	}
 	h := *cfg.Hyp
 	h.ScaleGains(cfg.Detect.NL(), cfg.Detect.NC, cfg.ImgSize)
+	if cfg.NominalBatch > 0 {
+		h.WeightDecay *= float64(cfg.Batch*accumulateFor(cfg.NominalBatch, cfg.Batch)) / float64(cfg.NominalBatch)
+	}
 	le, err := newLossEngine(&h, cfg.Detect, cfg.Autobalance)
 	if err != nil {
 		return nil, err
@@ -201,6 +212,7 @@ func (r *Run) trainEpoch() (lossItems, error) {
 	s := r.cfg.ImgSize
 	x := make([]float32, r.cfg.Batch*s*s*3)
 	var sum lossItems
+	acc := accumulator{lastStep: r.step - 1}
 	for i := range nb {
 		labels := r.train.Batch(x, order[i*r.cfg.Batch:(i+1)*r.cfg.Batch])
 		xt := tensors.FromFlatDataAndDimensions(x, r.cfg.Batch, s, s, 3)
@@ -220,8 +232,16 @@ func (r *Run) trainEpoch() (lossItems, error) {
 				"stopped before writing anything for this epoch", r.epoch+1, r.cfg.Epochs, i+1, nb, items.Box, items.Obj, items.Cls)
 		}
 		t2 := time.Now()
-		if err := r.g.step(xt, grads, shapes, r.lr(r.epoch, r.step)); err != nil {
-			return lossItems{}, err
+		acc.add(x, grads)
+		if r.step-acc.lastStep >= int64(r.accumulate(r.step)) || i == nb-1 {
+			imgs := acc.images(r.cfg.Batch, s)
+			err := r.g.step(imgs, acc.grads, acc.shapes(shapes), r.lr(r.epoch, r.step))
+			imgs.FinalizeLocal()
+			if err != nil {
+				return lossItems{}, err
+			}
+			acc.reset(r.step)
+			r.optSteps++
 		}
 		r.times.add(t1.Sub(t0), t2.Sub(t1), time.Since(t2))
 		xt.FinalizeLocal()
@@ -266,4 +286,75 @@ func finite(vs ...float64) bool {
 		}
 	}
 	return true
+}
+
+// accumulateFor is YOLOv5's accumulate = max(round(nbs/bs), 1), rounding
+// half to even as Python's round and NumPy's do.
+func accumulateFor(nbs, bs int) int {
+	return max(int(math.RoundToEven(float64(nbs)/float64(bs))), 1)
+}
+
+// accumulate is the number of batches whose gradients one optimiser step
+// sums at global batch k: 1 without a nominal batch; during the warm-up
+// (k ≤ nw, the learning rate's warm-up steps) YOLOv5's ramp
+// max(1, round(interp(k, [0, nw], [1, nbs/bs]))); after it
+// max(round(nbs/bs), 1).
+func (r *Run) accumulate(k int64) int {
+	nbs, bs := r.cfg.NominalBatch, r.cfg.Batch
+	if nbs == 0 {
+		return 1
+	}
+	if r.h.WarmupEpochs > 0 {
+		nw := max(math.Round(r.h.WarmupEpochs*float64(r.stepsPerEpoch())), 100)
+		if float64(k) <= nw {
+			v := 1 + (float64(nbs)/float64(bs)-1)*float64(k)/nw
+			return max(1, int(math.RoundToEven(v)))
+		}
+	}
+	return accumulateFor(nbs, bs)
+}
+
+// accumulator gathers the images and loss gradients of the batches of one
+// optimiser step. The network has no batch statistics, so one update over
+// their concatenation gives the sum of their parameter gradients, which is
+// what YOLOv5's loss.backward() accumulates between steps.
+type accumulator struct {
+	x        []float32
+	grads    [][]float32
+	n        int   // batches gathered
+	lastStep int64 // the global batch of the last optimiser step
+}
+
+func (a *accumulator) add(x []float32, grads [][]float32) {
+	a.x = append(a.x, x...)
+	if a.grads == nil {
+		a.grads = make([][]float32, len(grads))
+	}
+	for i, g := range grads {
+		a.grads[i] = append(a.grads[i], g...)
+	}
+	a.n++
+}
+
+func (a *accumulator) reset(step int64) {
+	a.x = a.x[:0]
+	for i := range a.grads {
+		a.grads[i] = a.grads[i][:0]
+	}
+	a.n, a.lastStep = 0, step
+}
+
+// images is the gathered images as one tensor [n·bs, s, s, 3].
+func (a *accumulator) images(bs, s int) *tensors.Tensor {
+	return tensors.FromFlatDataAndDimensions(a.x, a.n*bs, s, s, 3)
+}
+
+// shapes is the batch's output shapes with the batch dimension n·bs.
+func (a *accumulator) shapes(batch [][5]int) [][5]int {
+	out := make([][5]int, len(batch))
+	for i, sh := range batch {
+		sh[0] *= a.n
+		out[i] = sh
+	}
+	return out
 }

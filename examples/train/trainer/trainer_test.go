@@ -453,3 +453,70 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("validation shows %q", line)
 	}
 }
+
+// TestAccumulate checks YOLOv5's accumulate = max(round(nbs/bs), 1) and
+// its warm-up ramp max(1, round(interp(k, [0, nw], [1, nbs/bs]))).
+func TestAccumulate(t *testing.T) {
+	r := &Run{cfg: Config{Epochs: 10, Batch: 16, NominalBatch: 64}, h: hyp.Hyp{WarmupEpochs: 3},
+		train: &dataset.Split{Pixels: make([][]uint8, 1600)}} // nb 100, nw 300
+	tests := []struct {
+		name  string
+		batch int
+		k     int64
+		want  int
+	}{
+		{"start of the warm-up", 16, 0, 1},
+		{"middle of the warm-up", 16, 150, 2}, // NumPy's round(1 + 3·0.5) = round(2.5) = 2, half to even
+		{"past the middle", 16, 151, 3},
+		{"end of the warm-up", 16, 300, 4},
+		{"after the warm-up", 16, 301, 4},
+		{"batch 20", 20, 1000, 3}, // round(3.2)
+		{"batch 48", 48, 1000, 1}, // round(1.33)
+		{"batch above nbs", 100, 1000, 1},
+	}
+	for _, tt := range tests {
+		r.cfg.Batch = tt.batch
+		if got := r.accumulate(tt.k); got != tt.want {
+			t.Errorf("%s: accumulate(%d) at batch %d = %d, want %d", tt.name, tt.k, tt.batch, got, tt.want)
+		}
+	}
+	r.cfg.NominalBatch = 0
+	if got := r.accumulate(1000); got != 1 {
+		t.Errorf("without a nominal batch: accumulate = %d, want 1", got)
+	}
+}
+
+// TestNominalBatch trains one epoch of 4 batches of 1 with nbs 2: two
+// optimiser steps, weight decay scaled by bs·accumulate/nbs, and a
+// checkpoint that records nbs (resuming without it is refused).
+func TestNominalBatch(t *testing.T) {
+	cfg := testConfig(t, 1)
+	cfg.Batch, cfg.NominalBatch = 1, 2
+	h := *cfg.Hyp
+	h.WeightDecay = 0.0005
+	cfg.Hyp = &h
+	r := newRun(t, cfg)
+	if err := r.Train(); err != nil {
+		t.Fatal(err)
+	}
+	if r.step != 4 || r.optSteps != 2 {
+		t.Errorf("%d batches, %d optimiser steps; want 4 and 2", r.step, r.optSteps)
+	}
+	if want := 0.0005 * 1 * 2 / 2; r.h.WeightDecay != want {
+		t.Errorf("weight decay %g, want %g", r.h.WeightDecay, want)
+	}
+	other := cfg
+	other.NominalBatch = 0
+	if err := newRun(t, other).Resume(); err == nil || !strings.Contains(err.Error(), "nbs 2, this run has 0") {
+		t.Errorf("resume without the nominal batch = %v, want an error naming nbs", err)
+	}
+	plain := cfg
+	plain.NominalBatch, plain.Dir = 0, t.TempDir()
+	p := newRun(t, plain)
+	if err := p.Train(); err != nil {
+		t.Fatal(err)
+	}
+	if p.optSteps != 4 || p.Rows()[0] == r.Rows()[0] {
+		t.Errorf("without accumulation: %d optimiser steps (want 4), rows equal to the accumulated run's: %v", p.optSteps, p.Rows()[0] == r.Rows()[0])
+	}
+}

@@ -31,6 +31,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.sched.Batch, "batch", d.Batch, "images per step")
 	fs.Uint64Var(&f.seed, "seed", d.Seed, "seed of the weights and of the order of the images")
 	fs.StringVar(&f.sched.Optimizer, "optimizer", d.Optimizer, "adam or sgd")
+	fs.IntVar(&f.sched.NominalBatch, "nbs", d.NominalBatch, "YOLOv5's nominal batch: accumulate the gradients of round(nbs/batch) batches per optimiser step (0: a step per batch)")
 	fs.StringVar(&f.backend, "backend", backendFlag(), "GoMLX backend config (default $GOMLX_BACKEND, else go:ops_sequential)")
 }
 
@@ -63,7 +64,7 @@ func loadData(file string, d model.Detect) (train, val *dataset.Split, err error
 	if dy.NC != d.NC {
 		return nil, nil, inputError{fmt.Errorf("%s has nc %d, the model %d", file, dy.NC, d.NC)}
 	}
-	if train, err = dataset.Load(dy, dy.Train); err != nil {
+	if train, err = dataset.LoadTraining(dy, dy.Train); err != nil {
 		return nil, nil, inputError{err}
 	}
 	if val, err = dataset.Load(dy, dy.Val); err != nil {
@@ -103,7 +104,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	s := tf.schedule()
 	r, err := trainer.New(b, trainer.Config{
 		Hyp: h, Detect: d, ImgSize: trainSplit.Size, Epochs: s.Epochs, Batch: s.Batch, Seed: s.Seed,
-		Optimizer: s.Optimizer, Autobalance: *autobalance, Dir: *out, Progress: stderr, Log: stdout,
+		Optimizer: s.Optimizer, NominalBatch: s.NominalBatch, Autobalance: *autobalance, Dir: *out, Progress: stderr, Log: stdout,
 	}, trainSplit, valSplit)
 	if err != nil {
 		return inputError{err}
