@@ -23,9 +23,10 @@ type grid struct {
 
 // imageIndex lists each image's labels, in label order.
 type imageIndex struct {
-	start   []int // image b's labels are order[start[b]:start[b+1]]
-	order   []int
-	byCount []int // the images by decreasing label count, then index
+	start  []int // image b's labels are order[start[b]:start[b+1]]
+	order  []int
+	byWork []int     // the images by decreasing work, then index
+	work   []float64 // per image: the labels' total area (normalised), plus 1e-3 a label
 }
 
 // branch is one branch's state: the assigner's settings, the box loss
@@ -139,12 +140,17 @@ func (x *imageIndex) index(labels []target.Label, bs int) {
 		x.start[b] = x.start[b-1]
 	}
 	x.start[0] = 0
-	x.byCount = x.byCount[:0]
+	// The assigner's work on an image is about its candidates, the
+	// anchors inside its labels: their area.
+	x.byWork, x.work = x.byWork[:0], x.work[:0]
 	for b := range bs {
-		x.byCount = append(x.byCount, b)
+		x.byWork = append(x.byWork, b)
+		x.work = append(x.work, 0)
 	}
-	n := func(b int) int { return x.start[b+1] - x.start[b] }
-	slices.SortStableFunc(x.byCount, func(a, b int) int { return cmp.Compare(n(b), n(a)) })
+	for _, l := range labels {
+		x.work[int(l[0])] += l[4]*l[5] + 1e-3
+	}
+	slices.SortStableFunc(x.byWork, func(a, b int) int { return cmp.Compare(x.work[b], x.work[a]) })
 }
 
 // assign is the second phase: each branch's assignment of each image and
@@ -154,12 +160,12 @@ func (e *Engine[T]) assign() {
 	e.assignPh.do(n, workers(e.workers, n))
 }
 
-// assignItem assigns image order[k mod bs] of branch k / bs on worker
-// slot sl: the images with the most labels first, so that the workers
+// assignItem assigns image byWork[k mod bs] of branch k / bs on worker
+// slot sl: the images with the most work first, so that the workers
 // finish together.
 func (e *Engine[T]) assignItem(sl, k int) {
 	c := &e.cfg
-	kb, b := k/e.call.bs, e.images.byCount[k%e.call.bs]
+	kb, b := k/e.call.bs, e.images.byWork[k%e.call.bs]
 	br := &e.branches[kb]
 	ia := &br.imgs[b]
 	s := &e.slots[sl]
