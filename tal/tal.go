@@ -2,6 +2,7 @@ package tal
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 
@@ -86,11 +87,18 @@ type Assigner struct {
 	fgList []Fg
 }
 
-// New returns an assigner with the configuration c for the grid layers.
-// The strides must increase.
-func New(c Config) *Assigner { return &Assigner{cfg: c} }
+// New returns an assigner with the configuration c; set its grid with
+// SetLayers before the first Assign. It panics if c.TopK < 1.
+func New(c Config) *Assigner {
+	if c.TopK < 1 {
+		panic(fmt.Sprintf("tal: top-k %d, want ≥ 1", c.TopK))
+	}
+	return &Assigner{cfg: c}
+}
 
-// SetLayers sets the grid layout of the next calls; buffers are reused.
+// SetLayers sets the grid layout of the next calls, one Layer per output
+// layer in increasing stride order (the small-target rule reads the first
+// two strides); buffers are reused.
 func (s *Assigner) SetLayers(layers []Layer) {
 	s.layers = append(s.layers[:0], layers...)
 	s.off = append(s.off[:0], 0)
