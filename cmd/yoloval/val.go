@@ -105,10 +105,10 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	}
 	fs.StringVar(&o.pred, "pred", "", "`file.npz` with pred (decoded: pixels, probabilities; [bs, n, 5+nc] for v5, [bs, 4+nc, n] for v8) and targets [nt, 6] (image, class, cx, cy, w, h in pixels); "+
 		"or the head's raw outputs p0, p1, … with targets normalised, strides, and anchors (v5) or reg_max (v8)")
-	fs.Var(&o.head, "head", "`v5|v8`: YOLOv5's head, or the anchor-free one (YOLOv8, YOLO11, YOLO26, YOLOv10) with ultralytics' NMS; "+
+	fs.Var(&o.head, "head", "the head, `v5|v8`: YOLOv5's, or the anchor-free one (YOLOv8, YOLO11, YOLO26, YOLOv10) with ultralytics' NMS; "+
 		"default v5, or the raw outputs' (rank 5: v5, rank 4: v8)")
 	fs.Float64Var(&o.conf, "conf-thres", nms.ValConfThres, "confidence threshold, in [0, 1]")
-	fs.Var(&o.iou, "iou-thres", fmt.Sprintf("NMS IoU threshold, in [0, 1] (default %g for v5, %g for v8, the validators')", nms.ValIoUThres, nms.ValV8IoUThres))
+	fs.Var(&o.iou, "iou-thres", fmt.Sprintf("NMS IoU threshold, a `float` in [0, 1] (default %g for v5, %g for v8, the validators')", nms.ValIoUThres, nms.ValV8IoUThres))
 	fs.IntVar(&o.maxDet, "max-det", nms.DefaultMaxDet, "detections kept per image, ≥ 1")
 	fs.BoolVar(&o.multiLabel, "multi-label", true, "keep every class above the threshold, not only the best")
 	fs.BoolVar(&o.agnostic, "agnostic", false, "class-agnostic NMS")
