@@ -80,3 +80,51 @@ func BenchmarkNMS(b *testing.B) {
 		s.Batch(pred)
 	}
 }
+
+// v8Layout returns the speed batch in the anchor-free head's layout
+// [bs, 4+nc, n], each class score the YOLOv5 row's obj·cls, so that both
+// heads' evaluations see the same confidences.
+func v8Layout(pred tensor.Tensor[float32]) tensor.Tensor[float32] {
+	bs, n, no := pred.Shape[0], pred.Shape[1], pred.Shape[2]
+	nch := no - 1
+	out := tensor.New[float32](bs, nch, n)
+	for b := range bs {
+		for r := range n {
+			v := pred.Data[(b*n+r)*no : (b*n+r+1)*no]
+			o := out.Data[b*nch*n:]
+			for c := range 4 {
+				o[c*n+r] = v[c]
+			}
+			for c := 4; c < nch; c++ {
+				o[c*n+r] = v[4] * v[c+1]
+			}
+		}
+	}
+	return out
+}
+
+// BenchmarkEvalV8 is BenchmarkEval for the anchor-free head: the speed
+// batch in its layout, ultralytics' NMS with the validator's settings,
+// matching and ap_per_class.
+func BenchmarkEvalV8(b *testing.B) {
+	p5, targets := loadEvalBatch(b)
+	pred := v8Layout(p5)
+	s, err := nms.New[float32](nms.ValV8())
+	if err != nil {
+		b.Fatal(err)
+	}
+	acc := metrics.NewAccumulator[float32](pred.Shape[1] - 4)
+	eval := func() metrics.Result {
+		acc.Reset()
+		if err := acc.AddBatch(s.Batch(pred), targets); err != nil {
+			b.Fatal(err)
+		}
+		return acc.Compute()
+	}
+	res := eval()
+	for b.Loop() {
+		res = eval()
+	}
+	b.ReportMetric(res.MAP, "mAP")
+	b.ReportMetric(float64(len(acc.Correct()))/float64(pred.Shape[0]), "dets/image")
+}
