@@ -1,6 +1,8 @@
 package v8loss
 
 import (
+	"math"
+
 	"github.com/yolo-loss/yololoss/dfl"
 	"github.com/yolo-loss/yololoss/internal/vec"
 	"github.com/yolo-loss/yololoss/tensor"
@@ -120,6 +122,9 @@ func (e *Engine[T]) classPlane(s *blockScratch, stage, x, g []T, fg []fgTerm, cl
 
 // classPlane32 is classPlane for float32 data: the kernel works in
 // float32, on the worker's float32 scratch, which is then streamed out.
+// The kernel's constant factor takes the scale, so that its derivatives
+// need no second pass; its losses, scaled too, are summed and unscaled.
+// A scale of 0 (a cls gain of 0) is applied after the kernel instead.
 func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl int, scale float64) float64 {
 	c := &e.cfg
 	x := tensor.Float32s(xt)
@@ -127,21 +132,28 @@ func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl in
 	if gt != nil {
 		g = tensor.Float32s(gt)
 	}
-	sc := float32(scale)
+	z, ls := c.zero, scale // the kernel, and the factor its losses carry
+	z.A *= scale
+	if !(scale > 0) || math.IsInf(scale, 0) {
+		z, ls = c.zero, 1
+	}
 	var sum float64
 	f := 0
 	for c0 := 0; c0 < len(x); c0 += blockLen {
 		n := min(blockLen, len(x)-c0)
 		l, gr := s.l32[:n], s.g32[:n]
-		c.zero.Elems32(l, gr, x[c0:c0+n])
-		for i := range gr {
-			gr[i] *= sc
+		z.Elems32(l, gr, x[c0:c0+n])
+		if ls == 1 && scale != 1 {
+			sc := float32(scale)
+			for i := range gr {
+				gr[i] *= sc
+			}
 		}
 		for ; f < len(fg) && fg[f].cell < c0+n; f++ {
 			if fg[f].class == cl {
 				i := fg[f].cell - c0
 				lv, gv := c.cls.Elem(float64(x[c0+i]), fg[f].score)
-				l[i], gr[i] = float32(lv), float32(gv*scale)
+				l[i], gr[i] = float32(lv*ls), float32(gv*scale)
 			}
 		}
 		sum += sumOf32(l)
@@ -149,7 +161,7 @@ func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl in
 			vec.Stream(g[c0:c0+n], gr)
 		}
 	}
-	return sum
+	return sum / ls
 }
 
 // sumOf32 is sumOf for float32 values, accumulated in float64.

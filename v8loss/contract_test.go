@@ -397,3 +397,27 @@ func TestNewHyp(t *testing.T) {
 		t.Error("New with nc 0: no error")
 	}
 }
+
+// TestZeroGains checks gains of 0: their items and gradients are 0.
+func TestZeroGains(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	bt := newBatch[float32](rng, 2, 64, 3, 16, false, func(int) int { return 3 })
+	s := defaultSettings()
+	s.cls, s.dfl = 0, 0
+	e := mustEngine[float32](t, s, bt.d)
+	r, err := e.Loss(bt.p, bt.labels, bt.g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LCls != 0 || r.LDfl != 0 || !(r.LBox > 0) || r.Loss != r.LBox*2 {
+		t.Errorf("cls and dfl gains 0: %+v", r)
+	}
+	for l, g := range bt.g {
+		plane := g.Shape[2] * g.Shape[3]
+		for i, v := range g.Data {
+			if ch := (i / plane) % g.Shape[1]; ch >= 4*16 && v != 0 {
+				t.Fatalf("gradient %d[%d] (class channel) = %v", l, i, v)
+			}
+		}
+	}
+}
