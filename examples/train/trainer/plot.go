@@ -2,6 +2,8 @@ package trainer
 
 import (
 	"io"
+	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -37,6 +39,7 @@ func writeResultsPNG(w io.Writer, title string, rows []Row) error {
 		return err
 	}
 	right.Y.Min, right.Y.Max = 0, 1
+	right.Legend.Left = true // the metrics rise: the top left is free
 	const width, height = 12 * vg.Inch, 4.5 * vg.Inch
 	img := vgimg.New(width, height)
 	dc := draw.New(img)
@@ -114,7 +117,33 @@ func lossPanel(title string, rows []Row) (*plot.Plot, error) {
 	}
 	if positive {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = logTicks{}
+		// Room above the curves for the legend: half a decade.
+		p.Y.Max *= math.Sqrt(10)
 	}
 	return p, nil
+}
+
+// logTicks labels a log axis at 1, 2 and 5 times each power of ten, with
+// unlabelled minor ticks at the other integers: the labels of gonum's
+// LogTicks, powers of ten only, leave a one-decade axis with one label.
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		p := math.Pow(10, e)
+		for m := 1; m < 10; m++ {
+			v := float64(m) * p
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			ts = append(ts, t)
+		}
+	}
+	return ts
 }
