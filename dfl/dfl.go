@@ -14,10 +14,7 @@ func Expect(p, z []float64) float64 {
 		p[0] = 1
 		return z[0]
 	}
-	m := z[0]
-	for _, v := range z[1:] {
-		m = max(m, v)
-	}
+	m := maxOf(z)
 	var sum float64
 	for k, v := range z {
 		e := expNonPos(v - m)
@@ -31,6 +28,15 @@ func Expect(p, z []float64) float64 {
 		d += float64(k) * p[k]
 	}
 	return d
+}
+
+// maxOf returns the largest element of z, which is not empty.
+func maxOf(z []float64) float64 {
+	m := z[0]
+	for _, v := range z[1:] {
+		m = max(m, v)
+	}
+	return m
 }
 
 // AddExpectGrad adds g·∂d/∂z_k = g·p_k·(k − d) to dz[k], for the softmax
@@ -60,10 +66,7 @@ func Loss(dz, p, z []float64, t, g float64) float64 {
 	l := int(t) // t ≥ 0: truncation is ⌊t⌋
 	wl := float64(l+1) - t
 	wr := 1 - wl
-	m := z[0]
-	for _, v := range z[1:] {
-		m = max(m, v)
-	}
+	m := maxOf(z)
 	var sum float64
 	for _, v := range z {
 		sum += expNonPos(v - m)
