@@ -49,8 +49,9 @@
 // lcls, ldfl, fg, tss, and o2m, o2o for an end-to-end head); -iters N runs
 // call k at epoch k, from 0; -grad writes every p* and q* gradient; without
 // -hyp it takes ultralytics 8.4.35's defaults (hyp.DefaultV8), and a hyp
-// file is read for that head (hyp.For). -compare, -bench and YOLOv5's
-// objectness options are for the YOLOv5 head only.
+// file is read for that head (hyp.For). -compare puts the class criteria
+// and the box losses side by side on it (package compare's V8Criteria and
+// V8BoxLosses), -bench times it; YOLOv5's objectness options are refused.
 //
 // The .npz holds p0…p{nl−1} (float32 or float64, [bs, na, ny, nx, 5+nc]),
 // targets [nt, 6] (image, class, x, y, w, h, normalised), and optionally

@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/internal/bench"
 	"github.com/yolo-loss/yololoss/internal/cli"
+	"github.com/yolo-loss/yololoss/internal/compare"
 	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/tensor"
@@ -42,6 +46,17 @@ type v8Report struct {
 	GradElements  *int      `json:"grad_elements,omitempty"`
 	GradNonFinite *int      `json:"grad_nonfinite,omitempty"`
 	History       []v8Items `json:"history,omitempty"` // every call with -iters > 1
+	// -compare's tables: the class criteria and the box losses, each row
+	// one call of an engine of its own at the last call's epoch.
+	Compare   []compare.V8Row `json:"compare,omitempty"`
+	BoxLosses []compare.V8Row `json:"box_losses,omitempty"`
+	// -bench's medians, as the YOLOv5 head's report names them.
+	MedianMs      *float64 `json:"median_ms,omitempty"`
+	AllocsPerCall *float64 `json:"allocs_per_call,omitempty"`
+	ForwardMs     *float64 `json:"forward_median_ms,omitempty"`
+	ClearMs       *float64 `json:"clear_median_ms,omitempty"`
+	Calls         int      `json:"bench_calls,omitempty"`
+	Workers       int      `json:"workers,omitempty"`
 }
 
 // v8Items are one call's numbers: the items after their gains (the
@@ -83,8 +98,8 @@ func loadV8Hyp(path string) (*hyp.Hyp, string, error) {
 	return h, path, nil
 }
 
-// checkV8Opts refuses the flags that mean nothing for the anchor-free head
-// or that it does not have yet.
+// checkV8Opts refuses the flags that mean nothing for the anchor-free
+// head.
 func checkV8Opts(o *lossOpts) error {
 	for _, f := range []struct {
 		set  bool
@@ -95,12 +110,6 @@ func checkV8Opts(o *lossOpts) error {
 		if f.set {
 			return cli.Inputf("%s: YOLOv5's objectness option, which the anchor-free head has no use for", f.name)
 		}
-	}
-	if o.compare {
-		return cli.Inputf("-compare: for the YOLOv5 head only, as yet")
-	}
-	if o.bench > 0 {
-		return cli.Inputf("-bench: for the YOLOv5 head only, as yet (the anchor-free engine's benchmarks are in package v8loss)")
 	}
 	return nil
 }
@@ -163,9 +172,15 @@ func v8Run[T tensor.Float](o *lossOpts, in *v8Inputs, h *hyp.Hyp) (*v8Report, fu
 	for i, a := range arrays {
 		p[i] = tensor.Convert[T](a.Array)
 	}
+	// g is the gradient of the last call for -grad, and scratch for
+	// -compare and -bench after it has been kept.
 	var g []tensor.Tensor[T]
-	if o.grad != "" {
+	if o.grad != "" || o.compare || o.bench > 0 {
 		g = tensor.Like(nil, p)
+	}
+	gi := g
+	if o.grad == "" {
+		gi = nil
 	}
 	rep, err := newV8Report[T](h, in)
 	if err != nil {
@@ -173,7 +188,7 @@ func v8Run[T tensor.Float](o *lossOpts, in *v8Inputs, h *hyp.Hyp) (*v8Report, fu
 	}
 	for k := range o.iters {
 		e.SetEpoch(k)
-		res, err := e.Loss(p, in.targets, g)
+		res, err := e.Loss(p, in.targets, gi)
 		if err != nil {
 			return nil, nil, cli.Inputf("%s: %v", in.source, err)
 		}
@@ -191,6 +206,9 @@ func v8Run[T tensor.Float](o *lossOpts, in *v8Inputs, h *hyp.Hyp) (*v8Report, fu
 		out := make([]batchfile.Tensor, len(g))
 		var n, bad int
 		for i, t := range g {
+			if o.compare || o.bench > 0 { // they overwrite g: keep the call's gradient
+				t = tensor.Tensor[T]{Data: slices.Clone(t.Data), Shape: t.Shape}
+			}
 			out[i] = batchfile.Tensor{Name: arrays[i].Name, Array: tensor.View(t)}
 			n += len(t.Data)
 			for _, v := range t.Data {
@@ -201,6 +219,26 @@ func v8Run[T tensor.Float](o *lossOpts, in *v8Inputs, h *hyp.Hyp) (*v8Report, fu
 		}
 		rep.Grad, rep.GradElements, rep.GradNonFinite = o.grad, &n, &bad
 		save = func() error { return writeTensors("-grad", o.grad, out, o.force) }
+	}
+	if o.compare {
+		cin := compare.V8Input[T]{Hyp: h, Head: in.head, Workers: o.workers, Epoch: o.iters - 1, Preds: p, Labels: in.targets}
+		if rep.Compare, err = compare.V8Criteria(cin, g); err != nil {
+			return nil, nil, cli.AsInput(err)
+		}
+		if rep.BoxLosses, err = compare.V8BoxLosses(cin, g); err != nil {
+			return nil, nil, cli.AsInput(err)
+		}
+	}
+	if o.bench > 0 {
+		b, err := bench.Calls(func(grad []tensor.Tensor[T]) error { _, err := e.Loss(p, in.targets, grad); return err }, g, o.bench)
+		if err != nil {
+			return nil, nil, cli.AsInput(err)
+		}
+		rep.MedianMs, rep.AllocsPerCall, rep.ForwardMs, rep.ClearMs = &b.ForwardBackward, &b.AllocsPerCall, &b.Forward, &b.Clear
+		rep.Calls, rep.Workers = o.bench, o.workers
+		if rep.Workers <= 0 {
+			rep.Workers = runtime.GOMAXPROCS(0)
+		}
 	}
 	return rep, save, nil
 }
@@ -359,4 +397,34 @@ func printV8(w io.Writer, r *v8Report, h *hyp.Hyp) {
 		}
 		fmt.Fprintf(w, "gradient written to %s (%s, %s): %d elements, %s\n", r.Grad, names, r.DType, *r.GradElements, finite)
 	}
+	if len(r.Compare) > 0 {
+		fmt.Fprintln(w, "\nclass criteria compared on the same outputs (|grad|: sums over the class and the box logits):")
+		printV8Rows(w, "criterion", r.Compare)
+		fmt.Fprintln(w, "\nbox losses compared on the same outputs, each with its default parameters:")
+		printV8Rows(w, "iou_type", r.BoxLosses)
+	}
+	if r.MedianMs != nil {
+		fmt.Fprintf(w, "\nbench: %d forward+backward calls, median %.3f ms, %.1f allocations per call, %d workers\n",
+			r.Calls, *r.MedianMs, *r.AllocsPerCall, r.Workers)
+		fmt.Fprintf(w, "       forward only %.3f ms; clear() of the gradient %.3f ms, so forward+backward = %.1f × clear()\n",
+			*r.ForwardMs, *r.ClearMs, *r.MedianMs / *r.ClearMs)
+	}
+}
+
+// printV8Rows prints a table of -compare's rows for the anchor-free head,
+// the hyp's own marked "(hyp)".
+func printV8Rows(w io.Writer, first string, rows []compare.V8Row) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, first+"\tloss\tlbox\tlcls\tldfl\tfg\t|cls grad|\t|box grad|\t")
+	for _, r := range rows {
+		name := r.Name
+		if r.IoUType != "" {
+			name = r.IoUType + " (" + r.Name + ")"
+		}
+		if r.Hyp {
+			name += " (hyp)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%.4g\t%.4g\t\n", name, num(r.Loss), num(r.LBox), num(r.LCls), num(r.LDfl), r.FG, r.ClsGrad, r.BoxGrad)
+	}
+	tw.Flush()
 }

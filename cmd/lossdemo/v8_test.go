@@ -13,6 +13,7 @@ import (
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/internal/golden"
 	"github.com/yolo-loss/yololoss/internal/sample"
+	"github.com/yolo-loss/yololoss/iou"
 	"github.com/yolo-loss/yololoss/model"
 	"github.com/yolo-loss/yololoss/tensor"
 )
@@ -294,7 +295,6 @@ func TestV8Inputs(t *testing.T) {
 		})}, `array "reg_max": 0: want an integer from 1 to 256`},
 		{"NaN logit", []string{"-pred", writeV8(t, filepath.Join(dir, "n.npz"), a, set("p1", 7, math.NaN()))}, `array "p1": non-finite value NaN at [0 0 1 3]`},
 		{"class 5 of 3", []string{"-pred", writeV8(t, filepath.Join(dir, "c.npz"), a, set("targets", 1, 5))}, `array "targets"`},
-		{"-compare", []string{"-pred", good, "-compare"}, "-compare: for the YOLOv5 head only"},
 		{"-gr", []string{"-pred", good, "-gr", "0.5"}, "-gr: YOLOv5's objectness option"},
 		{"fit", []string{"fit", "-pred", good, "-o", filepath.Join(dir, "f.npz")}, "fit is for the YOLOv5 head only"},
 		{"-model and -pred", []string{"-pred", good, "-model", "../../model/testdata/p5.yaml"}, "not with -pred or -sample"},
@@ -339,4 +339,49 @@ func FuzzParseRegMax(f *testing.F) {
 			t.Errorf("%q: %d without an error", b, v)
 		}
 	})
+}
+
+// TestV8CompareBench: -compare and -bench on the anchor-free head: a row
+// per criterion and per box loss, the hyp's own equal to the run, the
+// medians with no allocation per call, and the -grad file the run's own,
+// not the comparisons' scratch.
+func TestV8CompareBench(t *testing.T) {
+	c := "../../testdata/golden-v8/v8_e2e_yolo26"
+	dir := t.TempDir()
+	args := []string{"-hyp", filepath.Join(c, "hyp.yaml"), "-pred", filepath.Join(c, "input.npz"), "-iters", "2", "-json", "-workers", "1"}
+	code, out, errOut := lossdemo(t, append(args, "-grad", filepath.Join(dir, "plain.npz"))...)
+	var plain v8Report
+	if err := json.Unmarshal([]byte(out), &plain); code != 0 || err != nil {
+		t.Fatalf("exit %d %v: %s", code, err, errOut)
+	}
+	code, out, errOut = lossdemo(t, append(args, "-grad", filepath.Join(dir, "both.npz"), "-compare", "-bench", "3")...)
+	var r v8Report
+	if err := json.Unmarshal([]byte(out), &r); code != 0 || err != nil {
+		t.Fatalf("exit %d %v: %s", code, err, errOut)
+	}
+	if len(r.Compare) != 4 || len(r.BoxLosses) != len(iou.Variants()) {
+		t.Fatalf("%d criteria rows, %d box rows", len(r.Compare), len(r.BoxLosses))
+	}
+	if row := r.Compare[0]; !row.Hyp || row.Loss != r.Loss || row.Name != "BCE" {
+		t.Errorf("BCE row %+v, the run's loss %v", row, r.Loss)
+	}
+	if row := r.BoxLosses[slices.Index(iou.Names(), "ciou")]; !row.Hyp || row.Loss != r.Loss {
+		t.Errorf("ciou row %+v, the run's loss %v", row, r.Loss)
+	}
+	if r.MedianMs == nil || !(*r.MedianMs > 0) || r.AllocsPerCall == nil || *r.AllocsPerCall != 0 || r.Calls != 3 {
+		t.Errorf("bench: median %v, allocs %v, calls %d", r.MedianMs, r.AllocsPerCall, r.Calls)
+	}
+	names := []string{"p0", "p1", "p2", "q0", "q1", "q2"}
+	a, b := readArrays(t, filepath.Join(dir, "plain.npz"), names...), readArrays(t, filepath.Join(dir, "both.npz"), names...)
+	for i := range a {
+		if !slices.Equal(a[i].F64, b[i].F64) {
+			t.Errorf("gradient %s differs with -compare -bench", names[i])
+		}
+	}
+	code, out, _ = lossdemo(t, "-pred", filepath.Join(c, "input.npz"), "-compare")
+	for _, want := range []string{"BCE (hyp)", "ciou (CIoU) (hyp)", "class criteria compared", "box losses compared"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("-compare text: exit %d, lacks %q:\n%s", code, want, out)
+		}
+	}
 }

@@ -26,16 +26,23 @@ type Result struct {
 // the predictions p and labels, writing the gradient into g. The error is
 // the engine's. It panics if n < 1.
 func Run[T tensor.Float](e *computeloss.Engine[T], p []tensor.Tensor[T], labels []target.Label, g []tensor.Tensor[T], n int) (Result, error) {
+	return Calls(func(grad []tensor.Tensor[T]) error { _, err := e.Loss(p, labels, grad); return err }, g, n)
+}
+
+// Calls is Run for any engine: loss makes one call, writing the gradient
+// into grad when it is not nil (the anchor-free engine's, package v8loss,
+// as computeloss's). It panics if n < 1.
+func Calls[T tensor.Float](loss func(grad []tensor.Tensor[T]) error, g []tensor.Tensor[T], n int) (Result, error) {
 	if n < 1 {
 		panic("bench: n < 1")
 	}
 	for range Warmup {
-		if _, err := e.Loss(p, labels, g); err != nil {
+		if err := loss(g); err != nil {
 			return Result{}, err
 		}
 	}
-	forwardBackward := func() error { _, err := e.Loss(p, labels, g); return err }
-	forward := func() error { _, err := e.Loss(p, labels, nil); return err }
+	forwardBackward := func() error { return loss(g) }
+	forward := func() error { return loss(nil) }
 	clearGrad := func() error {
 		for _, t := range g {
 			clear(t.Data)

@@ -31,4 +31,16 @@
 //
 // The table's heading gives the plain IoU of the same decoded boxes with
 // their targets, averaged over the matches (iou.IoU).
+//
+// The anchor-free head (package v8loss) has no objectness and no
+// placements: V8Criteria gives BCE and each criterion of the table on the
+// class logits (at the hyp's γ, DefaultGamma where it has 0), V8BoxLosses
+// each box loss with its default parameters, every row one call of an
+// engine of its own at a given epoch, with lbox, lcls, ldfl, the
+// foreground count and
+//
+//	cls grad = Σ |∂loss/∂class logit|,  box grad = Σ |∂loss/∂box distribution logit|
+//
+// over every anchor. The hyp's own criterion, or box loss with the same
+// parameters, is marked in each table.
 package compare
