@@ -41,7 +41,22 @@
 //	o2o  = max(1 − o2m, 0)
 //
 // and the items reported are the one-to-one branch's. The trainer sets
-// the epoch k with SetEpoch; State holds it.
+// the epoch k with SetEpoch; State holds it with both branches' box-loss
+// states. YOLOv10's v10Detect is always end-to-end, with reg_max 16: its
+// model.AnchorFree has End2End set.
+//
+// # A trainer's calls
+//
+//	e, err := v8loss.New[float32](h, head, nil)   // h from hyp.Load or hyp.DefaultV8()
+//	grad := tensor.Like(nil, p)                    // once; again for a smaller last batch
+//	for epoch := range epochs {
+//		e.SetEpoch(epoch)
+//		for each batch {
+//			res, err := e.Loss(p, labels, grad) // p: p0…, then q0… for an end-to-end head
+//			backpropagate grad; log res.Loss, res.LBox, res.LCls, res.LDfl, res.FG
+//		}
+//		save e.State() with the checkpoint; e.SetState(s) on resume
+//	}
 //
 // # Backward
 //
