@@ -40,6 +40,22 @@ func TestRunsFile(t *testing.T) {
 	if len(byGroup) != len(want) {
 		t.Errorf("groups %v, want easy and hard", byGroup)
 	}
+
+	// The runs of the committed single-seed report, for its reproduction.
+	v1, err := ReadRuns(filepath.Join("..", "hyps", "experiment-v1.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range v1 {
+		names = append(names, r.Name)
+		if r.Data != "easy" || r.Gains != "" {
+			t.Errorf("experiment-v1.txt: run %s on %s, gains %q", r.Name, r.Data, r.Gains)
+		}
+	}
+	if want := []string{"bce", "focal", "qfocal", "varifocal", "focal-cls", "varifocal-iou", "siou", "wiou"}; !slices.Equal(names, want) {
+		t.Errorf("experiment-v1.txt runs %v, want %v", names, want)
+	}
 }
 
 func writeFiles(t *testing.T, files map[string]string) string {

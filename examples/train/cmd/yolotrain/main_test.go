@@ -227,7 +227,7 @@ func TestExperimentSeeds(t *testing.T) {
 	inModule(t)
 	tmp := t.TempDir()
 	data := filepath.Join(tmp, "tiny")
-	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "24", "-val", "8")
+	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "16", "-val", "8")
 	wantExit(t, "gen", code, 0, stderr)
 	runs := filepath.Join(tmp, "runs.txt")
 	line := func(hyp string) string { return abs(t, hyp) + " data=" + filepath.Join(data, "data.yaml") + "\n" }
