@@ -189,8 +189,8 @@ func readCheckpoint(path string) ([]byte, error) {
 	}
 	want := b[n+len(checksumMagic):]
 	if got := sha256.Sum256(b[:n]); !bytes.Equal(got[:], want) {
-		return nil, fmt.Errorf("%s: %w: its SHA-256 is %x, its trailer records %x; restore the file or train again with -force",
-			path, ErrDamagedCheckpoint, got[:6], want[:6])
+		return nil, fmt.Errorf("%s: %w: its contents hash to SHA-256 %x, its trailer records %x; restore the file or train again with -force",
+			path, ErrDamagedCheckpoint, got, want)
 	}
 	return b[:n], nil
 }
