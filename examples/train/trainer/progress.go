@@ -34,7 +34,8 @@ type progress struct {
 	epoch, epochs int // the epoch in progress (1-based) and the run's
 	nb            int // batches per epoch
 	done          int // batches done this epoch
-	firstDone     time.Time
+	firstDone     time.Time // when the epoch's first batch finished
+	lastDone      time.Time // when its latest batch finished
 	valTime       time.Duration // the last validation's, or an estimate
 	items         lossItems
 	drawn         time.Time
@@ -55,8 +56,9 @@ func (p *progress) startEpoch(e int) {
 func (p *progress) batch(items lossItems) {
 	p.done++
 	p.items = items
+	p.lastDone = p.now()
 	if p.done == 1 {
-		p.firstDone = p.now()
+		p.firstDone = p.lastDone
 	}
 	p.draw(fmt.Sprintf("batch %d/%d", p.done, p.nb), p.done == p.nb)
 }
@@ -74,12 +76,13 @@ func (p *progress) endEpoch(val time.Duration) {
 	p.width = 0
 }
 
-// secPerBatch is the measured rate, 0 before a batch after the first.
+// secPerBatch is the measured rate between the first and the latest batch
+// (so validation does not count), 0 before a batch after the first.
 func (p *progress) secPerBatch() float64 {
 	if p.done < 2 {
 		return 0
 	}
-	return p.now().Sub(p.firstDone).Seconds() / float64(p.done-1)
+	return p.lastDone.Sub(p.firstDone).Seconds() / float64(p.done-1)
 }
 
 func (p *progress) draw(phase string, force bool) {
