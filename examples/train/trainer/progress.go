@@ -31,11 +31,11 @@ type progress struct {
 	now func() time.Time
 	job Job
 
-	epoch, epochs int // the epoch in progress (1-based) and the run's
-	nb            int // batches per epoch
-	done          int // batches done this epoch
-	firstDone     time.Time // when the epoch's first batch finished
-	lastDone      time.Time // when its latest batch finished
+	epoch, epochs int           // the epoch in progress (1-based) and the run's
+	nb            int           // batches per epoch
+	done          int           // batches done this epoch
+	firstDone     time.Time     // when the epoch's first batch finished
+	lastDone      time.Time     // when its latest batch finished
 	valTime       time.Duration // the last validation's, or an estimate
 	items         lossItems
 	drawn         time.Time
