@@ -167,8 +167,8 @@ func TestFlagGrammar(t *testing.T) {
 	}
 	want := map[string][]string{
 		"gen":        {"o", "force", "train", "val"},
-		"train":      {"o", "force", "resume", "data", "hyp", "model", "epochs", "batch", "seed", "optimizer", "backend", "autobalance"},
-		"experiment": {"o", "force", "runs", "data", "model", "epochs", "batch", "optimizer", "backend"},
+		"train":      {"o", "force", "resume", "data", "hyp", "model", "epochs", "batch", "nbs", "seed", "optimizer", "backend", "autobalance"},
+		"experiment": {"o", "force", "runs", "seeds", "dir", "retrain", "data", "model", "epochs", "batch", "nbs", "seed", "optimizer", "backend"},
 	}
 	for _, sub := range names {
 		code, stdout, stderr := yolotrain(t, sub, "-h")

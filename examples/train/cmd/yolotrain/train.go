@@ -28,7 +28,7 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 	d := experiment.DefaultSchedule
 	fs.StringVar(&f.model, "model", "models/synth.yaml", "YOLOv5 model file: nc and anchors (pixels) of the Detect head")
 	fs.IntVar(&f.sched.Epochs, "epochs", d.Epochs, "epochs")
-	fs.IntVar(&f.sched.Batch, "batch", d.Batch, "images per step")
+	fs.IntVar(&f.sched.Batch, "batch", d.Batch, "images per batch (with -nbs, an optimiser step sums several batches)")
 	fs.Uint64Var(&f.seed, "seed", d.Seed, "seed of the weights and of the order of the images")
 	fs.StringVar(&f.sched.Optimizer, "optimizer", d.Optimizer, "adam or sgd")
 	fs.IntVar(&f.sched.NominalBatch, "nbs", d.NominalBatch, "YOLOv5's nominal batch: accumulate the gradients of round(nbs/batch) batches per optimiser step (0: a step per batch)")
