@@ -269,6 +269,7 @@ type predictor[T tensor.Float] struct {
 	r, c     int
 	z, prob  []float64
 	u, sp, s []float64    // 4·reg_max: the logits less their side's maximum; the kernel's outputs
+	next     int          // the cell whose lines were last prefetched
 	boxes    [][4]float64 // per anchor, valid where stamp is gen
 	stamp    []uint32
 	gen      uint32
@@ -320,8 +321,16 @@ func (q *predictor[T]) Box(a int) [4]float64 {
 	}
 	l := q.layer(a)
 	ly := q.g.layers[l]
+	plane := ly.NY * ly.NX
 	cell := a - q.g.off[l]
 	q.logits(q.z, l, cell)
+	// The next cache line of this row in every box channel, for the
+	// candidates to the right, which the hardware prefetchers do not
+	// follow across 4·reg_max planes.
+	if next := (cell | 15) + 1; next != q.next && next < plane {
+		q.next = next
+		vec.Prefetch(q.p[l].Data[q.b*q.c*plane+next:], plane, 4*q.r)
+	}
 	d := q.distances()
 	ax, ay := float64(cell%ly.NX)+0.5, float64(cell/ly.NX)+0.5
 	s := ly.Stride
