@@ -46,6 +46,10 @@
 //
 // ReadTensors reads arbitrary float arrays, such as the gradients in a
 // grad.npz, with the same checks on headers and sizes but none on values.
+// ReadInts and ReadInt read integer arrays (int8 to int64, uint8 to uint64,
+// either byte order, or floats holding integers) into int64, with the same
+// checks, each integer counted as 8 bytes against the cap: an anchor-free
+// head's file holds reg_max as an int64 scalar.
 //
 // # Writing
 //

@@ -30,6 +30,34 @@ func ExampleReadFile() {
 	// first target: image 0 class 0 box [0.698 0.131 0.172 0.481]
 }
 
+// An anchor-free head's file holds reg_max as an int64 scalar beside its
+// float arrays.
+func ExampleReadInt() {
+	f, err := os.Open("../testdata/golden-v8/v8_e2e_yolo26/input.npz")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		log.Fatal(err)
+	}
+	regMax, err := batchfile.ReadInt(f, st.Size(), "reg_max")
+	if err != nil {
+		log.Fatal(err)
+	}
+	ts, err := batchfile.ReadTensors(f, st.Size(), "p0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("reg_max %d, p0 %v: %d classes\n", regMax, ts[0].Shape, ts[0].Shape[1]-4*int(regMax))
+	_, err = batchfile.ReadInt(f, st.Size(), "p0")
+	fmt.Println(err)
+	// Output:
+	// reg_max 1, p0 [2 7 8 8]: 3 classes
+	// batchfile: array "p0": shape (2, 7, 8, 8): want one integer, shape () or (1,)
+}
+
 func ExampleReadFile_invalid() {
 	dir, err := os.MkdirTemp("", "batchfile-example")
 	if err != nil {

@@ -104,6 +104,8 @@ func FuzzParseHeader(f *testing.F) {
 		`{"descr": [("a", "<f8")], "fortran_order": False, "shape": ()}`,
 		"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999,), }",
 		"((((((((((((((((((((",
+		"{'descr': '<i8', 'fortran_order': False, 'shape': (), }",
+		"{'descr': '|u1', 'fortran_order': False, 'shape': (1,), }",
 	} {
 		f.Add(s)
 	}
@@ -112,8 +114,14 @@ func FuzzParseHeader(f *testing.F) {
 		if err := h.parse(s); err != nil {
 			return
 		}
-		if h.dtype.size != 4 && h.dtype.size != 8 {
-			t.Fatalf("accepted a dtype of size %d", h.dtype.size)
+		switch d := h.dtype; {
+		case d.kind == 'f' && (d.size == 2 || d.size == 4 || d.size == 8):
+		case (d.kind == 'i' || d.kind == 'u') && (d.size == 1 || d.size == 2 || d.size == 4 || d.size == 8):
+		default:
+			t.Fatalf("accepted dtype kind %q of size %d", d.kind, d.size)
+		}
+		if h.dtype.order == nil {
+			t.Fatalf("accepted dtype %v without a byte order", h.dtype)
 		}
 		for _, d := range h.shape {
 			if d < 0 {

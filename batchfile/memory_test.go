@@ -297,7 +297,7 @@ func TestOptions(t *testing.T) {
 	big.set("p1.npy", npyF64(baseP1, withValue(prod(baseP1), 7, 1e300)))
 	bigData := big.bytes(t)
 	_, err = Options{DType: "float32"}.Read(bytes.NewReader(bigData), int64(len(bigData)))
-	want := fmt.Sprintf(`batchfile: array "p1": element %v = 1e+300 is beyond the float32 range`, unravel(7, baseP1))
+	want := fmt.Sprintf(`batchfile: array "p1": p1%v = 1e+300 is beyond float32's range (±3.403e+38)`, unravel(7, baseP1))
 	if err == nil || err.Error() != want {
 		t.Errorf("1e300 read as float32: error %v, want %q", err, want)
 	}

@@ -34,29 +34,45 @@ const (
 )
 
 // dtype is an element type this package reads: float16, float32 or
-// float64, in a given byte order. float16 data are widened to float32 as
-// they are read.
+// float64 (kind 'f'), and for the integer reader int8 to int64 ('i') and
+// uint8 to uint64 ('u'), in a given byte order. float16 data are widened
+// to float32 as they are read.
 type dtype struct {
-	size  int // 2, 4 or 8 bytes in the file
+	kind  byte // 'f', 'i' or 'u'
+	size  int  // 1, 2, 4 or 8 bytes in the file
 	order binary.ByteOrder
 }
 
-func (d dtype) String() string { return "float" + strconv.Itoa(8*d.size) }
+func (d dtype) String() string {
+	switch d.kind {
+	case 'i':
+		return "int" + strconv.Itoa(8*d.size)
+	case 'u':
+		return "uint" + strconv.Itoa(8*d.size)
+	}
+	return "float" + strconv.Itoa(8*d.size)
+}
 
-// memSize is the size of an element in memory, read as conv says (0:
-// its own type, float16 widened to float32; else conv bytes).
-func (d dtype) memSize(conv int) int {
-	if conv != 0 {
-		return conv
+// memSize is the size of an element in memory, read as lim says: int64
+// for the integer reader; else conv bytes, or with no conversion the
+// file's own float type, float16 widened to float32.
+func (d dtype) memSize(lim limits) int {
+	switch {
+	case lim.ints:
+		return 8
+	case lim.conv != 0:
+		return lim.conv
 	}
 	return max(d.size, 4)
 }
 
 // limits are what a read allows: the cap on the memory of the data read,
-// and the element size the data are converted to (0: none).
+// the element size the data are converted to (0: none), and whether the
+// data are read as integers (int64) rather than floats.
 type limits struct {
 	max  int64
 	conv int
+	ints bool
 }
 
 // npyHeader is a parsed and checked .npy header.
@@ -116,10 +132,14 @@ func readNPYHeader(r io.Reader, avail uint64, lim limits) (npyHeader, error) {
 		return h, fmt.Errorf("reading .npy header: %w", eofIsUnexpected(err))
 	}
 	if err := h.parse(string(buf)); err != nil {
-		if _, ok := err.(*dtypeError); ok {
-			return h, err // a wrong dtype is not a malformed header
+		if de, ok := err.(*dtypeError); ok {
+			de.ints = lim.ints
+			return h, de // a wrong dtype is not a malformed header
 		}
 		return h, fmt.Errorf("bad .npy header: %w", err)
+	}
+	if h.dtype.kind != 'f' && !lim.ints {
+		return h, &dtypeError{name: h.dtype.String()}
 	}
 	if err := h.size(lim); err != nil {
 		return h, err
@@ -144,7 +164,7 @@ func eofIsUnexpected(err error) error {
 // parse has checked to be in [0, maxInt], refusing overflow and a memory
 // size over lim.max.
 func (h *npyHeader) size(lim limits) error {
-	mem := h.dtype.memSize(lim.conv)
+	mem := h.dtype.memSize(lim)
 	count, ok := tensor.Size(h.shape)
 	if !ok || int64(count) > lim.max/int64(mem) {
 		return fmt.Errorf("header declares %s %v: more than the limit of %s", h.dtype, h.shape, bytesText(lim.max))
@@ -223,16 +243,26 @@ func (h *npyHeader) parse(s string) error {
 
 const maxInt = int(^uint(0) >> 1)
 
-// dtypeError reports an element type other than float16, float32 or float64. Its
-// message is completed with the array's name by the caller.
-type dtypeError struct{ name string }
+// dtypeError reports an element type that a read does not take: other
+// than float16, float32 or float64 for the float readers, other than an
+// integer or float type for the integer reader. Its message is completed
+// with the array's name by the caller.
+type dtypeError struct {
+	name string
+	ints bool // the integer reader's
+}
 
 func (e *dtypeError) Error() string {
+	if e.ints {
+		return fmt.Sprintf("dtype %s is not an integer (int8 to int64, uint8 to uint64) or float16, float32 or float64 holding integers", e.name)
+	}
 	return fmt.Sprintf("dtype %s is not float16, float32 or float64", e.name)
 }
 
-// parseDescr accepts a little- or big-endian float16, float32 or float64 descr and
-// names anything else the way NumPy would.
+// parseDescr accepts a little- or big-endian float16, float32 or float64
+// descr, or an integer one of 1, 2, 4 or 8 bytes (the byte order "|" for
+// one byte, as NumPy writes it), and names anything else the way NumPy
+// would. Whether the read takes integers is checked by the caller.
 func parseDescr(v any) (dtype, error) {
 	s, ok := v.(string)
 	if !ok {
@@ -267,16 +297,16 @@ func parseDescr(v any) (dtype, error) {
 	default:
 		return dtype{}, &dtypeError{name: strconv.Quote(s)}
 	}
-	if kind != 'f' || size == 16 {
+	if kind != 'f' && kind != 'i' && kind != 'u' || size == 16 {
 		return dtype{}, &dtypeError{name: name}
 	}
-	switch order {
-	case '<':
-		return dtype{size: size, order: binary.LittleEndian}, nil
-	case '>':
-		return dtype{size: size, order: binary.BigEndian}, nil
-	case '=':
-		return dtype{size: size, order: binary.NativeEndian}, nil
+	switch {
+	case order == '<':
+		return dtype{kind: kind, size: size, order: binary.LittleEndian}, nil
+	case order == '>':
+		return dtype{kind: kind, size: size, order: binary.BigEndian}, nil
+	case order == '=' || order == '|' && size == 1:
+		return dtype{kind: kind, size: size, order: binary.NativeEndian}, nil
 	default:
 		return dtype{}, fmt.Errorf("dtype %q has no byte order", s)
 	}

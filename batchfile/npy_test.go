@@ -20,22 +20,37 @@ func TestParseHeader(t *testing.T) {
 		{
 			name: "numpy float64",
 			dict: "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }",
-			want: npyHeader{dtype: dtype{size: 8}, shape: []int{2, 3}},
+			want: npyHeader{dtype: dtype{kind: 'f', size: 8}, shape: []int{2, 3}},
 		},
 		{
 			name: "float32, rank 1, fortran",
 			dict: "{'descr': '>f4', 'fortran_order': True, 'shape': (7,), }",
-			want: npyHeader{dtype: dtype{size: 4}, fortran: true, shape: []int{7}},
+			want: npyHeader{dtype: dtype{kind: 'f', size: 4}, fortran: true, shape: []int{7}},
 		},
 		{
 			name: "scalar, double quotes, no trailing comma",
 			dict: `{"descr": "<f8", "fortran_order": False, "shape": ()}`,
-			want: npyHeader{dtype: dtype{size: 8}, shape: []int{}},
+			want: npyHeader{dtype: dtype{kind: 'f', size: 8}, shape: []int{}},
 		},
 		{
 			name: "python 2 longs",
 			dict: "{'descr': '<f8', 'fortran_order': False, 'shape': (2L, 3L), }",
-			want: npyHeader{dtype: dtype{size: 8}, shape: []int{2, 3}},
+			want: npyHeader{dtype: dtype{kind: 'f', size: 8}, shape: []int{2, 3}},
+		},
+		{
+			name: "int64, for the integer reader",
+			dict: "{'descr': '<i8', 'fortran_order': False, 'shape': (), }",
+			want: npyHeader{dtype: dtype{kind: 'i', size: 8}, shape: []int{}},
+		},
+		{
+			name: "uint8 without a byte order",
+			dict: "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }",
+			want: npyHeader{dtype: dtype{kind: 'u', size: 1}, shape: []int{3}},
+		},
+		{
+			name:    "int16 without a byte order",
+			dict:    "{'descr': '|i2', 'fortran_order': False, 'shape': (2,)}",
+			wantErr: `dtype "|i2" has no byte order`,
 		},
 		{name: "not a dict", dict: "[1, 2]", wantErr: "header is a list, not a dict"},
 		{name: "empty", dict: "", wantErr: "unexpected end of header"},
@@ -174,7 +189,7 @@ func TestAppendNPYHeader(t *testing.T) {
 				t.Fatalf("readNPYHeader: %v", err)
 			}
 			want := npyHeader{
-				dtype:  dtype{size: size, order: binary.LittleEndian},
+				dtype:  dtype{kind: 'f', size: size, order: binary.LittleEndian},
 				shape:  test.shape,
 				count:  int64(n),
 				nbytes: int64(n * size),

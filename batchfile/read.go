@@ -72,9 +72,15 @@ type entry struct {
 	hdr  npyHeader
 }
 
-// open opens the named array, read as conv says (0: its own type, else
-// into elements of conv bytes), and reads its header.
+// open opens the named array, to be read as floats as conv says (0: its
+// own type, else into elements of conv bytes), and reads its header.
 func (a *archive) open(name string, conv int) (*entry, error) {
+	return a.openAs(name, limits{max: a.lim.max, conv: conv})
+}
+
+// openAs opens the named array, to be read as lim says, and reads its
+// header.
+func (a *archive) openAs(name string, lim limits) (*entry, error) {
 	f, ok := a.files[name]
 	if !ok {
 		return nil, fmt.Errorf("array %q is missing", name)
@@ -83,7 +89,7 @@ func (a *archive) open(name string, conv int) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("array %q: %w", name, err)
 	}
-	h, err := readNPYHeader(rc, f.UncompressedSize64, limits{max: a.lim.max, conv: conv})
+	h, err := readNPYHeader(rc, f.UncompressedSize64, lim)
 	if err == nil {
 		err = a.checkEntry(f)
 	}
@@ -157,27 +163,34 @@ func (e *entry) read() (Tensor, error) {
 	}
 	var err error
 	if raw != nil {
-		_, err = io.ReadFull(e.rc, raw)
-		err = eofIsUnexpected(err)
+		if _, err = io.ReadFull(e.rc, raw); err != nil {
+			err = fmt.Errorf("array %q: reading data: %w", e.name, eofIsUnexpected(err))
+		}
 	} else if t.F32 != nil {
 		err = decodeAll(e, t.F32, fortran)
 	} else {
 		err = decodeAll(e, t.F64, fortran)
 	}
+	if err == nil {
+		err = e.finish()
+	}
 	if err != nil {
 		return Tensor{}, err
 	}
-	// Reading to the end makes archive/zip verify the CRC-32.
+	return t, nil
+}
+
+// finish checks that e's data end where its header says. Reading to the
+// end makes archive/zip verify the CRC-32.
+func (e *entry) finish() error {
 	var one [1]byte
 	switch k, err := e.rc.Read(one[:]); {
-	case k > 0:
-		return Tensor{}, fmt.Errorf("array %q: data runs past the declared size", e.name)
-	case err == nil:
-		return Tensor{}, fmt.Errorf("array %q: data runs past the declared size", e.name)
+	case k > 0 || err == nil:
+		return fmt.Errorf("array %q: data runs past the declared size", e.name)
 	case err != io.EOF:
-		return Tensor{}, fmt.Errorf("array %q: %w", e.name, err)
+		return fmt.Errorf("array %q: %w", e.name, err)
 	}
-	return t, nil
+	return nil
 }
 
 // decodeAll reads e's data in chunks and decodes each element into dst,
@@ -185,39 +198,85 @@ func (e *entry) read() (Tensor, error) {
 // narrowed from float64 to float32 must stay finite.
 func decodeAll[D float32 | float64](e *entry, dst []D, fortran bool) error {
 	d := e.hdr.dtype
+	stage := make([]D, min(int64(chunkBytes), e.hdr.nbytes)/int64(d.size))
+	place := e.place(fortran)
+	return e.chunks(func(chunk []byte, k int) error {
+		m := len(chunk) / d.size
+		if bad := decode(stage[:m], chunk, d); bad >= 0 {
+			return &rangeError{name: e.name, at: e.index(k+bad, fortran), v: math.Float64frombits(d.order.Uint64(chunk[8*bad:]))}
+		}
+		scatter(dst, stage[:m], k, place)
+		return nil
+	})
+}
+
+// chunks reads e's data in chunks of at most chunkBytes, whole elements
+// each, and calls f with each chunk and the index in file order of its
+// first element.
+func (e *entry) chunks(f func(chunk []byte, k int) error) error {
+	size := int64(e.hdr.dtype.size)
 	buf := make([]byte, min(int64(chunkBytes), e.hdr.nbytes))
-	stage := make([]D, len(buf)/d.size)
-	var place *fortranPlace
-	if fortran {
-		place = newFortranPlace(e.hdr.shape)
-	}
-	k := 0 // elements decoded so far, in file order
+	k := 0
 	for left := e.hdr.nbytes; left > 0; {
 		chunk := buf[:min(int64(len(buf)), left)]
 		if _, err := io.ReadFull(e.rc, chunk); err != nil {
 			return fmt.Errorf("array %q: reading data: %w", e.name, eofIsUnexpected(err))
 		}
 		left -= int64(len(chunk))
-		m := len(chunk) / d.size
-		if bad := decode(stage[:m], chunk, d); bad >= 0 {
-			at := k + bad
-			if place != nil {
-				at = newFortranPlace(e.hdr.shape).skip(at)
-			}
-			return fmt.Errorf("array %q: element %v = %v is beyond the float32 range", e.name, unravel(at, e.hdr.shape),
-				math.Float64frombits(d.order.Uint64(chunk[8*bad:])))
+		if err := f(chunk, k); err != nil {
+			return err
 		}
-		if place == nil {
-			copy(dst[k:], stage[:m])
-		} else {
-			for _, v := range stage[:m] {
-				dst[place.next()] = v
-			}
-		}
-		k += m
+		k += int(int64(len(chunk)) / size)
 	}
 	return nil
 }
+
+// place returns the scatter of a Fortran-order array's elements to their
+// C-order places, or nil for a C-order one.
+func (e *entry) place(fortran bool) *fortranPlace {
+	if !fortran {
+		return nil
+	}
+	return newFortranPlace(e.hdr.shape)
+}
+
+// index returns the index in e's shape of element k in file order.
+func (e *entry) index(k int, fortran bool) []int {
+	if fortran {
+		k = newFortranPlace(e.hdr.shape).skip(k)
+	}
+	return unravel(k, e.hdr.shape)
+}
+
+// scatter puts the elements src, from index k in file order on, at their
+// places in dst: in order, or where place says.
+func scatter[D any](dst, src []D, k int, place *fortranPlace) {
+	if place == nil {
+		copy(dst[k:], src)
+		return
+	}
+	for _, v := range src {
+		dst[place.next()] = v
+	}
+}
+
+// ErrFloat32Range is matched (errors.Is) by the error of a read that
+// converts float64 data to float32 (Options.DType) and meets a finite
+// value beyond float32's range.
+var ErrFloat32Range = errors.New("a finite value beyond float32's range")
+
+// rangeError is a float64 value that float32 cannot hold.
+type rangeError struct {
+	name string
+	at   []int
+	v    float64
+}
+
+func (e *rangeError) Error() string {
+	return fmt.Sprintf("array %q: %s%v = %v is beyond float32's range (±%.4g)", e.name, e.name, e.at, e.v, math.MaxFloat32)
+}
+
+func (e *rangeError) Is(target error) bool { return target == ErrFloat32Range }
 
 // decode decodes the elements of chunk, of type d, into stage, converting
 // each once. It returns the index of the first finite float64 that
