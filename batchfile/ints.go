@@ -193,3 +193,45 @@ func decodeInts(stage []int64, chunk []byte, d dtype) (int, string) {
 	}
 	return -1, ""
 }
+
+// Header is what the .npy header of one array of a file declares.
+type Header struct {
+	Name  string
+	DType string // NumPy's name: "float16", "float32", "int64", "uint8", …
+	Shape []int
+}
+
+// Headers reads the headers of the named arrays (with or without ".npy";
+// with no names every array, in archive order) and none of their data,
+// so that a caller can see an array's type and shape before choosing how
+// to read it. Each is checked as the readers check it (a float or integer
+// dtype, a shape whose size matches its zip entry, an entry that can hold
+// what it declares), except against a cap on memory, since nothing is
+// read. Errors begin with "batchfile: " and name the array.
+func Headers(r io.ReaderAt, size int64, names ...string) ([]Header, error) {
+	hs, err := headersOf(r, size, names)
+	if err != nil {
+		return nil, fmt.Errorf("batchfile: %w", err)
+	}
+	return hs, nil
+}
+
+func headersOf(r io.ReaderAt, size int64, names []string) ([]Header, error) {
+	a, err := openArchive(r, size, Options{})
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		names = a.order
+	}
+	hs := make([]Header, 0, len(names))
+	for _, name := range names {
+		e, err := a.openAs(strings.TrimSuffix(name, ".npy"), limits{max: math.MaxInt64, ints: true})
+		if err != nil {
+			return nil, err
+		}
+		e.close()
+		hs = append(hs, Header{Name: e.name, DType: e.hdr.dtype.String(), Shape: e.hdr.shape})
+	}
+	return hs, nil
+}

@@ -224,3 +224,39 @@ func FuzzReadInt(f *testing.F) {
 		}
 	})
 }
+
+// TestHeaders: the dtypes and shapes of the arrays, none of their data
+// read; an entry that cannot hold what it declares is an error naming its
+// array, as in the readers.
+func TestHeaders(t *testing.T) {
+	f := &npzFile{}
+	f.set("p0.npy", npyF32([]int{1, 2}, []float32{1, 2}))
+	f.set("reg_max.npy", npyInt("<i8", []int{}, 16))
+	f.set("h.npy", npyRaw(dictFor("<f2", []int{3}), make([]byte, 6)))
+	data := f.bytes(t)
+	big := bombFile(t, []int{1 << 20, 1 << 20}, 64) // declares 8 TiB of float64
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		names []string
+		want  []Header
+		err   string
+	}{
+		{"all", data, nil, []Header{{"p0", "float32", []int{1, 2}}, {"reg_max", "int64", []int{}}, {"h", "float16", []int{3}}}, ""},
+		{"named", data, []string{"reg_max.npy"}, []Header{{"reg_max", "int64", []int{}}}, ""},
+		{"missing", data, []string{"q0"}, nil, `batchfile: array "q0" is missing`},
+		{"a bomb's header", big, []string{"p0"}, nil,
+			`batchfile: array "p0": zip entry declares 8796093022336 bytes, but its 87 deflated bytes inflate to at most 90808 (deflate's ratio is at most about 1032:1)`},
+	} {
+		got, err := Headers(bytes.NewReader(tc.data), int64(len(tc.data)), tc.names...)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: %v, %v; want the error %q", tc.name, got, err, tc.err)
+			}
+			continue
+		}
+		if d := cmp.Diff(tc.want, got); err != nil || d != "" {
+			t.Errorf("%s: %v (-want +got):\n%s", tc.name, err, d)
+		}
+	}
+}

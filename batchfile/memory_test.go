@@ -244,7 +244,7 @@ func TestOptions(t *testing.T) {
 	}{
 		{"one array over the cap", Options{MaxBytes: int64(p0 - 1)},
 			fmt.Sprintf(`batchfile: array "p0": header declares float64 %v: more than the limit of %d bytes`, baseP0, p0-1)},
-		{"all over the cap", Options{MaxBytes: int64(p0 + 8)}, "batchfile: arrays declare more than " + itoa(p0+8) + " bytes of data in all"},
+		{"all over the cap", Options{MaxBytes: int64(p0 + 8)}, `batchfile: array "p1": with the arrays before it, the arrays declare more than ` + itoa(p0+8) + " bytes of data in all"},
 		{"a MiB cap", Options{MaxBytes: 1 << 20, DType: "float32"}, ""},
 		{"negative cap", Options{MaxBytes: -1}, "batchfile: Options.MaxBytes = -1, want ≥ 0"},
 		{"unknown dtype", Options{DType: "float16"}, `batchfile: Options.DType "float16" is not float32 or float64`},

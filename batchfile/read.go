@@ -566,7 +566,7 @@ func checkTotal(ents []*entry, max int64) error {
 	for _, e := range ents {
 		total += e.hdr.mem // each is at most max: no overflow
 		if total > max {
-			return fmt.Errorf("arrays declare more than %s of data in all", bytesText(max))
+			return fmt.Errorf("array %q: with the arrays before it, the arrays declare more than %s of data in all", e.name, bytesText(max))
 		}
 	}
 	return nil

@@ -692,7 +692,7 @@ func TestReadTotalCap(t *testing.T) {
 	data := baseFile().bytes(t)
 	p0, p1 := 8*prod(baseP0), 8*prod(baseP1)
 	o := Options{MaxBytes: int64(p0 + p1 - 8)}
-	want := "batchfile: arrays declare more than " + itoa(p0+p1-8) + " bytes of data in all"
+	want := `batchfile: array "p1": with the arrays before it, the arrays declare more than ` + itoa(p0+p1-8) + " bytes of data in all"
 	var err error
 	got := allocated(func() { _, err = o.Read(bytes.NewReader(data), int64(len(data))) })
 	if err == nil || err.Error() != want {
