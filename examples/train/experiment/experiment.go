@@ -43,7 +43,7 @@ type Setup struct {
 	Models   map[string]model.Detect // by Run.Model ("" the default model)
 	Backend  backends.Backend
 	Dir      string    // one run directory per run and seed: Dir/<data>/<model>/<name>/seed-<k>
-	Progress io.Writer // progress bars; nil for none
+	Progress io.Writer // the runs' progress lines; nil for none
 	Log      io.Writer // a line per epoch and per run; nil for none
 }
 

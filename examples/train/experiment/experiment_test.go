@@ -94,6 +94,8 @@ func TestReadRunsErrors(t *testing.T) {
 			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml hard\n"}, `line 1: "hard" is not key=value`},
 		{"matched baseline", map[string]string{
 			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml gains=matched\n"}, `line 1: gains=matched on a group's first run`},
+		{"name with a path", map[string]string{
+			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml\na.yaml name=../../x\n"}, `line 2: name="../../x"`},
 		{"bad gains", map[string]string{
 			"a.yaml": baseHyp + "fl_gamma: 0.0\n", "runs.txt": "a.yaml\na.yaml name=b gains=double\n"}, `line 2: gains=double`},
 		{"same name in a group", map[string]string{
@@ -236,4 +238,37 @@ func TestWriteMarkdown(t *testing.T) {
 	if err := WriteMarkdown(&b, Report{}); err == nil {
 		t.Errorf("a report without outcomes was written")
 	}
+}
+
+// FuzzReadRuns feeds arbitrary runs files, next to two valid hyp files:
+// ReadRuns returns runs or an error, never panics, and every run it returns
+// has a name, a hyp, a dataset and a group.
+func FuzzReadRuns(f *testing.F) {
+	for _, s := range []string{
+		"a.yaml\nb.yaml\n", "a.yaml data=hard\nb.yaml data=hard name=m gains=matched\n",
+		"# c\n\na.yaml model=m.yaml data=x/data.yaml\n", "a.yaml gains=\n", "a.yaml =x\n", "b.yaml name=\x00\n",
+	} {
+		f.Add(s)
+	}
+	dir := f.TempDir()
+	for name, content := range map[string]string{"a.yaml": baseHyp + "fl_gamma: 0.0\n", "b.yaml": baseHyp + "fl_gamma: 1.5\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			f.Fatal(err)
+		}
+	}
+	f.Fuzz(func(t *testing.T, runsFile string) {
+		path := filepath.Join(t.TempDir(), "runs.txt")
+		if err := os.WriteFile(path, []byte(strings.ReplaceAll(runsFile, "a.yaml", filepath.Join(dir, "a.yaml"))), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		runs, err := ReadRuns(path)
+		if err != nil {
+			return
+		}
+		for _, r := range runs {
+			if !validName(r.Name) && r.Name != strings.TrimSuffix(filepath.Base(r.File), ".yaml") || r.Hyp == nil || r.Data == "" || r.Group() == "" {
+				t.Errorf("run %+v from %q", r, runsFile)
+			}
+		}
+	})
 }

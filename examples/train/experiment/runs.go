@@ -97,6 +97,9 @@ func ReadRuns(file string) ([]Run, error) {
 			case "model":
 				r.Model = rel(v)
 			case "name":
+				if !validName(v) {
+					return nil, fmt.Errorf("%s: line %d: name=%q: a run's name is its folder's: letters, digits, '.', '-' and '_', not . or ..", file, line, v)
+				}
 				r.Name = v
 			case "gains":
 				if v != "matched" {
@@ -182,4 +185,18 @@ func firstUncompared(a, b *hyp.Hyp) string {
 		}
 	}
 	return ""
+}
+
+// validName reports whether s can name a run's folder: letters, digits,
+// '.', '-' and '_', and not "." or "..".
+func validName(s string) bool {
+	if s == "" || s == "." || s == ".." {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -4,13 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/yolo-loss/yololoss/examples/train/synth"
 )
 
 func gen(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	out := fs.String("o", "data/synth", "dataset folder: data.yaml, images/, labels/")
+	out := fs.String("o", "", "dataset folder: data.yaml, images/, labels/ (default data/synth-<spec>, where experiment looks)")
 	force := fs.Bool("force", false, "replace the dataset in -o (its data.yaml, images/ and labels/)")
 	spec := fs.String("spec", "easy", "the dataset spec: easy or hard (package synth)")
 	train := fs.Int("train", -1, "training images (default: the spec's)")
@@ -21,6 +22,9 @@ func gen(args []string, stdout, stderr io.Writer) error {
 	c, err := synth.Spec(*spec)
 	if err != nil {
 		return inputError{err}
+	}
+	if *out == "" {
+		*out = filepath.Join("data", "synth-"+*spec)
 	}
 	if *train >= 0 {
 		c.Train = *train

@@ -77,7 +77,7 @@ func train(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	var tf trainFlags
 	tf.register(fs)
-	data := fs.String("data", "data/synth/data.yaml", "YOLOv5 dataset file (train and val folders of images)")
+	data := fs.String("data", "data/synth-easy/data.yaml", "YOLOv5 dataset file (train and val folders of images)")
 	hypFile := fs.String("hyp", "hyps/bce.yaml", "hyp file")
 	out := fs.String("o", "runs/train", "run directory: results.csv, results.png, weights/")
 	autobalance := fs.Bool("autobalance", false, "adapt the per-layer objectness balance (YOLOv5's default: off)")
