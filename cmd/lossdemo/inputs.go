@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -80,6 +81,9 @@ type inputs struct {
 	source  string // where the batch came from, for people
 	model   model.Detect
 	f32     bool // the predictions are float32
+	// fileDType is the file's dtype of the predictions where -dtype
+	// converted them as they were read; "" otherwise.
+	fileDType string
 	// fromModel: the batch is the built-in sample shaped by a model file
 	// (-model), whose head the report describes.
 	fromModel bool
@@ -101,6 +105,14 @@ func loadHyp(path string) (*hyp.Hyp, string, error) {
 // loadInputs reads the hyp and the predictions, or takes the embedded hyp
 // and the built-in sample, and derives the model description.
 func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
+	return loadInputsAs(hypPath, predPath, sampleName, "")
+}
+
+// loadInputsAs is loadInputs with the predictions of a file converted to
+// dtype ("": the file's) as they are read, with no second copy; a float64
+// value beyond float32's range is an input error naming it. The file is
+// read under cli.MaxInputBytes.
+func loadInputsAs(hypPath, predPath, sampleName, dtype string) (*inputs, error) {
 	in := &inputs{}
 	var err error
 	if in.hyp, in.hypName, err = loadHyp(hypPath); err != nil {
@@ -124,8 +136,8 @@ func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 		}
 		in.source = fmt.Sprintf("built-in sample (%d layers)", c.Layers)
 	} else {
-		if in.batch, err = batchfile.ReadFile(predPath); err != nil {
-			return nil, cli.AsInput(err)
+		if in.batch, in.fileDType, err = readBatch(predPath, dtype); err != nil {
+			return nil, err
 		}
 		in.source = predPath
 	}
@@ -136,6 +148,49 @@ func loadInputs(hypPath, predPath, sampleName string) (*inputs, error) {
 		return nil, cli.Inputf("%s: %v", in.source, err)
 	}
 	return in, nil
+}
+
+// readBatch reads the batch file at path under cli.MaxInputBytes, its
+// predictions converted to dtype ("": none) as they are read; file is the
+// dtype of the file's p0 where that differs from dtype.
+func readBatch(path, dtype string) (b *batchfile.Batch, file string, err error) {
+	f, size, err := cli.OpenInput(path)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	if b, err = cli.ReadOptions(dtype).Read(f, size); err != nil {
+		return nil, "", readErr(path, dtype, err)
+	}
+	if file, err = fileDType(f, size, path, dtype); err != nil {
+		return nil, "", err
+	}
+	return b, file, nil
+}
+
+// fileDType returns the dtype of array p0 of the file at path, open as f
+// of size bytes, where it differs from dtype ("" when dtype is "").
+func fileDType(f io.ReaderAt, size int64, path, dtype string) (string, error) {
+	if dtype == "" {
+		return "", nil
+	}
+	hs, err := batchfile.Headers(f, size, batchfile.PredName(0))
+	if err != nil {
+		return "", cli.Inputf("%s: %v", path, err)
+	}
+	if hs[0].DType == dtype {
+		return "", nil
+	}
+	return hs[0].DType, nil
+}
+
+// readErr is the input error of a failed read of the file at path, with
+// -dtype's advice where the conversion to float32 failed.
+func readErr(path, dtype string, err error) error {
+	if errors.Is(err, batchfile.ErrFloat32Range) {
+		return cli.Inputf("-dtype %s: %s: %v; run in float64 (no -dtype)", dtype, path, err)
+	}
+	return cli.Inputf("%s: %v", path, err)
 }
 
 // usage prints a flag set's usage with a heading.

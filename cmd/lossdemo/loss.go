@@ -211,6 +211,8 @@ func newReport[T tensor.Float](e *computeloss.Engine[T], in *inputs) (*report, e
 		NC: in.model.NC, Strides: in.model.Strides}
 	if file := in.batch.Preds[0].DType(); file != rep.DType {
 		rep.InputDType = file
+	} else if in.fileDType != "" { // converted as it was read
+		rep.InputDType = in.fileDType
 	}
 	p := in.hyp.BoxLoss()
 	l, err := iou.New(p)

@@ -250,6 +250,8 @@ func newV8Report[T tensor.Float](h *hyp.Hyp, in *v8Inputs) (*v8Report, error) {
 		RegMax: a.RegMax, End2End: a.End2End, Images: in.p[0].Shape[0], Labels: len(in.targets)}
 	if file := in.p[0].DType(); file != r.DType {
 		r.InputDType = file
+	} else if in.fileDType != "" { // converted as it was read
+		r.InputDType = in.fileDType
 	}
 	bl := h.BoxLoss()
 	l, err := iou.New(bl)

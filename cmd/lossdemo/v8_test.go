@@ -316,31 +316,6 @@ func TestV8Inputs(t *testing.T) {
 	}
 }
 
-// FuzzParseRegMax: any bytes give a value in range or an error, never a
-// panic; what NumPy writes for an int64 scalar reads back.
-func FuzzParseRegMax(f *testing.F) {
-	npy := func(descr string, data []byte) []byte {
-		h := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (), }", descr)
-		h += strings.Repeat(" ", 63-len(h)%64) + "\n"
-		b := append([]byte("\x93NUMPY\x01\x00"), byte(len(h)), byte(len(h)>>8))
-		return append(append(b, h...), data...)
-	}
-	sixteen := npy("<i8", []byte{16, 0, 0, 0, 0, 0, 0, 0})
-	if v, err := parseRegMax(sixteen); v != 16 || err != nil {
-		f.Fatalf("int64 16: %d, %v", v, err)
-	}
-	f.Add(sixteen)
-	f.Add(npy("<f8", []byte{0, 0, 0, 0, 0, 0, 0xf0, 0x3f}))
-	f.Add(npy(">i4", []byte{0, 0, 0, 1}))
-	f.Add(npy("|u1", []byte{255}))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		v, err := parseRegMax(b)
-		if err == nil && (v < 1 || v > maxRegMax) {
-			t.Errorf("%q: %d without an error", b, v)
-		}
-	})
-}
-
 // TestV8CompareBench: -compare and -bench on the anchor-free head: a row
 // per criterion and per box loss, the hyp's own equal to the run, the
 // medians with no allocation per call, and the -grad file the run's own,

@@ -2,12 +2,9 @@ package main
 
 import (
 	"archive/zip"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"regexp"
 	"strconv"
 
 	"github.com/yolo-loss/yololoss/batchfile"
@@ -25,6 +22,9 @@ type v8Inputs struct {
 	head    model.AnchorFree
 	source  string
 	f32     bool // the outputs are float32
+	// fileDType is the file's dtype of the outputs where -dtype converted
+	// them as they were read; "" otherwise.
+	fileDType string
 }
 
 // regMaxName is the array that marks a file as an anchor-free head's.
@@ -52,8 +52,9 @@ func zipNames(path string) map[string]bool {
 // readV8 reads an anchor-free head's file: p0… [bs, 4·reg_max + nc, ny,
 // nx], optionally q0… of the same shapes (an end-to-end head), reg_max
 // (an integer scalar), targets [nt, 6] and optionally strides [nl] (else
-// 8·2^i).
-func readV8(path string, names map[string]bool) (*v8Inputs, error) {
+// 8·2^i), under cli.MaxInputBytes in all, the outputs converted to dtype
+// ("": the file's) as they are read.
+func readV8(path string, names map[string]bool, dtype string) (*v8Inputs, error) {
 	in := &v8Inputs{source: path}
 	nl, nq := countPrefix(names, "p"), countPrefix(names, "q")
 	switch {
@@ -64,33 +65,42 @@ func readV8(path string, names map[string]bool) (*v8Inputs, error) {
 	case !names["targets"]:
 		return nil, cli.Inputf("%s: no array \"targets\" [nt, 6]", path)
 	}
-	want := []string{"targets"}
+	var outputs []string
 	for i := range nl {
-		want = append(want, batchfile.PredName(i))
+		outputs = append(outputs, batchfile.PredName(i))
 	}
 	for i := range nq {
-		want = append(want, "q"+strconv.Itoa(i))
+		outputs = append(outputs, "q"+strconv.Itoa(i))
 	}
+	rest := []string{"targets"}
 	if names["strides"] {
-		want = append(want, "strides")
+		rest = append(rest, "strides")
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, cli.AsInput(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, cli.AsInput(err)
-	}
-	ts, err := batchfile.ReadTensors(f, st.Size(), want...)
-	if err != nil {
-		return nil, cli.Inputf("%s: %v", path, err)
-	}
-	regMax, err := readRegMax(path)
+	f, size, err := cli.OpenInput(path)
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	// The outputs are converted as they are read; the targets and strides
+	// keep their precision. The cap holds for both reads together.
+	o := cli.ReadOptions(dtype)
+	outs, err := o.ReadTensors(f, size, outputs...)
+	if err != nil {
+		return nil, readErr(path, dtype, err)
+	}
+	o.MaxBytes, o.DType = max(1, o.MaxBytes-memOf(outs)), ""
+	ts, err := o.ReadTensors(f, size, rest...)
+	if err != nil {
+		return nil, cli.Inputf("%s: %v", path, err)
+	}
+	regMax, err := readRegMax(f, size, path)
+	if err != nil {
+		return nil, err
+	}
+	if in.fileDType, err = fileDType(f, size, path, dtype); err != nil {
+		return nil, err
+	}
+	ts = append(ts[:1:1], append(outs, ts[1:]...)...)
 	in.p, in.q = ts[1:1+nl], ts[1+nl:1+nl+nq]
 	var strides []float64
 	if names["strides"] {
@@ -178,117 +188,30 @@ func readTargets(t batchfile.Tensor) ([]target.Label, error) {
 // maxRegMax bounds reg_max: ultralytics uses 16 or 1.
 const maxRegMax = 256
 
-// readRegMax reads the reg_max scalar of the .npz at path.
-func readRegMax(path string) (int, error) {
-	z, err := zip.OpenReader(path)
+// readRegMax reads the reg_max scalar of the .npz at path, open as f of
+// size bytes.
+func readRegMax(f io.ReaderAt, size int64, path string) (int, error) {
+	v, err := cli.ReadOptions("").ReadInt(f, size, regMaxName)
 	if err != nil {
 		return 0, cli.Inputf("%s: %v", path, err)
 	}
-	defer z.Close()
-	for _, f := range z.File {
-		if f.Name != regMaxName+".npy" && f.Name != regMaxName {
-			continue
-		}
-		r, err := f.Open()
-		if err != nil {
-			return 0, cli.Inputf("%s: array %q: %v", path, regMaxName, err)
-		}
-		defer r.Close()
-		b, err := io.ReadAll(io.LimitReader(r, 4096))
-		if err != nil {
-			return 0, cli.Inputf("%s: array %q: %v", path, regMaxName, err)
-		}
-		v, err := parseRegMax(b)
-		if err != nil {
-			return 0, cli.Inputf("%s: array %q: %v", path, regMaxName, err)
-		}
-		return v, nil
-	}
-	return 0, cli.Inputf("%s: no array %q", path, regMaxName)
-}
-
-var (
-	npyDescr = regexp.MustCompile(`'descr'\s*:\s*'([<>|=]?)([iuf])(\d+)'`)
-	npyShape = regexp.MustCompile(`'shape'\s*:\s*\(\s*(1\s*,?)?\s*\)`)
-)
-
-// parseRegMax returns the value of a .npy file holding one integer (or
-// integral float) from 1 to maxRegMax: shape () or (1,).
-func parseRegMax(b []byte) (int, error) {
-	if len(b) < 10 || string(b[:6]) != "\x93NUMPY" {
-		return 0, fmt.Errorf("not a .npy array")
-	}
-	var hl, off int
-	switch b[6] {
-	case 1:
-		hl, off = int(binary.LittleEndian.Uint16(b[8:10])), 10
-	case 2, 3:
-		if len(b) < 12 {
-			return 0, fmt.Errorf("truncated header")
-		}
-		hl, off = int(binary.LittleEndian.Uint32(b[8:12])), 12
-	default:
-		return 0, fmt.Errorf(".npy version %d", b[6])
-	}
-	if hl < 0 || hl > len(b)-off {
-		return 0, fmt.Errorf("truncated header")
-	}
-	hdr, data := string(b[off:off+hl]), b[off+hl:]
-	d := npyDescr.FindStringSubmatch(hdr)
-	if d == nil || !npyShape.MatchString(hdr) {
-		return 0, fmt.Errorf("header %q: want one integer, shape () or (1,)", hdr)
-	}
-	size, _ := strconv.Atoi(d[3])
-	if size != len(data) {
-		return 0, fmt.Errorf("%d bytes of data for dtype %s%s", len(data), d[2], d[3])
-	}
-	var order binary.ByteOrder = binary.LittleEndian
-	if d[1] == ">" {
-		order = binary.BigEndian
-	}
-	var v float64
-	switch {
-	case d[2] == "f" && size == 4:
-		v = float64(math.Float32frombits(order.Uint32(data)))
-	case d[2] == "f" && size == 8:
-		v = math.Float64frombits(order.Uint64(data))
-	case d[2] != "f" && (size == 1 || size == 2 || size == 4 || size == 8):
-		v = intValue(data, order, d[2] == "i")
-	default:
-		return 0, fmt.Errorf("dtype %s%d: want an integer", d[2], size)
-	}
-	if !(v >= 1 && v <= maxRegMax) || v != math.Trunc(v) {
-		return 0, fmt.Errorf("%v: want an integer from 1 to %d", v, maxRegMax)
+	if v < 1 || v > maxRegMax {
+		return 0, cli.Inputf("%s: array %q: %d: want an integer from 1 to %d", path, regMaxName, v, maxRegMax)
 	}
 	return int(v), nil
 }
 
-// intValue returns the integer of 1, 2, 4 or 8 bytes in data.
-func intValue(data []byte, order binary.ByteOrder, signed bool) float64 {
-	var u uint64
-	switch len(data) {
-	case 1:
-		u = uint64(data[0])
-		if signed {
-			return float64(int8(u))
-		}
-	case 2:
-		u = uint64(order.Uint16(data))
-		if signed {
-			return float64(int16(u))
-		}
-	case 4:
-		u = uint64(order.Uint32(data))
-		if signed {
-			return float64(int32(u))
-		}
-	default:
-		u = order.Uint64(data)
-		if signed {
-			return float64(int64(u))
+// memOf returns the memory of the data of ts, in bytes.
+func memOf(ts []batchfile.Tensor) int64 {
+	var n int64
+	for _, t := range ts {
+		if t.F32 != nil {
+			n += 4 * int64(len(t.F32))
+		} else {
+			n += 8 * int64(len(t.F64))
 		}
 	}
-	return float64(u)
+	return n
 }
 
 // v8Sample returns the built-in sample shaped by the anchor-free head a.
@@ -317,11 +240,11 @@ func loadLossInputs(o *lossOpts) (in *inputs, in8 *v8Inputs, err error) {
 	if o.model == "" {
 		if o.pred != "" && o.sample == "" {
 			if names := zipNames(o.pred); names[regMaxName] {
-				in8, err = readV8(o.pred, names)
+				in8, err = readV8(o.pred, names, o.dtype)
 				return nil, in8, err
 			}
 		}
-		in, err = loadInputs(o.hyp, o.pred, o.sample)
+		in, err = loadInputsAs(o.hyp, o.pred, o.sample, o.dtype)
 		return in, nil, err
 	}
 	if o.pred != "" || o.sample != "" {

@@ -177,7 +177,12 @@ func regMaxNPY(v int64) []byte {
 // addRegMax adds an int64 scalar "reg_max" to the .npz at path.
 func addRegMax(t testing.TB, path string, v int64) {
 	t.Helper()
-	npy := regMaxNPY(v)
+	addRegMaxNPY(t, path, regMaxNPY(v))
+}
+
+// addRegMaxNPY adds the .npy npy as "reg_max" to the .npz at path.
+func addRegMaxNPY(t testing.TB, path string, npy []byte) {
+	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
@@ -442,33 +447,35 @@ func npy(dict string, data ...byte) []byte {
 	return append(append(b, dict...), data...)
 }
 
-func TestNPYScalar(t *testing.T) {
+// TestRegMaxFile: the "reg_max" of a file of raw anchor-free outputs,
+// read by batchfile.ReadInt: NumPy's scalars of any integer type, a float
+// holding an integer; an array of two, a fraction, a value out of range
+// and a damaged header refused naming the array.
+func TestRegMaxFile(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		b    []byte
-		want float64
-		err  string
+		want string // "" for a good file
 	}{
-		{"int64", regMaxNPY(16), 16, ""},
-		{"int32 of shape (1,)", npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", 8, 0, 0, 0), 8, ""},
-		{"big-endian int64", npy("{'descr': '>i8', 'fortran_order': False, 'shape': (), }", 0, 0, 0, 0, 0, 0, 0, 4), 4, ""},
-		{"float64", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 0, 0, 0, 0, 0, 0, 0x30, 0x40), 16, ""},
-		{"two values", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", make([]byte, 16)...), 0, "not a scalar"},
-		{"uint8", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", 16), 0, "dtype |u1; want an integer"},
-		{"truncated data", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (), }", 16, 0), 0, "truncated .npy data"},
-		{"truncated header", []byte("\x93NUMPY\x01\x00\xff\x00{'descr'"), 0, "truncated .npy header"},
-		{"not npy", []byte("16"), 0, "not a .npy array"},
-		{"version 9", []byte("\x93NUMPY\x09\x00\x00\x00"), 0, ".npy version 9"},
+		{"int64", regMaxNPY(1), ""},
+		{"int32 of shape (1,)", npy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", 1, 0, 0, 0), ""},
+		{"big-endian int64", npy("{'descr': '>i8', 'fortran_order': False, 'shape': (), }", 0, 0, 0, 0, 0, 0, 0, 1), ""},
+		{"uint8", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (), }", 1), ""},
+		{"float64", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 0, 0, 0, 0, 0, 0, 0xf0, 0x3f), ""},
+		{"two values", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", make([]byte, 16)...),
+			`array "reg_max": shape (2,): want one integer, shape () or (1,)`},
+		{"a fraction", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", 0, 0, 0, 0, 0, 0, 0xf8, 0x3f),
+			`array "reg_max": element [] = 1.5 is not an integer`},
+		{"zero", regMaxNPY(0), `array "reg_max": 0; want an integer in [1, 65536]`},
+		{"truncated data", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (), }", 16, 0),
+			`array "reg_max": header declares int64 [] (8 bytes of data), but the entry holds 2 bytes of data`},
+		{"version 9", []byte("\x93NUMPY\x09\x00\x00\x00"), `array "reg_max": unsupported .npy format version 9.0`},
 	} {
-		got, err := npyScalar(tc.b)
-		if (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) || (err == nil && got != tc.want) {
-			t.Errorf("%s: %v, %v; want %v, %q", tc.name, got, err, tc.want, tc.err)
+		path := rawV8(t, t.TempDir(), false)
+		addRegMaxNPY(t, path, tc.b)
+		code, _, errOut := yoloval(t, "-pred", path)
+		if tc.want == "" && code != 0 || tc.want != "" && (code != 2 || !strings.Contains(errOut, tc.want)) {
+			t.Errorf("%s: exit %d, %q; want %q", tc.name, code, errOut, tc.want)
 		}
-	}
-	// Through the file: a reg_max of 0 is refused, naming the array.
-	path := rawV8(t, t.TempDir(), false)
-	addRegMax(t, path, 0)
-	if code, _, errOut := yoloval(t, "-pred", path); code != 2 || !strings.Contains(errOut, `array "reg_max": 0; want an integer in [1, 65536]`) {
-		t.Errorf("reg_max 0: exit %d, %q", code, errOut)
 	}
 }

@@ -2,13 +2,9 @@ package main
 
 import (
 	"archive/zip"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -27,9 +23,8 @@ import (
 // anchor-free outputs has no "reg_max" array.
 const defaultRegMax = 16
 
-// maxRegMaxBytes bounds the "reg_max" entry read: a scalar's .npy is a
-// header and one number.
-const maxRegMaxBytes = 4096
+// maxRegMax bounds reg_max, far above ultralytics' 16 and 1.
+const maxRegMax = 1 << 16
 
 // loaded is what the -pred file holds, before the element type is
 // chosen: either the head's decoded inference output (pred) with pixel
@@ -127,7 +122,7 @@ func readTensors(path string, names ...string) ([]batchfile.Tensor, error) {
 	if err != nil {
 		return nil, cli.AsInput(err)
 	}
-	ts, err := batchfile.ReadTensors(f, fi.Size(), names...)
+	ts, err := cli.ReadOptions("").ReadTensors(f, fi.Size(), names...)
 	if err != nil {
 		return nil, cli.AsInput(fmt.Errorf("%s: %w", path, err))
 	}
@@ -267,7 +262,10 @@ func (r *rawFile) checkV8(path string, names []string, byName map[string]tensor.
 		if err != nil {
 			return err
 		}
-		r.v8.RegMax, r.regMax = v, fmt.Sprintf("reg_max %d", v)
+		if v < 1 || v > maxRegMax {
+			return fmt.Errorf("array \"reg_max\": %d; want an integer in [1, %d]", v, maxRegMax)
+		}
+		r.v8.RegMax, r.regMax = int(v), fmt.Sprintf("reg_max %d", v)
 	}
 	r.v8.NC = r.preds[0].Shape[1] - 4*r.v8.RegMax
 	if r.v8.NC < 1 {
@@ -361,92 +359,14 @@ func stridesOf(s tensor.Array) ([]float64, error) {
 	return out, nil
 }
 
-// readRegMax reads the integer scalar "reg_max" (shape () or (1,);
-// int64, int32 or a whole float64), as NumPy saves np.int64(16).
-func readRegMax(path string) (int, error) {
-	zr, err := zip.OpenReader(path)
+// readRegMax reads the "reg_max" integer scalar of the .npz file at path.
+func readRegMax(path string) (int64, error) {
+	f, size, err := cli.OpenInput(path)
 	if err != nil {
 		return 0, err
 	}
-	defer zr.Close()
-	i := slices.IndexFunc(zr.File, func(e *zip.File) bool { return e.Name == "reg_max.npy" })
-	if i < 0 {
-		return 0, errors.New(`array "reg_max" is missing`)
-	}
-	e := zr.File[i]
-	if e.UncompressedSize64 > maxRegMaxBytes {
-		return 0, fmt.Errorf("array \"reg_max\": %d bytes; want a scalar", e.UncompressedSize64)
-	}
-	rc, err := e.Open()
-	if err != nil {
-		return 0, fmt.Errorf("array \"reg_max\": %w", err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxRegMaxBytes+1))
-	if err != nil {
-		return 0, fmt.Errorf("array \"reg_max\": %w", err)
-	}
-	v, err := npyScalar(b)
-	if err != nil {
-		return 0, fmt.Errorf("array \"reg_max\": %w", err)
-	}
-	if !(v >= 1 && v <= 1<<16 && v == math.Trunc(v)) {
-		return 0, fmt.Errorf("array \"reg_max\": %v; want an integer in [1, %d]", v, 1<<16)
-	}
-	return int(v), nil
-}
-
-var (
-	npyDescr = regexp.MustCompile(`'descr'\s*:\s*'([<>|=]?)([a-z])([0-9]+)'`)
-	npyShape = regexp.MustCompile(`'shape'\s*:\s*\(\s*(1?)\s*,?\s*\)`)
-)
-
-// npyScalar returns the one number of a .npy file of shape () or (1,),
-// an integer or a float of 4 or 8 bytes.
-func npyScalar(b []byte) (float64, error) {
-	const magic = "\x93NUMPY"
-	if len(b) < 10 || string(b[:6]) != magic {
-		return 0, errors.New("not a .npy array")
-	}
-	var hlen, start int
-	switch b[6] {
-	case 1:
-		hlen, start = int(binary.LittleEndian.Uint16(b[8:10])), 10
-	case 2, 3:
-		if len(b) < 12 {
-			return 0, errors.New("truncated .npy header")
-		}
-		hlen, start = int(binary.LittleEndian.Uint32(b[8:12])), 12
-	default:
-		return 0, fmt.Errorf(".npy version %d", b[6])
-	}
-	if hlen > len(b)-start {
-		return 0, errors.New("truncated .npy header")
-	}
-	header, data := string(b[start:start+hlen]), b[start+hlen:]
-	d := npyDescr.FindStringSubmatch(header)
-	if d == nil {
-		return 0, errors.New("no dtype in the .npy header; want an integer scalar")
-	}
-	if !npyShape.MatchString(header) {
-		return 0, errors.New("not a scalar: want shape () or (1,)")
-	}
-	var order binary.ByteOrder = binary.LittleEndian
-	if d[1] == ">" {
-		order = binary.BigEndian
-	}
-	kind, size := d[2], d[3]
-	switch {
-	case kind == "i" && size == "8" && len(data) >= 8:
-		return float64(int64(order.Uint64(data))), nil
-	case kind == "i" && size == "4" && len(data) >= 4:
-		return float64(int32(order.Uint32(data))), nil
-	case kind == "f" && size == "8" && len(data) >= 8:
-		return math.Float64frombits(order.Uint64(data)), nil
-	case (kind == "i" || kind == "f") && (size == "8" || size == "4"):
-		return 0, errors.New("truncated .npy data")
-	}
-	return 0, fmt.Errorf("dtype %s%s%s; want an integer (int64 or int32)", d[1], kind, size)
+	defer f.Close()
+	return cli.ReadOptions("").ReadInt(f, size, "reg_max")
 }
 
 // imageSize sets the image size the grids and strides give: every
