@@ -15,6 +15,7 @@ import (
 type Report struct {
 	Outcomes  []Outcome
 	RunsFile  string // the runs file, as given
+	Command   string // the command line that wrote the report; "" for yolotrain experiment -runs RunsFile -seeds Seeds
 	Seeds     int
 	Schedule  Schedule
 	Data      []string // each dataset, in words
@@ -187,7 +188,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 
 var reportTemplate = template.Must(template.New("report").Parse(`# Experiment: BCE, focal and varifocal loss by mAP over seeds, in a Go trainer
 
-Written by ` + "`yolotrain experiment -runs {{.RunsFile}} -seeds {{.Seeds}}`" + ` in examples/train on {{.Date}}.
+Written by ` + "`{{if .Command}}{{.Command}}{{else}}yolotrain experiment -runs {{.RunsFile}} -seeds {{.Seeds}}{{end}}`" + ` in examples/train on {{.Date}}.
 Each run is trained {{.Seeds}} times, with seeds {{.Schedule.Seed}} to {{.Last}}: the seed sets the
 weight initialisation and the order of the images; the dataset is shared.
 Runs on the same dataset and model form a group, whose first run is its

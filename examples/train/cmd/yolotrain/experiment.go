@@ -105,7 +105,8 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	rep := experiment.Report{
 		Outcomes: outcomes, RunsFile: *runsFile, Seeds: *seeds, Schedule: setup.Schedule,
-		Data: dataText, Models: modelText,
+		Command: strings.Join(append([]string{"yolotrain", "experiment"}, args...), " "),
+		Data:    dataText, Models: modelText,
 		Machine: fmt.Sprintf("%s, %d cores; load average %s at the start of the call, %s at its end", cpuModel(), runtime.NumCPU(), loadStart, loadAverage()),
 		Backend: tf.backend, Date: time.Now().UTC().Format("2006-01-02"),
 		ImagesDir: relPath(filepath.Dir(*doc), images),

@@ -279,6 +279,9 @@ func TestExperimentSeeds(t *testing.T) {
 			t.Errorf("focal: no paired interval in %q", row)
 		}
 	}
+	if want := "Written by `yolotrain " + strings.Join(args, " ") + "`"; !strings.Contains(rep, want) {
+		t.Errorf("report does not give its command line %q", want)
+	}
 	if !strings.Contains(rep, "A difference whose\ninterval contains 0 is not a finding") {
 		t.Errorf("report does not say that an interval containing 0 is not a finding")
 	}
