@@ -73,6 +73,8 @@ func (g Group) panel(title string, m metric) (*plot.Plot, error) {
 		mean, lo, hi := o.band(m)
 		epochs = max(epochs, len(mean))
 		c := plotutil.Color(i)
+		r, gg, b, _ := c.RGBA()
+		faint := color.NRGBA{R: uint8(r >> 8), G: uint8(gg >> 8), B: uint8(b >> 8), A: 48}
 		if len(mean) > 1 {
 			ring := append(plotter.XYs{}, lo...)
 			for j := len(hi) - 1; j >= 0; j-- {
@@ -82,8 +84,7 @@ func (g Group) panel(title string, m metric) (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			r, gg, b, _ := c.RGBA()
-			poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(gg >> 8), B: uint8(b >> 8), A: 48}
+			poly.Color = faint
 			poly.LineStyle.Width = 0
 			p.Add(poly)
 		} else { // one epoch: the band is a bar from the lowest to the highest seed
@@ -91,7 +92,7 @@ func (g Group) panel(title string, m metric) (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			bar.Color, bar.Width = c, vg.Points(4)
+			bar.Color, bar.Width = faint, vg.Points(6)
 			p.Add(bar)
 		}
 		l, dots, err := plotter.NewLinePoints(mean)
