@@ -81,6 +81,10 @@ func readV8(path string, names map[string]bool, dtype string) (*v8Inputs, error)
 		return nil, err
 	}
 	defer f.Close()
+	regMax, err := readRegMax(f, size, path) // first: it is small
+	if err != nil {
+		return nil, err
+	}
 	// The outputs are converted as they are read; the targets and strides
 	// keep their precision. The cap holds for both reads together.
 	o := cli.ReadOptions(dtype)
@@ -92,10 +96,6 @@ func readV8(path string, names map[string]bool, dtype string) (*v8Inputs, error)
 	ts, err := o.ReadTensors(f, size, rest...)
 	if err != nil {
 		return nil, cli.Inputf("%s: %v", path, err)
-	}
-	regMax, err := readRegMax(f, size, path)
-	if err != nil {
-		return nil, err
 	}
 	if in.fileDType, err = fileDType(f, size, path, dtype); err != nil {
 		return nil, err

@@ -7,5 +7,7 @@
 // command's error or panic into its message and status and, on SIGINT or
 // SIGTERM, removes the output files half written before exiting.
 // Output files themselves go through internal/atomicfile: Write, which
-// never clobbers, or Replace, for -force.
+// never clobbers, or Replace, for -force. Input .npz files are read under
+// MaxInputBytes, a lower cap than batchfile's default (ReadOptions), after
+// OpenInput.
 package cli
