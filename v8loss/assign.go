@@ -75,8 +75,9 @@ type slot[T tensor.Float] struct {
 	pr    predictor[T]
 	z     []float64 // 4·reg_max logits of an anchor
 	blk   blockScratch
-	stage []T // the gradient's staging block
-	zeros []T // a block of zeros, never written
+	stage []T    // the gradient's staging block
+	zeros []T    // a block of zeros, never written
+	has   []bool // per class: the class item's foreground has it (false between items)
 }
 
 // begin sets up the call's state from its validated inputs.
@@ -94,7 +95,7 @@ func (e *Engine[T]) begin(p []tensor.Tensor[T], labels []target.Label, grad []te
 	e.images.index(labels, e.call.bs)
 	nw := workers(e.workers, c.nb*e.call.bs*c.nl)
 	for len(e.slots) < nw {
-		s := slot[T]{z: make([]float64, 4*c.r), stage: make([]T, blockLen), zeros: make([]T, blockLen)}
+		s := slot[T]{z: make([]float64, 4*c.r), stage: make([]T, blockLen), zeros: make([]T, blockLen), has: make([]bool, c.nc)}
 		for k := range e.branches {
 			s.as = append(s.as, tal.New(e.branches[k].cfg))
 		}

@@ -55,8 +55,13 @@ func (e *Engine[T]) classItem(sl, k int) {
 			break
 		}
 	}
-	s := &e.slots[sl].blk
-	dz, stage := e.slots[sl].z, e.slots[sl].stage
+	sw := &e.slots[sl]
+	s := &sw.blk
+	dz, stage := sw.z, sw.stage
+	fg := ia.terms[f0:f1]
+	for _, t := range fg {
+		sw.has[t.class] = true
+	}
 	var sum float64
 	for cl := range c.nc {
 		off := (4*c.r + cl) * plane
@@ -64,7 +69,14 @@ func (e *Engine[T]) classItem(sl, k int) {
 		if g != nil {
 			gp = g[off : off+plane]
 		}
-		sum += e.classPlane(s, stage, p[off:off+plane], gp, ia.terms[f0:f1], cl, br.gCls)
+		var fc []fgTerm // the plane's foreground, if it has any of class cl
+		if sw.has[cl] {
+			fc = fg
+		}
+		sum += e.classPlane(s, stage, p[off:off+plane], gp, fc, cl, br.gCls)
+	}
+	for _, t := range fg {
+		sw.has[t.class] = false
 	}
 	br.cls0[l*bs+b] = sum
 	if g != nil {
@@ -136,6 +148,11 @@ func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl in
 	z.A *= scale
 	if !(scale > 0) || math.IsInf(scale, 0) {
 		z, ls = c.zero, 1
+	}
+	if len(fg) == 0 && g != nil && ls == scale {
+		// No foreground element of this class: the kernel writes the
+		// derivatives straight out and sums the losses.
+		return vec.ZeroTargetSum32(g, x, float32(z.A), float32(z.Gamma)) / ls
 	}
 	var sum float64
 	f := 0

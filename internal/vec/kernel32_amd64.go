@@ -2,7 +2,10 @@
 
 package vec
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // nk32 is the number of entries in the float32 kernel's constant table.
 const nk32 = 23
@@ -40,6 +43,32 @@ var kconst32 = func() (k [nk32][8]float32) {
 
 //go:noescape
 func zeroTarget32AVX2(k *[nk32][8]float32, x, loss, grad, tmp *float32, n int, a, gamma float32)
+
+//go:noescape
+func zeroTargetSum32AVX2(k *[nk32][8]float32, x, grad *float32, acc *[8]float64, n int, a, gamma float32, nt bool)
+
+func zeroTargetSum32(grad, x []float32, a, gamma float32) float64 {
+	if !hasAVX2 {
+		return zeroTargetSum32Go(grad, x, a, gamma)
+	}
+	var acc [8]float64
+	n := len(x) &^ 7
+	if n > 0 {
+		nt := uintptr(unsafe.Pointer(&grad[0]))&31 == 0
+		zeroTargetSum32AVX2(&kconst32, &x[0], &grad[0], &acc, n, a, gamma, nt)
+	}
+	if m := len(x) - n; m > 0 {
+		// The last 1–7 elements, through the kernel on a padded copy.
+		var xb, lb, gb, tmp [8]float32
+		copy(xb[:], x[n:])
+		zeroTarget32AVX2(&kconst32, &xb[0], &lb[0], &gb[0], &tmp[0], 8, a, gamma)
+		copy(grad[n:], gb[:m])
+		for i := range m {
+			acc[i] += float64(lb[i])
+		}
+	}
+	return sum8(&acc)
+}
 
 func zeroTarget32(loss, grad, x []float32, a, gamma float32) {
 	if !hasAVX2 {

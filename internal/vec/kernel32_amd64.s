@@ -153,3 +153,95 @@ end:
 	VZEROUPPER
 done:
 	RET
+
+// func zeroTargetSum32AVX2(k *[nk32][8]float32, x, grad *float32, acc *[8]float64, n int, a, gamma float32, nt bool)
+//
+// zeroTarget32AVX2's gradient and loss in one pass, eight lanes at a time,
+// for n a multiple of 8 (the same operations, so the same float32 values):
+// the gradient goes to grad, with non-temporal stores when nt is set (grad
+// then 32-byte aligned), and the losses are added, converted to float64,
+// lane by lane into acc, which holds eight running sums.
+TEXT ·zeroTargetSum32AVX2(SB), NOSPLIT, $0-49
+	MOVQ k+0(FP), R8
+	MOVQ x+8(FP), SI
+	MOVQ grad+16(FP), DI
+	MOVQ acc+24(FP), DX
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ   sdone
+	MOVL gamma+44(FP), AX         // γ's bits: 0 for γ = 0, where s^γ = 1
+	MOVBQZX nt+48(FP), R10
+	VBROADCASTSS a+40(FP), Y15
+	VBROADCASTSS gamma+44(FP), Y14
+	VXORPS Y12, Y12, Y12          // 0
+	VSUBPS Y14, Y12, Y13          // −γ
+	VMOVUPD 0(DX), Y10            // the running sums
+	VMOVUPD 32(DX), Y11
+sloop:
+	VMOVUPS (SI), Y0              // x
+	VANDPS ABS32, Y0, Y1
+	VSUBPS Y1, Y12, Y1            // −|x|
+	EXPNEG32(Y1, Y2, Y3, Y4, Y5)  // e = e^{−|x|}
+	VADDPS ONE32, Y2, Y5          // 1+e
+	VADDPS TWO32, Y2, Y6          // 2+e
+	VMULPS Y6, Y5, Y7
+	VMOVUPS ONE32, Y8
+	VDIVPS Y7, Y8, Y7             // d = 1/((1+e)(2+e))
+	VMULPS Y7, Y6, Y6             // r = 1/(1+e)
+	VMULPS Y7, Y5, Y5
+	VMULPS Y5, Y2, Y5             // z = e/(2+e)
+	VMULPS Y5, Y5, Y7             // z²
+	VMOVUPS (LOGC32+0*32)(R8), Y8
+	VFMADD213PS (LOGC32+1*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+2*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+3*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+4*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+5*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+6*32)(R8), Y7, Y8
+	VFMADD213PS ONE32, Y7, Y8
+	VADDPS Y5, Y5, Y5
+	VMULPS Y8, Y5, Y5             // sp = log1p(e) = 2z·Σ
+	VMULPS Y6, Y2, Y7             // e·r
+	VBLENDVPS Y0, Y7, Y6, Y8      // s = x < 0 ? e·r : r
+	VBLENDVPS Y0, Y6, Y7, Y9      // s̄ = x < 0 ? r : e·r
+	VMAXPS Y12, Y0, Y1
+	VADDPS Y5, Y1, Y1             // sp⁺ = max(x, 0) + sp
+	VMULPS Y15, Y1, Y2            // loss = a·sp⁺
+	VMINPS MAXF32, Y1, Y3         // sp⁺ = ∞ only where s̄ = 0: ∞·0 → 0
+	VMULPS Y9, Y3, Y3
+	VFMADD213PS Y8, Y14, Y3       // s + γ·sp⁺·s̄
+	VMULPS Y15, Y3, Y3            // grad = a·(s + γ·sp⁺·s̄)
+	VCMPPS $3, Y0, Y0, Y4         // x is NaN: NaN out
+	VBLENDVPS Y4, Y0, Y2, Y2
+	VBLENDVPS Y4, Y0, Y3, Y3
+	TESTL AX, AX
+	JZ   sstore
+	VSUBPS Y0, Y12, Y4
+	VMAXPS Y12, Y4, Y4
+	VADDPS Y5, Y4, Y4             // −log s = max(−x, 0) + sp
+	VMULPS Y13, Y4, Y4            // −γ·(−log s) ≤ 0
+	EXPNEG32(Y4, Y5, Y6, Y7, Y8)  // s^γ
+	VMULPS Y5, Y2, Y2
+	VMULPS Y5, Y3, Y3
+sstore:
+	TESTQ R10, R10
+	JZ   splain
+	VMOVNTPS Y3, (DI)
+	JMP  ssum
+splain:
+	VMOVUPS Y3, (DI)
+ssum:
+	VCVTPS2PD X2, Y4
+	VEXTRACTF128 $1, Y2, X5
+	VCVTPS2PD X5, Y5
+	VADDPD Y4, Y10, Y10
+	VADDPD Y5, Y11, Y11
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  sloop
+	VMOVUPD Y10, 0(DX)
+	VMOVUPD Y11, 32(DX)
+	VZEROUPPER
+sdone:
+	RET

@@ -20,3 +20,7 @@ func zeroTarget32(loss, grad, x []float32, a, gamma float32) {
 
 // kernelIsGo reports whether ZeroTarget runs zeroTargetGo itself.
 func kernelIsGo() bool { return true }
+
+func zeroTargetSum32(grad, x []float32, a, gamma float32) float64 {
+	return zeroTargetSum32Go(grad, x, a, gamma)
+}

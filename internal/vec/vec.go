@@ -91,6 +91,40 @@ func ZeroTarget32(loss, grad, x []float32, a, gamma float32) {
 	zeroTarget32(loss, grad, x, a, gamma)
 }
 
+// ZeroTargetSum32 is ZeroTarget32 that stores only the derivatives, in
+// grad, and returns the sum of the losses, each float32 loss added in
+// float64 to one of eight running sums (element i to sum i mod 8), which
+// are then added in a fixed order: the result depends only on the values
+// and len(x). Where grad is 32-byte aligned, it is written with
+// non-temporal stores, as by Stream: call Fence before another goroutine
+// reads it. The values are ZeroTarget32's. It panics if the lengths
+// differ.
+func ZeroTargetSum32(grad, x []float32, a, gamma float32) float64 {
+	if len(grad) != len(x) {
+		panic("vec: slice lengths do not match")
+	}
+	return zeroTargetSum32(grad, x, a, gamma)
+}
+
+// sum8 adds the eight running sums of ZeroTargetSum32 in a fixed order.
+func sum8(acc *[8]float64) float64 {
+	return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+}
+
+// zeroTargetSum32Go is ZeroTargetSum32 through zeroTarget32Go.
+func zeroTargetSum32Go(grad, x []float32, a, gamma float32) float64 {
+	var acc [8]float64
+	var lb [64]float32
+	for i := 0; i < len(x); i += len(lb) {
+		n := min(len(x)-i, len(lb))
+		zeroTarget32Go(lb[:n], grad[i:i+n], x[i:i+n], a, gamma)
+		for j, v := range lb[:n] {
+			acc[j%8] += float64(v)
+		}
+	}
+	return sum8(&acc)
+}
+
 // zeroTarget32Go is ZeroTarget32 through zeroTargetGo, a block at a time.
 func zeroTarget32Go(loss, grad, x []float32, a, gamma float32) {
 	var xb, lb, gb [64]float64

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // logits covers the range a model produces and the extremes.
@@ -288,4 +289,69 @@ func FuzzZeroTarget(f *testing.F) {
 			t.Fatalf("float32 x=%v a=%v γ=%v: (%v, %v), Go (%v, %v), tolerance %.2g", x32, a32, g32, l32[0], gr32[0], wl[0], wg[0], tol)
 		}
 	})
+}
+
+// TestZeroTargetSum32 checks ZeroTargetSum32 against ZeroTarget32: the
+// same derivatives bit for bit, and the sum of the same losses in the
+// documented order, at every length, on aligned and unaligned
+// destinations (non-temporal and ordinary stores), for γ = 0 and γ > 0.
+func TestZeroTargetSum32(t *testing.T) {
+	var x []float32
+	for _, v := range logits()[:300] {
+		x = append(x, float32(v))
+	}
+	x[17] = float32(math.NaN())
+	for _, tc := range []struct{ a, gamma float32 }{{1, 0}, {0.25, 1.5}, {0.375, 0}} {
+		for n := range 150 {
+			for shift := range 3 {
+				buf := make([]float32, n+16)
+				at := (32-int(uintptr(unsafe.Pointer(&buf[0]))&31))&31/4 + shift
+				g := buf[at : at+n] // 32-byte aligned for shift 0, else not
+				want, wantG := make([]float32, n), make([]float32, n)
+				ZeroTarget32(want, wantG, x[:n], tc.a, tc.gamma)
+				got := ZeroTargetSum32(g, x[:n], tc.a, tc.gamma)
+				Fence()
+				var acc [8]float64
+				for i, v := range want {
+					acc[i%8] += float64(v)
+				}
+				if w := sum8(&acc); math.Float64bits(got) != math.Float64bits(w) && !(math.IsNaN(got) && math.IsNaN(w)) {
+					t.Fatalf("a=%v γ=%v n=%d shift %d: sum %v, want %v", tc.a, tc.gamma, n, shift, got, w)
+				}
+				for i := range n {
+					if math.Float32bits(g[i]) != math.Float32bits(wantG[i]) && !(isNaN32(g[i]) && isNaN32(wantG[i])) {
+						t.Fatalf("a=%v γ=%v n=%d shift %d: grad[%d] = %v, want %v", tc.a, tc.gamma, n, shift, i, g[i], wantG[i])
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic on lengths that differ")
+		}
+	}()
+	ZeroTargetSum32(make([]float32, 3), make([]float32, 4), 1, 0)
+}
+
+// TestZeroTargetSum32Go checks the portable ZeroTargetSum32 against the
+// kernel's within float32 accuracy.
+func TestZeroTargetSum32Go(t *testing.T) {
+	var x []float32
+	for _, v := range logits()[:500] {
+		if !math.IsInf(v, 0) && math.Abs(v) < 80 {
+			x = append(x, float32(v))
+		}
+	}
+	g, gg := make([]float32, len(x)), make([]float32, len(x))
+	s := ZeroTargetSum32(g, x, 0.25, 1.5)
+	sg := zeroTargetSum32Go(gg, x, 0.25, 1.5)
+	if relErr(s, sg, 1e-30) > 1e-5 {
+		t.Errorf("sum %v, portable %v", s, sg)
+	}
+	for i := range g {
+		if relErr(float64(g[i]), float64(gg[i]), 1e-36) > 4e-6 {
+			t.Errorf("x=%v: grad %v, portable %v", x[i], g[i], gg[i])
+		}
+	}
 }
