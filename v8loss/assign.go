@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"slices"
+	"unsafe"
 
 	"github.com/yolo-loss/yololoss/dfl"
 	"github.com/yolo-loss/yololoss/internal/vec"
@@ -324,6 +325,9 @@ func (q *predictor[T]) Box(a int) [4]float64 {
 	ly := q.g.layers[l]
 	plane := ly.NY * ly.NX
 	cell := a - q.g.off[l]
+	if q.r > 1 && plane >= 4 && q.decode4(l, min(cell, plane-4)) {
+		return q.boxes[a]
+	}
 	q.logits(q.z, l, cell)
 	// The next cache line of this row in every box channel, for the
 	// candidates to the right, which the hardware prefetchers do not
@@ -338,6 +342,47 @@ func (q *predictor[T]) Box(a int) [4]float64 {
 	box := [4]float64{(ax - d[0]) * s, (ay - d[1]) * s, (ax + d[2]) * s, (ay + d[3]) * s}
 	q.boxes[a], q.stamp[a] = box, q.gen
 	return box
+}
+
+// decode4 decodes the boxes of the four cells c0 … c0+3 of layer l at
+// once, in the lanes of the vector kernel (vec.SoftmaxMeans64 or 32),
+// and reports whether it could: the candidates of a target come in runs
+// along rows, so the cells after a candidate are likely ones too. In
+// float64 the distances are bit for bit those of distances; float32 data
+// take e^u straight from the kernel's exponential.
+func (q *predictor[T]) decode4(l, c0 int) bool {
+	ly := q.g.layers[l]
+	plane := ly.NY * ly.NX
+	d := q.p[l].Data[q.b*q.c*plane+c0 : (q.b*q.c+4*q.r-1)*plane+c0+4]
+	var out [16]float64
+	if tensor.IsFloat32[T]() {
+		if !vec.SoftmaxMeans32(&out, tensor.Float32s(d), plane, q.r) {
+			return false
+		}
+	} else if !vec.SoftmaxMeans64(&out, float64s(d), plane, q.r) {
+		return false
+	}
+	// The next cache line of this row in every box channel, for the
+	// candidates to the right, which the hardware prefetchers do not
+	// follow across 4·reg_max planes.
+	if next := (c0 | 15) + 1; next != q.next && next < plane {
+		q.next = next
+		vec.Prefetch(q.p[l].Data[q.b*q.c*plane+next:], plane, 4*q.r)
+	}
+	s := ly.Stride
+	for j := range 4 {
+		cell := c0 + j
+		ax, ay := float64(cell%ly.NX)+0.5, float64(cell/ly.NX)+0.5
+		a := q.g.off[l] + cell
+		q.boxes[a] = [4]float64{(ax - out[j]) * s, (ay - out[4+j]) * s, (ax + out[8+j]) * s, (ay + out[12+j]) * s}
+		q.stamp[a] = q.gen
+	}
+	return true
+}
+
+// float64s views data of a ~float64 type as []float64.
+func float64s[T tensor.Float](s []T) []float64 {
+	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }
 
 // distances returns the expected distances of the four sides of the

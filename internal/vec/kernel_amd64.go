@@ -89,6 +89,28 @@ func zeroTarget(loss, grad, x []float64, a, gamma float64) {
 	}
 }
 
+//go:noescape
+func softmaxMeansF64AVX2(k *[nk][4]float64, z *float64, stride uintptr, r int, out *[16]float64)
+
+//go:noescape
+func softmaxMeansF32AVX2(k *[nk][4]float64, z *float32, stride uintptr, r int, out *[16]float64)
+
+func softmaxMeans64(out *[16]float64, z []float64, stride, r int) bool {
+	if !hasAVX2 {
+		return false
+	}
+	softmaxMeansF64AVX2(&kconst, &z[0], uintptr(stride)*8, r, out)
+	return true
+}
+
+func softmaxMeans32(out *[16]float64, z []float32, stride, r int) bool {
+	if !hasAVX2 {
+		return false
+	}
+	softmaxMeansF32AVX2(&kconst, &z[0], uintptr(stride)*4, r, out)
+	return true
+}
+
 func stream(dst, src unsafe.Pointer, n int) {
 	if !hasAVX {
 		copy(unsafe.Slice((*byte)(dst), n), unsafe.Slice((*byte)(src), n))

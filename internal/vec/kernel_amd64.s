@@ -179,3 +179,122 @@ end:
 	VZEROUPPER
 done:
 	RET
+
+// func softmaxMeansF64AVX2(k *[nk][4]float64, z *float64, stride uintptr, r int, out *[16]float64)
+//
+// For four anchors in lanes (z[i·stride + lane], stride in bytes), and
+// each side s = 0…3 of r logits z_{s,0…r−1} (rows s·r … s·r + r − 1):
+//
+//	m = max_k z_k,  u_k = z_k − m,  e_k = σ(u_k)/(1 − σ(u_k)),
+//	out[4s + lane] = (Σ_k k·e_k) / (Σ_k e_k)
+//
+// with σ(u) computed with zeroTargetAVX2's operations (its gradient at
+// a = 1, γ = 0), so bit for bit what that kernel gives, and the sums
+// accumulated in increasing k, without fused multiply-adds.
+TEXT ·softmaxMeansF64AVX2(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), R8
+	MOVQ z+8(FP), SI
+	MOVQ stride+16(FP), BX
+	MOVQ r+24(FP), CX
+	MOVQ out+32(FP), DI
+	VXORPD Y12, Y12, Y12          // 0
+	MOVQ $4, R12
+f64side:
+	MOVQ SI, AX
+	VMOVUPD (AX), Y0              // m
+	MOVQ CX, R9
+	DECQ R9
+	JZ   f64maxdone
+f64max:
+	ADDQ BX, AX
+	VMOVUPD (AX), Y1
+	VMAXPD Y1, Y0, Y0
+	DECQ R9
+	JNZ  f64max
+f64maxdone:
+	VXORPD Y6, Y6, Y6             // Σ e
+	VXORPD Y7, Y7, Y7             // Σ k·e
+	VXORPD Y8, Y8, Y8             // k
+	MOVQ SI, AX
+	MOVQ CX, R9
+f64exp:
+	VMOVUPD (AX), Y1
+	VSUBPD Y0, Y1, Y2             // u = z − m
+	VANDPD ABS, Y2, Y3
+	VSUBPD Y3, Y12, Y3            // −|u|
+	EXPNEG(Y3, Y4, Y5, Y9, Y10)   // e^{−|u|}
+	VADDPD ONE, Y4, Y5            // 1+e
+	VADDPD TWO, Y4, Y9            // 2+e
+	VMULPD Y9, Y5, Y10
+	VMOVUPD ONE, Y3
+	VDIVPD Y10, Y3, Y10           // d = 1/((1+e)(2+e))
+	VMULPD Y10, Y9, Y9            // r = 1/(1+e)
+	VMULPD Y9, Y4, Y5             // e·r
+	VBLENDVPD Y2, Y5, Y9, Y3      // s = u < 0 ? e·r : r
+	VMOVUPD ONE, Y4
+	VSUBPD Y3, Y4, Y4             // 1 − s
+	VDIVPD Y4, Y3, Y1             // e_k = s/(1 − s)
+	VADDPD Y1, Y6, Y6
+	VMULPD Y8, Y1, Y2
+	VADDPD Y2, Y7, Y7
+	VADDPD ONE, Y8, Y8
+	ADDQ BX, AX
+	DECQ R9
+	JNZ  f64exp
+	VDIVPD Y6, Y7, Y7
+	VMOVUPD Y7, (DI)
+	ADDQ $32, DI
+	MOVQ AX, SI
+	DECQ R12
+	JNZ  f64side
+	VZEROUPPER
+	RET
+
+// func softmaxMeansF32AVX2(k *[nk][4]float64, z *float32, stride uintptr, r int, out *[16]float64)
+//
+// softmaxMeansF64AVX2 for float32 logits, converted to float64, with
+// e_k = e^{u_k} straight from the exponential (u_k ≤ 0).
+TEXT ·softmaxMeansF32AVX2(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), R8
+	MOVQ z+8(FP), SI
+	MOVQ stride+16(FP), BX
+	MOVQ r+24(FP), CX
+	MOVQ out+32(FP), DI
+	MOVQ $4, R12
+f32side:
+	MOVQ SI, AX
+	VCVTPS2PD (AX), Y0            // m
+	MOVQ CX, R9
+	DECQ R9
+	JZ   f32maxdone
+f32max:
+	ADDQ BX, AX
+	VCVTPS2PD (AX), Y1
+	VMAXPD Y1, Y0, Y0
+	DECQ R9
+	JNZ  f32max
+f32maxdone:
+	VXORPD Y6, Y6, Y6             // Σ e
+	VXORPD Y7, Y7, Y7             // Σ k·e
+	VXORPD Y8, Y8, Y8             // k
+	MOVQ SI, AX
+	MOVQ CX, R9
+f32exp:
+	VCVTPS2PD (AX), Y1
+	VSUBPD Y0, Y1, Y1             // u = z − m
+	EXPNEG(Y1, Y3, Y4, Y5, Y9)    // e^u
+	VADDPD Y3, Y6, Y6
+	VMULPD Y8, Y3, Y2
+	VADDPD Y2, Y7, Y7
+	VADDPD ONE, Y8, Y8
+	ADDQ BX, AX
+	DECQ R9
+	JNZ  f32exp
+	VDIVPD Y6, Y7, Y7
+	VMOVUPD Y7, (DI)
+	ADDQ $32, DI
+	MOVQ AX, SI
+	DECQ R12
+	JNZ  f32side
+	VZEROUPPER
+	RET

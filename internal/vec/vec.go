@@ -106,6 +106,37 @@ func ZeroTargetSum32(grad, x []float32, a, gamma float32) float64 {
 	return zeroTargetSum32(grad, x, a, gamma)
 }
 
+// SoftmaxMeans64 computes, for four columns (lanes) j = 0…3 of 4·r rows
+// of logits z[i·stride + j] (rows s·r … s·r + r − 1 for side s = 0…3),
+// each side's softmax expectation
+//
+//	m = max_k z_k,  u_k = z_k − m,  e_k = σ(u_k)/(1 − σ(u_k)) (= e^{u_k}),
+//	out[4s + j] = (Σ_k k·e_k) / (Σ_k e_k),
+//
+// where σ(u_k) is bit for bit ZeroTarget's derivative at a = 1, γ = 0 of
+// u_k, and the sums run in increasing k without fused multiply-adds: the
+// same values as that computation done one column at a time in Go. It
+// returns false, doing nothing, where there is no kernel (the caller
+// computes it itself then). It panics if z is too short.
+func SoftmaxMeans64(out *[16]float64, z []float64, stride, r int) bool {
+	checkMeans(len(z), stride, r)
+	return softmaxMeans64(out, z, stride, r)
+}
+
+// SoftmaxMeans32 is SoftmaxMeans64 for float32 logits, converted to
+// float64, with e_k = e^{u_k} from an exponential within about 1e-14
+// relative (not through σ: not bit for bit a computation in Go).
+func SoftmaxMeans32(out *[16]float64, z []float32, stride, r int) bool {
+	checkMeans(len(z), stride, r)
+	return softmaxMeans32(out, z, stride, r)
+}
+
+func checkMeans(n, stride, r int) {
+	if r < 1 || stride < 4 || n < (4*r-1)*stride+4 {
+		panic("vec: SoftmaxMeans needs r ≥ 1, stride ≥ 4 and (4r − 1)·stride + 4 logits")
+	}
+}
+
 // sum8 adds the eight running sums of ZeroTargetSum32 in a fixed order.
 func sum8(acc *[8]float64) float64 {
 	return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))

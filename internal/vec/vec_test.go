@@ -355,3 +355,71 @@ func TestZeroTargetSum32Go(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxMeans checks SoftmaxMeans64 bit for bit against the column
+// by column computation it documents (through ZeroTarget), and
+// SoftmaxMeans32 against package math, for several r and strides,
+// logits up to ±1e4 included.
+func TestSoftmaxMeans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, r := range []int{1, 2, 3, 16, 17} {
+		for _, stride := range []int{4, 7, 400} {
+			z := make([]float64, (4*r-1)*stride+4)
+			for i := range z {
+				z[i] = 3 * rng.NormFloat64()
+				if rng.IntN(50) == 0 {
+					z[i] = 1e4 * rng.NormFloat64()
+				}
+			}
+			z32 := make([]float32, len(z))
+			for i, v := range z {
+				z32[i] = float32(v)
+			}
+			var out, out32 [16]float64
+			if !SoftmaxMeans64(&out, z, stride, r) || !SoftmaxMeans32(&out32, z32, stride, r) {
+				if !kernelIsGo() {
+					t.Fatal("no kernel on a processor with AVX2")
+				}
+				t.Skip("no kernel")
+			}
+			u, sp, s := make([]float64, r), make([]float64, r), make([]float64, r)
+			for side := range 4 {
+				for j := range 4 {
+					col := func(k int) float64 { return z[(side*r+k)*stride+j] }
+					m := col(0)
+					for k := 1; k < r; k++ {
+						m = max(m, col(k))
+					}
+					for k := range r {
+						u[k] = col(k) - m
+					}
+					ZeroTarget(sp, s, u, 1, 0)
+					var num, den, num32, den32 float64
+					for k, sg := range s {
+						e := sg / (1 - sg)
+						den += e
+						num += float64(k) * e
+						e32 := math.Exp(float64(z32[(side*r+k)*stride+j]) - float64(float32(m)))
+						den32 += e32
+						num32 += float64(k) * e32
+					}
+					if want := num / den; math.Float64bits(out[4*side+j]) != math.Float64bits(want) {
+						t.Errorf("r=%d stride %d side %d lane %d: %v, want %v", r, stride, side, j, out[4*side+j], want)
+					}
+					// m of the float32 logits is float32(m) where the maximum is
+					// the same element, which holds for these random values.
+					if want := num32 / den32; relErr(out32[4*side+j], want, 1e-300) > 1e-13 && math.Abs(out32[4*side+j]-want) > 1e-13 {
+						t.Errorf("float32, r=%d stride %d side %d lane %d: %v, want %v", r, stride, side, j, out32[4*side+j], want)
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for too short logits")
+		}
+	}()
+	var out [16]float64
+	SoftmaxMeans64(&out, make([]float64, 4*16-1), 4, 4)
+}
