@@ -132,11 +132,15 @@ func (e *Engine[T]) classPlane(s *blockScratch, stage, x, g []T, fg []fgTerm, cl
 	return sum
 }
 
-// classPlane32 is classPlane for float32 data: the kernel works in
-// float32, on the worker's float32 scratch, which is then streamed out.
-// The kernel's constant factor takes the scale, so that its derivatives
-// need no second pass; its losses, scaled too, are summed and unscaled.
-// A scale of 0 (a cls gain of 0) is applied after the kernel instead.
+// classPlane32 is classPlane for float32 data, with the kernel in
+// float32. The kernel's constant factor takes the scale, so that its
+// derivatives need no second pass; its losses, scaled too, are summed and
+// unscaled. A block (or the whole plane) without a foreground element of
+// class cl goes through vec.ZeroTargetSum32, which streams the
+// derivatives straight out and sums the losses in the same pass; a block
+// with one is computed on the worker's scratch, its foreground elements
+// replaced, then streamed out. A scale of 0 (a cls gain of 0) is applied
+// after the kernel instead, on the scratch.
 func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl int, scale float64) float64 {
 	c := &e.cfg
 	x := tensor.Float32s(xt)
@@ -158,6 +162,17 @@ func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl in
 	f := 0
 	for c0 := 0; c0 < len(x); c0 += blockLen {
 		n := min(blockLen, len(x)-c0)
+		if g != nil && ls == scale {
+			f1, has := f, false
+			for ; f1 < len(fg) && fg[f1].cell < c0+n; f1++ {
+				has = has || fg[f1].class == cl
+			}
+			if !has { // the block has no element to replace: as a plane without any
+				sum += vec.ZeroTargetSum32(g[c0:c0+n], x[c0:c0+n], float32(z.A), float32(z.Gamma))
+				f = f1
+				continue
+			}
+		}
 		l, gr := s.l32[:n], s.g32[:n]
 		z.Elems32(l, gr, x[c0:c0+n])
 		if ls == 1 && scale != 1 {
