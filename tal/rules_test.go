@@ -2,6 +2,7 @@ package tal
 
 import (
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -120,5 +121,46 @@ func TestRules(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReserve checks MaxCandidates against the candidates Assign finds
+// (a bound, reached by a box whose cell centres all lie inside), and that
+// Assign allocates nothing after Reserve.
+func TestReserve(t *testing.T) {
+	layers := []Layer{{NY: 8, NX: 8, Stride: 8}, {NY: 4, NX: 4, Stride: 16}, {NY: 2, NX: 2, Stride: 32}}
+	p := table{}
+	for range 84 {
+		p.boxes = append(p.boxes, [4]float64{10, 10, 40, 40})
+		p.scores = append(p.scores, 0.5)
+	}
+	for _, tc := range []struct {
+		name  string
+		ts    []Target
+		exact bool // every cell of the box's cell ranges a candidate
+	}{
+		{"one target", []Target{{Box: [4]float64{1, 1, 63, 63}}}, true},
+		{"small and off-centre", []Target{{Box: [4]float64{3, 5, 9, 7}}, {Box: [4]float64{20, 30, 50, 33}}}, false},
+		{"several", []Target{{Box: [4]float64{0, 0, 64, 64}}, {Box: [4]float64{12, 12, 44, 60}}, {Box: [4]float64{33, 1, 35, 3}}}, false},
+		{"none", nil, true},
+	} {
+		s := New(Config{TopK: 3})
+		s.SetLayers(layers)
+		n := s.MaxCandidates(tc.ts)
+		s.Reserve(n, len(tc.ts))
+		dst := make([]Fg, 0, 84)
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		dst = s.Assign(dst, tc.ts, &p) // the first Assign of this assigner
+		runtime.ReadMemStats(&m1)
+		if a := m1.Mallocs - m0.Mallocs; a != 0 {
+			t.Errorf("%s: %d allocations in Assign after Reserve", tc.name, a)
+		}
+		s.candidates(tc.ts, p)
+		got := len(s.cands)
+		s.clear()
+		if got > n || tc.exact && got != n {
+			t.Errorf("%s: %d candidates, MaxCandidates %d", tc.name, got, n)
+		}
 	}
 }

@@ -117,6 +117,37 @@ func (s *Assigner) SetLayers(layers []Layer) {
 	s.best, s.nsel, s.last = s.best[:n], s.nsel[:n], s.last[:n]
 }
 
+// MaxCandidates returns an upper bound on the (target, anchor) candidate
+// pairs of an Assign call with the targets ts on the current layers: the
+// cells that each target's widened box covers in each layer.
+func (s *Assigner) MaxCandidates(ts []Target) int {
+	n := 0
+	for _, tg := range ts {
+		w := s.widen(tg.Box)
+		for _, ly := range s.layers {
+			j0, j1 := cellRange(w[0], w[2], ly.Stride, ly.NX)
+			i0, i1 := cellRange(w[1], w[3], ly.Stride, ly.NY)
+			if j1 >= j0 && i1 >= i0 {
+				n += (j1 - j0 + 1) * (i1 - i0 + 1)
+			}
+		}
+	}
+	return n
+}
+
+// Reserve grows the assigner's buffers, on the current layers, for
+// Assign calls with up to nc candidate pairs (MaxCandidates) and nt
+// targets, so that those allocate nothing but what their dst needs.
+func (s *Assigner) Reserve(nc, nt int) {
+	s.cands = slices.Grow(s.cands[:0], nc)
+	s.seen = slices.Grow(s.seen[:0], min(nc, s.Anchors()))
+	s.start = slices.Grow(s.start[:0], nt+1)
+	s.keep = slices.Grow(s.keep[:0], nt)
+	s.maxM = slices.Grow(s.maxM[:0], nt)
+	s.maxO = slices.Grow(s.maxO[:0], nt)
+	s.top = slices.Grow(s.top[:0], s.cfg.TopK)
+}
+
 // Anchors returns the number of anchors of the layout.
 func (s *Assigner) Anchors() int { return s.off[len(s.off)-1] }
 

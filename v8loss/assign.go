@@ -108,11 +108,47 @@ func (e *Engine[T]) begin(p []tensor.Tensor[T], labels []target.Label, grad []te
 		for len(b.imgs) < e.call.bs {
 			b.imgs = append(b.imgs, imageAssign{})
 		}
+		if !e.frozen.on {
+			for i := range e.call.bs {
+				ia := &b.imgs[i]
+				ia.targets = ia.targets[:0]
+				for _, li := range e.images.order[e.images.start[i]:e.images.start[i+1]] {
+					ia.targets = append(ia.targets, e.pixelBox(e.call.labels[li]))
+				}
+			}
+		}
 		n := e.call.bs * c.nl
 		if cap(b.cls0) < n {
 			b.cls0 = make([]float64, n)
 		}
 		b.cls0 = b.cls0[:n]
+	}
+	e.reserve()
+}
+
+// reserve sizes every worker's buffers for the call's largest image, so
+// that whichever worker takes an image allocates nothing: a call with
+// the shapes and labels of an earlier one allocates nothing at any
+// worker count.
+func (e *Engine[T]) reserve() {
+	n := e.grid.off[len(e.grid.off)-1]
+	for i := range e.slots {
+		e.slots[i].pr.size(n)
+	}
+	if e.frozen.on {
+		return
+	}
+	as := e.slots[0].as[0]
+	as.SetLayers(e.grid.layers)
+	nc, nt := 0, 0
+	for _, ia := range e.branches[0].imgs[:e.call.bs] {
+		nc, nt = max(nc, as.MaxCandidates(ia.targets)), max(nt, len(ia.targets))
+	}
+	for i := range e.slots {
+		for _, as := range e.slots[i].as {
+			as.SetLayers(e.grid.layers)
+			as.Reserve(nc, nt)
+		}
 	}
 }
 
@@ -173,10 +209,6 @@ func (e *Engine[T]) assignItem(sl, k int) {
 	s := &e.slots[sl]
 	s.pr.set(e.call.p[kb*c.nl:(kb+1)*c.nl], &e.grid, b)
 	if !e.frozen.on {
-		ia.targets = ia.targets[:0]
-		for _, li := range e.images.order[e.images.start[b]:e.images.start[b+1]] {
-			ia.targets = append(ia.targets, e.pixelBox(e.call.labels[li]))
-		}
 		as := s.as[kb]
 		as.SetLayers(e.grid.layers)
 		ia.fg = as.Assign(ia.fg, ia.targets, &s.pr)
@@ -286,13 +318,17 @@ func (q *predictor[T]) init(r, c int) {
 // set points q at image b of the branch outputs p.
 func (q *predictor[T]) set(p []tensor.Tensor[T], g *grid, b int) {
 	q.p, q.g, q.b = p, g, b
-	n := g.off[len(g.off)-1]
-	if len(q.stamp) < n {
-		q.boxes, q.stamp, q.gen = make([][4]float64, n), make([]uint32, n), 0
-	}
+	q.size(g.off[len(g.off)-1])
 	if q.gen++; q.gen == 0 { // wrapped: forget every stamp
 		clear(q.stamp)
 		q.gen = 1
+	}
+}
+
+// size makes room for n anchors.
+func (q *predictor[T]) size(n int) {
+	if len(q.stamp) < n {
+		q.boxes, q.stamp, q.gen = make([][4]float64, n), make([]uint32, n), 0
 	}
 }
 

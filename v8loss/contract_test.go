@@ -1,8 +1,10 @@
 package v8loss
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -117,31 +119,77 @@ func TestWorkers(t *testing.T) {
 	}
 }
 
-// TestAllocs checks that calls after the first allocate nothing.
+// TestAllocs checks that a call with the shapes and labels of an earlier
+// call allocates nothing, at any worker count: from the second call on.
+// With pool workers, the Go runtime itself allocates now and then when a
+// goroutine parks (a wait record, runtime.acquireSudog) or gets an OS
+// thread; a memory profile of the calls tells those apart, and every
+// other allocation under the module's code counts.
 func TestAllocs(t *testing.T) {
 	if raceOn {
 		t.Skip("the race detector's runtime allocates")
 	}
+	defer func(r int) { runtime.MemProfileRate = r }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 1
 	for _, e2e := range []bool{false, true} {
-		rng := rand.New(rand.NewPCG(5, 6))
-		bt := newBatch[float32](rng, 4, 128, 5, 16, e2e, func(int) int { return 1 + rng.IntN(5) })
-		e := mustEngine[float32](t, defaultSettings(), bt.d)
-		e.SetWorkers(2)
-		// Warm-up: each worker's buffers grow to the largest image it
-		// takes, which a few calls settle.
-		for range 20 {
-			if _, err := e.Loss(bt.p, bt.labels, bt.g); err != nil {
-				t.Fatal(err)
+		for _, w := range []int{1, 2, 3} {
+			rng := rand.New(rand.NewPCG(5, 6))
+			bt := newBatch[float32](rng, 6, 128, 5, 16, e2e, func(b int) int { return b * 3 })
+			e := mustEngine[float32](t, defaultSettings(), bt.d)
+			e.SetWorkers(w)
+			call := func() {
+				if _, err := e.Loss(bt.p, bt.labels, bt.g); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
-		if n := testing.AllocsPerRun(5, func() {
-			if _, err := e.Loss(bt.p, bt.labels, bt.g); err != nil {
-				t.Fatal(err)
+			call()
+			before, _ := engineAllocs()
+			for range 4 {
+				call()
 			}
-		}); n != 0 {
-			t.Errorf("e2e %v: %v allocations per call", e2e, n)
+			if after, where := engineAllocs(); after != before {
+				t.Errorf("e2e %v, %d workers: %d allocations in calls 2 to 5, at\n%s", e2e, w, after-before, where)
+			}
 		}
 	}
+}
+
+// engineAllocs returns the number of objects the memory profile has seen
+// allocated under the module's code (not its tests), but for the
+// runtime's own wait records and threads, and the innermost such frames.
+func engineAllocs() (int64, string) {
+	runtime.GC()
+	runtime.GC()
+	var recs []runtime.MemProfileRecord
+	n, ok := runtime.MemProfile(nil, true)
+	for !ok {
+		recs = make([]runtime.MemProfileRecord, n+50)
+		n, ok = runtime.MemProfile(recs, true)
+	}
+	var total int64
+	var where strings.Builder
+	for _, r := range recs[:n] {
+		frames := runtime.CallersFrames(r.Stack())
+		ours, runtimes := "", false
+		for {
+			f, more := frames.Next()
+			switch f.Function {
+			case "runtime.acquireSudog", "runtime.newm", "runtime.malg", "runtime.allocm", "runtime.newproc1":
+				runtimes = true
+			}
+			if ours == "" && strings.HasPrefix(f.Function, "github.com/yolo-loss/yololoss/") && !strings.HasSuffix(f.File, "_test.go") {
+				ours = f.Function
+			}
+			if !more {
+				break
+			}
+		}
+		if ours != "" && !runtimes {
+			total += r.AllocObjects
+			fmt.Fprintf(&where, "%d objects: %s\n", r.AllocObjects, ours)
+		}
+	}
+	return total, where.String()
 }
 
 // TestRejected checks that every rejected call returns an error and

@@ -73,9 +73,11 @@ type config struct {
 // running states, the epoch and reusable buffers. Use one Engine per
 // goroutine; two goroutines in Loss at once panic. A call spreads its work
 // over SetWorkers goroutines; its results do not depend on their number.
-// Calls with given shapes and labels allocate nothing once each worker's
-// buffers have grown to the largest image it takes: after the first call
-// on one worker, after a few on several.
+// A call with the shapes and labels of an earlier call allocates
+// nothing, at any worker count: each call sizes every worker's buffers
+// for its largest image before the workers start. (With several workers
+// the Go runtime itself may allocate now and then, when a goroutine
+// parks.)
 //
 // A call runs in phases, each in its own file with the state it owns:
 // validate (validate.go: every error), assign (assign.go: the assigner and

@@ -28,7 +28,9 @@ func ensureWorkers(n int) {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	if pool.jobs == nil {
-		pool.jobs = make(chan job)
+		// Buffered, so that handing out a phase's jobs never parks the
+		// caller (a parked goroutine may make the runtime allocate).
+		pool.jobs = make(chan job, maxWorkers)
 	}
 	for ; pool.started < n; pool.started++ {
 		go func() {
