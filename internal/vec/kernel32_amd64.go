@@ -45,21 +45,22 @@ var kconst32 = func() (k [nk32][8]float32) {
 func zeroTarget32AVX2(k *[nk32][8]float32, x, loss, grad, tmp *float32, n int, a, gamma float32)
 
 //go:noescape
-func zeroTargetSum32AVX2(k *[nk32][8]float32, x, grad *float32, acc *[8]float64, n int, a, gamma float32, nt bool)
+func zeroTargetSum32AVX2(k *[nk32][8]float32, x, grad *float32, acc *[8]float64, tmp *[3 * block]float32, n int, a, gamma float32, nt bool)
 
 func zeroTargetSum32(grad, x []float32, a, gamma float32) float64 {
 	if !hasAVX2 {
 		return zeroTargetSum32Go(grad, x, a, gamma)
 	}
 	var acc [8]float64
+	var tmp [3 * block]float32
 	n := len(x) &^ 7
 	if n > 0 {
 		nt := uintptr(unsafe.Pointer(&grad[0]))&31 == 0
-		zeroTargetSum32AVX2(&kconst32, &x[0], &grad[0], &acc, n, a, gamma, nt)
+		zeroTargetSum32AVX2(&kconst32, &x[0], &grad[0], &acc, &tmp, n, a, gamma, nt)
 	}
 	if m := len(x) - n; m > 0 {
 		// The last 1–7 elements, through the kernel on a padded copy.
-		var xb, lb, gb, tmp [8]float32
+		var xb, lb, gb [8]float32
 		copy(xb[:], x[n:])
 		zeroTarget32AVX2(&kconst32, &xb[0], &lb[0], &gb[0], &tmp[0], 8, a, gamma)
 		copy(grad[n:], gb[:m])

@@ -154,34 +154,64 @@ end:
 done:
 	RET
 
-// func zeroTargetSum32AVX2(k *[nk32][8]float32, x, grad *float32, acc *[8]float64, n int, a, gamma float32, nt bool)
+// func zeroTargetSum32AVX2(k *[nk32][8]float32, x, grad *float32, acc *[8]float64, tmp *[3 * block]float32, n int, a, gamma float32, nt bool)
 //
-// zeroTarget32AVX2's gradient and loss in one pass, eight lanes at a time,
-// for n a multiple of 8 (the same operations, so the same float32 values):
-// the gradient goes to grad, with non-temporal stores when nt is set (grad
-// then 32-byte aligned), and the losses are added, converted to float64,
-// lane by lane into acc, which holds eight running sums.
-TEXT ·zeroTargetSum32AVX2(SB), NOSPLIT, $0-49
+// zeroTarget32AVX2's derivatives, stored to grad (with non-temporal
+// stores when nt is set; grad is then 32-byte aligned), and its losses,
+// added lane by lane in float64 to the eight running sums acc, for n a
+// multiple of 8. The same operations, so the same float32 values, in the
+// same passes, over chunks of up to block elements whose intermediate
+// values stay in tmp (three arrays of block): (1) e = e^{−|x|}; (2) the
+// logistic terms, loss and gradient (for γ = 0 stored and summed here);
+// (3) for γ ≠ 0, the factor s^γ, then stored and summed. (block is 128:
+// chunks of 16 vectors, the arrays at tmp, tmp+512 and tmp+1024.)
+TEXT ·zeroTargetSum32AVX2(SB), NOSPLIT, $0-57
 	MOVQ k+0(FP), R8
 	MOVQ x+8(FP), SI
 	MOVQ grad+16(FP), DI
 	MOVQ acc+24(FP), DX
-	MOVQ n+32(FP), CX
+	MOVQ tmp+32(FP), BX
+	MOVQ n+40(FP), CX
 	SHRQ $3, CX
 	JZ   sdone
-	MOVL gamma+44(FP), AX         // γ's bits: 0 for γ = 0, where s^γ = 1
-	MOVBQZX nt+48(FP), R10
-	VBROADCASTSS a+40(FP), Y15
-	VBROADCASTSS gamma+44(FP), Y14
+	MOVL gamma+52(FP), AX         // γ's bits: 0 for γ = 0, where s^γ = 1
+	MOVBQZX nt+56(FP), R10
+	VBROADCASTSS a+48(FP), Y15
+	VBROADCASTSS gamma+52(FP), Y14
 	VXORPS Y12, Y12, Y12          // 0
 	VSUBPS Y14, Y12, Y13          // −γ
 	VMOVUPD 0(DX), Y10            // the running sums
 	VMOVUPD 32(DX), Y11
-sloop:
-	VMOVUPS (SI), Y0              // x
+schunk:
+	MOVQ CX, R11                  // vectors in this chunk: min(CX, block/8)
+	CMPQ R11, $16
+	JLE  2(PC)
+	MOVQ $16, R11
+	SUBQ R11, CX
+
+	// Pass 1: tmp = e^{−|x|}.
+	MOVQ SI, R12
+	MOVQ BX, R13
+	MOVQ R11, R9
+spass1:
+	VMOVUPS (R12), Y0
 	VANDPS ABS32, Y0, Y1
 	VSUBPS Y1, Y12, Y1            // −|x|
-	EXPNEG32(Y1, Y2, Y3, Y4, Y5)  // e = e^{−|x|}
+	EXPNEG32(Y1, Y2, Y3, Y4, Y5)
+	VMOVUPS Y2, (R13)
+	ADDQ $32, R12
+	ADDQ $32, R13
+	DECQ R9
+	JNZ  spass1
+
+	// Pass 2: loss = a·sp⁺, grad = a·(s + γ·sp⁺·s̄); for γ = 0 stored and
+	// summed, else kept in tmp (block on) with −γ·(−log s) in tmp.
+	MOVQ SI, R12
+	MOVQ BX, R13
+	MOVQ R11, R9
+spass2:
+	VMOVUPS (R12), Y0             // x
+	VMOVUPS (R13), Y2             // e
 	VADDPS ONE32, Y2, Y5          // 1+e
 	VADDPS TWO32, Y2, Y6          // 2+e
 	VMULPS Y6, Y5, Y7
@@ -215,31 +245,66 @@ sloop:
 	VBLENDVPS Y4, Y0, Y2, Y2
 	VBLENDVPS Y4, Y0, Y3, Y3
 	TESTL AX, AX
-	JZ   sstore
-	VSUBPS Y0, Y12, Y4
-	VMAXPS Y12, Y4, Y4
-	VADDPS Y5, Y4, Y4             // −log s = max(−x, 0) + sp
-	VMULPS Y13, Y4, Y4            // −γ·(−log s) ≤ 0
-	EXPNEG32(Y4, Y5, Y6, Y7, Y8)  // s^γ
-	VMULPS Y5, Y2, Y2
-	VMULPS Y5, Y3, Y3
-sstore:
+	JNZ  skeep
 	TESTQ R10, R10
-	JZ   splain
+	JZ   splain2
 	VMOVNTPS Y3, (DI)
-	JMP  ssum
-splain:
+	JMP  ssum2
+splain2:
 	VMOVUPS Y3, (DI)
-ssum:
+ssum2:
 	VCVTPS2PD X2, Y4
 	VEXTRACTF128 $1, Y2, X5
 	VCVTPS2PD X5, Y5
 	VADDPD Y4, Y10, Y10
 	VADDPD Y5, Y11, Y11
-	ADDQ $32, SI
 	ADDQ $32, DI
-	DECQ CX
-	JNZ  sloop
+	JMP  snext2
+skeep:
+	VMOVUPS Y2, 512(R13)    // loss
+	VMOVUPS Y3, 1024(R13)    // grad
+	VSUBPS Y0, Y12, Y1
+	VMAXPS Y12, Y1, Y1
+	VADDPS Y5, Y1, Y1             // −log s = max(−x, 0) + sp
+	VMULPS Y13, Y1, Y1            // −γ·(−log s) ≤ 0
+	VMOVUPS Y1, (R13)
+snext2:
+	ADDQ $32, R12
+	ADDQ $32, R13
+	DECQ R9
+	JNZ  spass2
+
+	// Pass 3 (γ ≠ 0): loss and grad times s^γ, stored and summed.
+	TESTL AX, AX
+	JZ   sadvance
+	MOVQ BX, R13
+	MOVQ R11, R9
+spass3:
+	VMOVUPS (R13), Y1
+	EXPNEG32(Y1, Y2, Y3, Y4, Y5)  // s^γ
+	VMULPS 512(R13), Y2, Y6 // loss
+	VMULPS 1024(R13), Y2, Y7 // grad
+	TESTQ R10, R10
+	JZ   splain3
+	VMOVNTPS Y7, (DI)
+	JMP  ssum3
+splain3:
+	VMOVUPS Y7, (DI)
+ssum3:
+	VCVTPS2PD X6, Y4
+	VEXTRACTF128 $1, Y6, X5
+	VCVTPS2PD X5, Y5
+	VADDPD Y4, Y10, Y10
+	VADDPD Y5, Y11, Y11
+	ADDQ $32, DI
+	ADDQ $32, R13
+	DECQ R9
+	JNZ  spass3
+
+sadvance:
+	MOVQ R12, SI
+	TESTQ CX, CX
+	JNZ  schunk
 	VMOVUPD Y10, 0(DX)
 	VMOVUPD Y11, 32(DX)
 	VZEROUPPER
