@@ -304,6 +304,7 @@ type predictor[T tensor.Float] struct {
 	z, prob  []float64
 	u, sp, s []float64    // 4·reg_max: the logits less their side's maximum; the kernel's outputs
 	next     int          // the cell whose lines were last prefetched
+	below    int          // the last cell of the next row's line last prefetched
 	boxes    [][4]float64 // per anchor, valid where stamp is gen
 	stamp    []uint32
 	gen      uint32
@@ -404,6 +405,13 @@ func (q *predictor[T]) decode4(l, c0 int) bool {
 	if next := (c0 | 15) + 1; next != q.next && next < plane {
 		q.next = next
 		vec.Prefetch(q.p[l].Data[q.b*q.c*plane+next:], plane, 4*q.r)
+	}
+	// The same cells of the next row, which a target's next row of
+	// candidates reads: the first cache line of a row is a miss in every
+	// channel otherwise.
+	if below := c0 + ly.NX; below|15 != q.below && below < plane {
+		q.below = below | 15
+		vec.Prefetch(q.p[l].Data[q.b*q.c*plane+below:], plane, 4*q.r)
 	}
 	s := ly.Stride
 	for j := range 4 {
