@@ -303,8 +303,8 @@ type predictor[T tensor.Float] struct {
 	r, c     int
 	z, prob  []float64
 	u, sp, s []float64    // 4·reg_max: the logits less their side's maximum; the kernel's outputs
-	next     int          // the cell whose lines were last prefetched
-	below    int          // the last cell of the next row's line last prefetched
+	next     int          // the cell whose lines were last prefetched (one cell at a time)
+	below    int          // the last cell of the next row's line last prefetched (decode4)
 	boxes    [][4]float64 // per anchor, valid where stamp is gen
 	stamp    []uint32
 	gen      uint32
@@ -399,16 +399,11 @@ func (q *predictor[T]) decode4(l, c0 int) bool {
 	} else if !vec.SoftmaxMeans64(&out, float64s(d), plane, q.r) {
 		return false
 	}
-	// The next cache line of this row in every box channel, for the
-	// candidates to the right, which the hardware prefetchers do not
-	// follow across 4·reg_max planes.
-	if next := (c0 | 15) + 1; next != q.next && next < plane {
-		q.next = next
-		vec.Prefetch(q.p[l].Data[q.b*q.c*plane+next:], plane, 4*q.r)
-	}
-	// The same cells of the next row, which a target's next row of
-	// candidates reads: the first cache line of a row is a miss in every
-	// channel otherwise.
+	// The same cells of the next row in every box channel, which a
+	// target's next row of candidates reads (the hardware prefetchers do
+	// not follow 4·reg_max planes): the first cache line of a row would
+	// be a miss in every channel. (Prefetching the next line of this row
+	// too, or two rows ahead, measured slower.)
 	if below := c0 + ly.NX; below|15 != q.below && below < plane {
 		q.below = below | 15
 		vec.Prefetch(q.p[l].Data[q.b*q.c*plane+below:], plane, 4*q.r)
