@@ -7,12 +7,19 @@ import "math"
 // logit it returns z[0] and stores p[0] = 1. It panics if the lengths
 // differ or z is empty.
 func Expect(p, z []float64) float64 {
+	d, _ := ExpectLSE(p, z)
+	return d
+}
+
+// ExpectLSE is Expect that also returns the log-sum-exp of z, log Σ_k
+// e^{z_k}, computed as Loss computes it (so that LossLSE with it is Loss).
+func ExpectLSE(p, z []float64) (d, lse float64) {
 	if len(p) != len(z) || len(z) == 0 {
 		panic("dfl: Expect needs len(p) == len(z) > 0")
 	}
 	if len(z) == 1 {
 		p[0] = 1
-		return z[0]
+		return z[0], z[0]
 	}
 	m := maxOf(z)
 	var sum float64
@@ -22,12 +29,11 @@ func Expect(p, z []float64) float64 {
 		sum += e
 	}
 	inv := 1 / sum
-	var d float64
 	for k := range p {
 		p[k] *= inv
 		d += float64(k) * p[k]
 	}
-	return d
+	return d, m + math.Log(sum)
 }
 
 // maxOf returns the largest element of z, which is not empty.
@@ -63,15 +69,20 @@ func Clamp(t float64, r int) float64 {
 //
 // The log-sum-exp is computed as max + log Σ e^{z_j − max}.
 func Loss(dz, p, z []float64, t, g float64) float64 {
-	l := int(t) // t ≥ 0: truncation is ⌊t⌋
-	wl := float64(l+1) - t
-	wr := 1 - wl
 	m := maxOf(z)
 	var sum float64
 	for _, v := range z {
 		sum += expNonPos(v - m)
 	}
-	lse := m + math.Log(sum)
+	return LossLSE(dz, p, z, t, g, m+math.Log(sum))
+}
+
+// LossLSE is Loss with the log-sum-exp of z given, as ExpectLSE returns
+// it: no exponential is computed again.
+func LossLSE(dz, p, z []float64, t, g, lse float64) float64 {
+	l := int(t) // t ≥ 0: truncation is ⌊t⌋
+	wl := float64(l+1) - t
+	wr := 1 - wl
 	loss := (lse-z[l])*wl + (lse-z[l+1])*wr
 	if dz != nil {
 		ws := wl + wr

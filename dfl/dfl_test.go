@@ -80,3 +80,44 @@ func TestKnown(t *testing.T) {
 		}
 	}
 }
+
+// TestLSE checks that ExpectLSE returns Expect's distance and softmax and
+// the log-sum-exp with which LossLSE is Loss, bit for bit, and the
+// log-sum-exp itself against package math.
+func TestLSE(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for _, r := range []int{1, 2, 7, 16} {
+		for range 200 {
+			z := make([]float64, r)
+			for k := range z {
+				z[k] = 4 * rng.NormFloat64()
+			}
+			p, q := make([]float64, r), make([]float64, r)
+			d, lse := ExpectLSE(p, z)
+			if d0 := Expect(q, z); math.Float64bits(d) != math.Float64bits(d0) {
+				t.Fatalf("r=%d: ExpectLSE d %v, Expect %v", r, d, d0)
+			}
+			var want float64
+			for _, v := range z {
+				want += math.Exp(v)
+			}
+			if want = math.Log(want); math.Abs(lse-want) > 1e-13*max(1, math.Abs(want)) {
+				t.Fatalf("r=%d: lse %v, want %v", r, lse, want)
+			}
+			if r < 2 {
+				continue
+			}
+			tg := Clamp(rng.Float64()*float64(r), r)
+			dz, dz0 := make([]float64, r), make([]float64, r)
+			l, l0 := LossLSE(dz, p, z, tg, 0.25, lse), Loss(dz0, p, z, tg, 0.25)
+			if math.Float64bits(l) != math.Float64bits(l0) {
+				t.Fatalf("r=%d: LossLSE %v, Loss %v", r, l, l0)
+			}
+			for k := range dz {
+				if math.Float64bits(dz[k]) != math.Float64bits(dz0[k]) {
+					t.Fatalf("r=%d: dz[%d] %v, Loss's %v", r, k, dz[k], dz0[k])
+				}
+			}
+		}
+	}
+}

@@ -244,9 +244,10 @@ func (e *Engine[T]) terms(br *branch, ia *imageAssign, s *slot[T]) {
 		i, j := t.cell/ly.NX, t.cell%ly.NX
 		prob, dz := ia.prob[k*r4:(k+1)*r4], ia.dz[k*r4:(k+1)*r4]
 		s.pr.logits(s.z, l, t.cell)
+		var lse [4]float64
 		for side := range 4 {
 			sl := side * c.r
-			t.d[side] = dfl.Expect(prob[sl:sl+c.r], s.z[sl:sl+c.r])
+			t.d[side], lse[side] = dfl.ExpectLSE(prob[sl:sl+c.r], s.z[sl:sl+c.r])
 		}
 		st := ly.Stride
 		ax, ay := float64(j)+0.5, float64(i)+0.5
@@ -258,20 +259,21 @@ func (e *Engine[T]) terms(br *branch, ia *imageAssign, s *slot[T]) {
 		t.box, t.base = bt.Loss, bt.Base
 		t.gd = [4]float64{-bt.Grad[0], -bt.Grad[1], bt.Grad[2], bt.Grad[3]}
 		td := [4]float64{ax - tb[0], ay - tb[1], tb[2] - ax, tb[3] - ay}
-		t.dfl = e.sideLoss(dz, prob, s.z, t.d, td, st)
+		t.dfl = e.sideLoss(dz, prob, s.z, t.d, td, lse, st)
 	}
 }
 
 // sideLoss returns the mean over the four sides of DFL (reg_max > 1) or
 // of the L1 distance (reg_max 1), and stores its gradient with respect
-// to the anchor's 4·reg_max logits z in dz.
-func (e *Engine[T]) sideLoss(dz, prob, z []float64, d, td [4]float64, st float64) float64 {
+// to the anchor's 4·reg_max logits z in dz; lse holds each side's
+// log-sum-exp (dfl.ExpectLSE).
+func (e *Engine[T]) sideLoss(dz, prob, z []float64, d, td, lse [4]float64, st float64) float64 {
 	r := e.cfg.r
 	var sum float64
 	for side := range 4 {
 		if r > 1 {
 			sl := side * r
-			sum += dfl.Loss(dz[sl:sl+r], prob[sl:sl+r], z[sl:sl+r], dfl.Clamp(td[side], r), 0.25)
+			sum += dfl.LossLSE(dz[sl:sl+r], prob[sl:sl+r], z[sl:sl+r], dfl.Clamp(td[side], r), 0.25, lse[side])
 			continue
 		}
 		size := e.grid.w
