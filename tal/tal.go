@@ -233,7 +233,7 @@ func (s *Assigner) addCand(a, t int, tg Target, p Pred) {
 	o := max(iou.CIoUXYXY(p.Box(a), tg.Box), 0)
 	var m float64
 	if o > 0 {
-		m = math.Sqrt(p.Score(a, tg.Class)) * math.Pow(o, Beta)
+		m = math.Sqrt(p.Score(a, tg.Class)) * powBeta(o)
 	}
 	k := int32(len(s.cands))
 	s.cands = append(s.cands, cand{a: int32(a), t: int32(t), o: o, m: m})
@@ -244,6 +244,19 @@ func (s *Assigner) addCand(a, t int, tg Target, p Pred) {
 	case o > s.cands[b].o: // the first target wins a tie, as torch's argmax
 		s.best[a] = k
 	}
+}
+
+// powBeta returns math.Pow(o, Beta) for 0 < o ≤ 1, bit for bit, in three
+// multiplications: for Beta = 6, math.Pow squares the mantissa by
+// repeated squaring, x⁶ = x²·(x²)², with exact power-of-two scaling, which
+// is round(s·round(s·s)), s = round(x·x), wherever no product is
+// subnormal (x ≥ 2^−170); below, it calls math.Pow.
+func powBeta(o float64) float64 {
+	if Beta != 6 || !(o >= 0x1p-170) {
+		return math.Pow(o, Beta)
+	}
+	s := o * o
+	return s * (s * s)
 }
 
 // selectTopK marks each target's TopK candidates of largest positive
