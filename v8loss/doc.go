@@ -76,8 +76,20 @@
 // float64. Nearly every class element has target 0: those run through
 // the criteria's target-0 form on the vector kernel (bce.ZeroTarget), in
 // float32 for float32 data, and the foreground elements are replaced by
-// the criterion's Elem. The assigner's work is proportional to the
-// candidate anchors, not to targets × anchors.
+// the criterion's Elem. For float32 data, a class plane, or a block of
+// it, without a foreground element of the plane's class goes through
+// vec.ZeroTargetSum32, which writes the derivatives straight out with
+// non-temporal stores and sums the losses in the same pass.
+//
+// The assigner's work is proportional to the candidate anchors, not to
+// targets × anchors. A target's candidates come in runs along rows, so a
+// predicted box is decoded with the three cells after it, in the lanes
+// of a vector kernel: vec.SoftmaxMeans64 for float64 data, bit for bit
+// the scalar computation; vec.SoftmaxMeans32 for float32 data, with e^u
+// from the kernel's exponential (within about 1e-14). The next row's
+// logits are prefetched. Every worker's buffers are sized at the start
+// of a call for its largest image (tal.Assigner.Reserve), so that a call
+// with the shapes and labels of an earlier one allocates nothing.
 //
 // # Phases
 //
