@@ -207,11 +207,63 @@ spass1:
 	DECQ R9
 	JNZ  spass1
 
-	// Pass 2: loss = a·sp⁺, grad = a·(s + γ·sp⁺·s̄); for γ = 0 stored and
-	// summed, else kept in tmp (block on) with −γ·(−log s) in tmp.
+	// Pass 2: loss = a·sp⁺, grad = a·(s + γ·sp⁺·s̄); for γ = 0 (grad = a·s,
+	// the same value) stored and summed, else kept in tmp (block on) with
+	// −γ·(−log s) in tmp.
 	MOVQ SI, R12
 	MOVQ BX, R13
 	MOVQ R11, R9
+	TESTL AX, AX
+	JNZ  spass2
+szero:
+	VMOVUPS (R12), Y0             // x
+	VMOVUPS (R13), Y2             // e
+	VADDPS ONE32, Y2, Y5          // 1+e
+	VADDPS TWO32, Y2, Y6          // 2+e
+	VMULPS Y6, Y5, Y7
+	VMOVUPS ONE32, Y8
+	VDIVPS Y7, Y8, Y7             // d = 1/((1+e)(2+e))
+	VMULPS Y7, Y6, Y6             // r = 1/(1+e)
+	VMULPS Y7, Y5, Y5
+	VMULPS Y5, Y2, Y5             // z = e/(2+e)
+	VMULPS Y5, Y5, Y7             // z²
+	VMOVUPS (LOGC32+0*32)(R8), Y8
+	VFMADD213PS (LOGC32+1*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+2*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+3*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+4*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+5*32)(R8), Y7, Y8
+	VFMADD213PS (LOGC32+6*32)(R8), Y7, Y8
+	VFMADD213PS ONE32, Y7, Y8
+	VADDPS Y5, Y5, Y5
+	VMULPS Y8, Y5, Y5             // sp = log1p(e) = 2z·Σ
+	VMULPS Y6, Y2, Y7             // e·r
+	VBLENDVPS Y0, Y7, Y6, Y8      // s = x < 0 ? e·r : r
+	VMAXPS Y12, Y0, Y1
+	VADDPS Y5, Y1, Y1             // sp⁺ = max(x, 0) + sp
+	VMULPS Y15, Y1, Y2            // loss = a·sp⁺
+	VMULPS Y15, Y8, Y3            // grad = a·s
+	VCMPPS $3, Y0, Y0, Y4         // x is NaN: NaN out
+	VBLENDVPS Y4, Y0, Y2, Y2
+	VBLENDVPS Y4, Y0, Y3, Y3
+	TESTQ R10, R10
+	JZ   splain0
+	VMOVNTPS Y3, (DI)
+	JMP  ssum0
+splain0:
+	VMOVUPS Y3, (DI)
+ssum0:
+	VCVTPS2PD X2, Y4
+	VEXTRACTF128 $1, Y2, X5
+	VCVTPS2PD X5, Y5
+	VADDPD Y4, Y10, Y10
+	VADDPD Y5, Y11, Y11
+	ADDQ $32, DI
+	ADDQ $32, R12
+	ADDQ $32, R13
+	DECQ R9
+	JNZ  szero
+	JMP  sadvance
 spass2:
 	VMOVUPS (R12), Y0             // x
 	VMOVUPS (R13), Y2             // e
