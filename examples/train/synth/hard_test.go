@@ -2,7 +2,9 @@ package synth
 
 import (
 	"bytes"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -24,13 +26,23 @@ func TestHardSpec(t *testing.T) {
 	var perClass [NC]int
 	images := 0
 	for _, sp := range c.Splits() {
-		for i := range sp.Count {
-			_, objs := Render(c, sp.Seed, i)
+		objs := make([][]Object, sp.Count)
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < sp.Count; i += workers {
+					_, objs[i] = Render(c, sp.Seed, i)
+				}
+			})
+		}
+		wg.Wait()
+		for i, im := range objs {
 			images++
-			if len(objs) < c.MinObjects || len(objs) > c.MaxObjects {
-				t.Fatalf("%s image %d: %d objects, want %d to %d", sp.Name, i, len(objs), c.MinObjects, c.MaxObjects)
+			if len(im) < c.MinObjects || len(im) > c.MaxObjects {
+				t.Fatalf("%s image %d: %d objects, want %d to %d", sp.Name, i, len(im), c.MinObjects, c.MaxObjects)
 			}
-			for _, o := range objs {
+			for _, o := range im {
 				w, h := o.X1-o.X0, o.Y1-o.Y0
 				if w != h || w < 4 || w > 16 || o.X0 < 0 || o.Y0 < 0 || o.X1 > 128 || o.Y1 > 128 {
 					t.Fatalf("%s image %d: object %+v outside the spec", sp.Name, i, o)

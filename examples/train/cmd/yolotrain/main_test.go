@@ -235,7 +235,7 @@ func TestExperimentSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(tmp, "exp")
-	args := []string{"experiment", "-runs", runs, "-dir", dir, "-seeds", "3", "-epochs", "1", "-batch", "8"}
+	args := []string{"experiment", "-runs", runs, "-dir", dir, "-seeds", "3", "-epochs", "1", "-batch", "16"}
 	code, stdout, stderr := yolotrain(t, args...)
 	wantExit(t, "experiment -seeds 3", code, 0, stderr)
 	if n := strings.Count(stdout, "epoch 1/1"); n != 6 {
