@@ -263,17 +263,17 @@ TEXT ·softmaxMeansF32AVX2(SB), NOSPLIT, $0-40
 	MOVQ $4, R12
 f32side:
 	MOVQ SI, AX
-	VCVTPS2PD (AX), Y0            // m
+	VMOVUPS (AX), X0              // m, in float32 (exact, as is its conversion)
 	MOVQ CX, R9
 	DECQ R9
 	JZ   f32maxdone
 f32max:
 	ADDQ BX, AX
-	VCVTPS2PD (AX), Y1
-	VMAXPD Y1, Y0, Y0
+	VMAXPS (AX), X0, X0
 	DECQ R9
 	JNZ  f32max
 f32maxdone:
+	VCVTPS2PD X0, Y0
 	VXORPD Y6, Y6, Y6             // Σ e
 	VXORPD Y7, Y7, Y7             // Σ k·e
 	VXORPD Y8, Y8, Y8             // k
