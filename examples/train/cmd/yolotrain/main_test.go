@@ -32,7 +32,8 @@ func wantExit(t *testing.T, what string, code, want int, stderr string) {
 }
 
 // TestEndToEnd writes a tiny dataset, trains on it, refuses to train over the
-// run, resumes it, and runs a two-run experiment that writes its report.
+// run, resumes it, and refuses an experiment whose report -o exists, before
+// training (TestExperimentSeeds runs one).
 func TestEndToEnd(t *testing.T) {
 	inModule(t)
 	tmp := t.TempDir()
@@ -81,20 +82,6 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(tmp, "exp")); err == nil {
 		t.Errorf("experiment refused its report only after training")
-	}
-	code, _, stderr = yolotrain(t, expArgs...)
-	wantExit(t, "experiment", code, 0, stderr)
-	report, err := os.ReadFile(filepath.Join(tmp, "exp", "experiment.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{"| bce | (baseline) |", "| focal | fl_gamma 1.5 |", "(one seed: no interval)", "![data/synth](experiment/data-synth.png)"} {
-		if !strings.Contains(string(report), s) {
-			t.Errorf("report lacks %q:\n%s", s, report)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(tmp, "exp", "experiment", "data-synth.png")); err != nil {
-		t.Errorf("experiment: %v", err)
 	}
 }
 
@@ -279,6 +266,14 @@ func TestExperimentSeeds(t *testing.T) {
 			t.Errorf("focal: no paired interval in %q", row)
 		}
 	}
+	for _, s := range []string{"| bce | (baseline) |", "| focal | fl_gamma 1.5 |", "![tiny/synth](experiment/tiny-synth.png)"} {
+		if !strings.Contains(rep, s) {
+			t.Errorf("report lacks %q:\n%s", s, rep)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "experiment", "tiny-synth.png")); err != nil {
+		t.Errorf("experiment: %v", err)
+	}
 	if want := "Written by `yolotrain " + strings.Join(args, " ") + "`"; !strings.Contains(rep, want) {
 		t.Errorf("report does not give its command line %q", want)
 	}
@@ -286,12 +281,20 @@ func TestExperimentSeeds(t *testing.T) {
 		t.Errorf("report does not say that an interval containing 0 is not a finding")
 	}
 
-	code, stdout, stderr = yolotrain(t, args...)
+	// Again, the report to an existing file named by -o, with -force.
+	other := filepath.Join(tmp, "report.md")
+	if err := os.WriteFile(other, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = yolotrain(t, append(args, "-o", other, "-force")...)
 	wantExit(t, "experiment again", code, 0, stderr)
 	if strings.Contains(stdout, "epoch 1/1:") {
 		t.Errorf("the second call trained:\n%s", stdout)
 	}
-	again, err := os.ReadFile(filepath.Join(dir, "experiment.md"))
+	if _, err := os.Stat(filepath.Join(tmp, "report", "tiny-synth.png")); err != nil {
+		t.Errorf("-o report.md: %v", err)
+	}
+	again, err := os.ReadFile(other)
 	if err != nil {
 		t.Fatal(err)
 	}
