@@ -26,7 +26,7 @@ type Config struct {
 	Detect      model.Detect // classes, anchors and strides of the head
 	ImgSize     int          // the images' side in pixels
 	Epochs      int
-	Batch       int    // images per step; the last partial batch of an epoch is dropped
+	Batch       int    // images per batch; the last partial batch of an epoch is dropped
 	Seed        uint64 // weights and the order of the images
 	Optimizer   string // "adam" or "sgd"
 	Autobalance bool   // the engine's per-layer objectness balance adapts (YOLOv5's default: off)
@@ -77,7 +77,7 @@ type Run struct {
 // EpochTimes is where an epoch's time went: the training steps' three phases,
 // summed over the steps, and the validation.
 type EpochTimes struct {
-	Steps   int
+	Steps   int           // batches (with a nominal batch, an update runs every few of them)
 	Forward time.Duration // the forward program (raw outputs for the engine)
 	Loss    time.Duration // the loss engine: loss and ∂loss/∂outputs
 	Update  time.Duration // the update program (forward again, backward, optimiser)
@@ -273,7 +273,7 @@ func (r *Run) logEpoch(v valResult, took time.Duration) {
 	tm := r.times
 	perStep := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(max(tm.Steps, 1)) }
 	fmt.Fprintf(r.cfg.Log, "epoch %d/%d: train box %.4f obj %.4f cls %.4f | val box %.4f obj %.4f cls %.4f | %s | "+
-		"%.1fs (per step: forward %.0f ms, loss %.1f ms, update %.0f ms; validation %.1fs)\n",
+		"%.1fs (per batch: forward %.0f ms, loss %.1f ms, update %.0f ms; validation %.1fs)\n",
 		r.epoch, r.cfg.Epochs, row.TrainBox, row.TrainObj, row.TrainCls, row.ValBox, row.ValObj, row.ValCls, v.metricsLine(),
 		took.Seconds(), perStep(tm.Forward), perStep(tm.Loss), perStep(tm.Update), tm.Val.Seconds())
 }
