@@ -31,8 +31,10 @@ vet:
 	$(TRAIN) $(GO) vet ./...
 
 # The experiment of docs/experiment.md (never in CI): every run listed in
-# examples/train/hyps/experiment.txt, up to 12 minutes each on 2 cores. Runs
-# already finished in examples/train/runs/experiment are not trained again.
+# examples/train/hyps/experiment.txt, for 3 seeds each, up to 12 minutes a
+# run on 2 cores. Runs already trained in examples/train/runs/experiment are
+# reused from their checkpoints, so it resumes where it stopped. Its report
+# goes to examples/train/runs/experiment/experiment.md.
 experiment:
 	$(TRAIN) CGO_ENABLED=0 GOMLX_NO_AUTO_INSTALL=1 $(GO) run ./cmd/yolotrain experiment
 
