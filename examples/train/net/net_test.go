@@ -191,6 +191,10 @@ func TestNew(t *testing.T) {
 		{"fits", Config{Detect: d, ImgSize: 64}, ""},
 		{"stride not a power of 2", Config{Detect: bad, ImgSize: 96}, "stride 24"},
 		{"size not a multiple of 16", Config{Detect: d, ImgSize: 72}, "image size 72"},
+		{"anchor-free", Config{AnchorFree: testAnchorFree(), ImgSize: 64}, ""},
+		{"anchor-free, no reg_max", Config{AnchorFree: &model.AnchorFree{NC: 4, Strides: []float64{8, 16}}, ImgSize: 64}, "reg_max"},
+		{"anchor-free, end-to-end", Config{AnchorFree: &model.AnchorFree{NC: 4, RegMax: 16, Strides: []float64{8, 16}, End2End: true}, ImgSize: 64}, "end-to-end"},
+		{"anchor-free, stride not a power of 2", Config{AnchorFree: &model.AnchorFree{NC: 4, RegMax: 16, Strides: []float64{8, 24}}, ImgSize: 96}, "stride 24"},
 	}
 	for _, tt := range tests {
 		_, err := New(b, tt.cfg)
@@ -230,6 +234,79 @@ func TestForward(t *testing.T) {
 			}
 			if c := float64(p[j+5]); math.Abs(c-clsWant) > 0.1 {
 				t.Fatalf("layer %d cell %d: class 0 logit %g, want about %g", i, j/9, c, clsWant)
+			}
+		}
+	}
+}
+
+func testAnchorFree() *model.AnchorFree {
+	return &model.AnchorFree{NC: 4, RegMax: 16, Strides: []float64{8, 16}}
+}
+
+// TestForwardAnchorFree checks the anchor-free head's layout [B, 4·reg_max+nc,
+// ny, nx] and its initial biases: with a black image the outputs are the
+// Detect biases of ultralytics' bias_init, up to what the small head weights
+// add (box bins 1, class logits log(5/nc/(S/stride)²)); and with the head's
+// weights zeroed and bias c on channel c, every output of channel c is c,
+// which holds only if the channels come first.
+func TestForwardAnchorFree(t *testing.T) {
+	b := testBackend(t)
+	a := testAnchorFree()
+	n, err := New(b, Config{AnchorFree: a, ImgSize: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.New()
+	n.Init(ctx, 1)
+	no := a.Channels()
+	run := func(x []float32) []*tensors.Tensor {
+		t.Helper()
+		exec := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) []*Node { return n.Forward(ctx, x) })
+		out, err := exec.Exec(tensors.FromFlatDataAndDimensions(x, 2, 64, 64, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	out := run(make([]float32, 2*64*64*3))
+	for i, want := range [][]int{{2, no, 8, 8}, {2, no, 4, 4}} {
+		if got := out[i].Shape().Dimensions; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("layer %d: shape %v, want %v", i, got, want)
+		}
+		p := tensors.MustCopyFlatData[float32](out[i])
+		cells := 64 / a.Strides[i]
+		plane := want[2] * want[3]
+		for j, v := range p {
+			c := j / plane % no
+			want := 1.0
+			if c >= 4*a.RegMax {
+				want = math.Log(5 / 4.0 / (cells * cells))
+			}
+			if math.Abs(float64(v)-want) > 0.1 {
+				t.Fatalf("layer %d element %d (channel %d): %g, want about %g", i, j, c, v, want)
+			}
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(2, 2))
+	for i := range a.Strides {
+		hc := ctx.In(fmt.Sprintf("detect%d", i))
+		w := hc.GetVariable("w")
+		w.MustSetValue(tensors.FromShape(w.Shape()))
+		bias := make([]float32, no)
+		for c := range bias {
+			bias[c] = float32(c)
+		}
+		hc.GetVariable("b").MustSetValue(tensors.FromFlatDataAndDimensions(bias, no))
+	}
+	out = run(randoms(rng, 2*64*64*3))
+	for i := range a.Strides {
+		p := tensors.MustCopyFlatData[float32](out[i])
+		dims := out[i].Shape().Dimensions
+		plane := dims[2] * dims[3]
+		for j, v := range p {
+			if c := j / plane % no; v != float32(c) {
+				t.Fatalf("layer %d element %d: %g, want channel %d's bias %d", i, j, v, c, c)
 			}
 		}
 	}
