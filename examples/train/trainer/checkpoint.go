@@ -48,7 +48,8 @@ type checkpointHeader struct {
 	Step      int64             // optimiser steps taken
 	TrainTime float64           // seconds
 	Rows      []Row
-	Engine    engineState
+	Engine    engineState    // the YOLOv5 engine's
+	EngineV8  *engineStateV8 // the anchor-free engine's; nil for YOLOv5's
 	Vars      []varMeta
 }
 
@@ -62,7 +63,7 @@ func (r *Run) setup() map[string]string {
 	c := r.cfg
 	return map[string]string{
 		"hyp":         string(hyp.Marshal(&r.h)),
-		"detect":      fmt.Sprintf("%+v", c.Detect),
+		"detect":      r.detectSetup(),
 		"imgsz":       fmt.Sprint(c.ImgSize),
 		"epochs":      fmt.Sprint(c.Epochs),
 		"batch":       fmt.Sprint(c.Batch),
@@ -74,6 +75,19 @@ func (r *Run) setup() map[string]string {
 		"widths":      fmt.Sprint(r.g.net.Widths()),
 	}
 }
+
+// detectSetup describes the head for the setup: YOLOv5's Detect as before
+// the anchor-free head, or the anchor-free head.
+func (r *Run) detectSetup() string {
+	if a := r.cfg.AnchorFree; a != nil {
+		return fmt.Sprintf("anchor-free %+v", *a)
+	}
+	return fmt.Sprintf("%+v", r.cfg.Detect)
+}
+
+// errNoV8State is the error of a checkpoint of the anchor-free head without
+// its engine's state.
+var errNoV8State = errors.New("checkpoint of the anchor-free head without the loss engine's state")
 
 func checkpointName(epoch int) string { return fmt.Sprintf("epoch-%04d.ckpt", epoch) }
 
@@ -118,8 +132,9 @@ func (r *Run) saveCheckpoint() error {
 func (r *Run) encodeCheckpoint(enc *gob.Encoder) error {
 	h := checkpointHeader{
 		Format: checkpointFormat, Setup: r.setup(), Epoch: r.epoch, Step: r.step,
-		TrainTime: r.trainTime, Rows: r.rows, Engine: r.loss.state(),
+		TrainTime: r.trainTime, Rows: r.rows,
 	}
+	h.Engine, h.EngineV8 = r.loss.state()
 	var vars []*context.Variable
 	for v := range r.g.ctx.IterVariables() {
 		vars = append(vars, v)
@@ -208,7 +223,7 @@ func (r *Run) load(path string) error {
 	if err := r.checkSetup(path, h); err != nil {
 		return err
 	}
-	if err := r.loss.restore(h.Engine); err != nil {
+	if err := r.loss.restore(h.Engine, h.EngineV8); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	values := make([]*tensors.Tensor, len(h.Vars))
@@ -276,13 +291,13 @@ func (r *Run) saveOutputs() error {
 // writeResults rewrites results.csv and results.png from the rows so far.
 func (r *Run) writeResults() error {
 	err := atomicfile.Replace(filepath.Join(r.cfg.Dir, "results.csv"), func(w io.Writer) error {
-		return writeResultsCSV(w, r.rows)
+		return writeResultsCSVNamed(w, r.rows, r.objName())
 	})
 	if err != nil {
 		return err
 	}
 	err = atomicfile.Replace(filepath.Join(r.cfg.Dir, "results.png"), func(w io.Writer) error {
-		return writeResultsPNG(w, filepath.Base(r.cfg.Dir), r.rows)
+		return writeResultsPNGNamed(w, filepath.Base(r.cfg.Dir), r.rows, r.objName())
 	})
 	return err
 }

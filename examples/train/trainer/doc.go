@@ -47,6 +47,23 @@
 // checksum (ErrDamagedCheckpoint, naming the file), and otherwise continues
 // from it, giving what an uninterrupted run gives, bit for bit.
 //
+// # The anchor-free head
+//
+// With Config.AnchorFree (a model file of ultralytics' format, such as
+// models/synth-v8.yaml), the network's head is ultralytics' Detect (outputs
+// [B, 4·reg_max+nc, ny, nx]) and the engine is package v8loss's, built from
+// an ultralytics config (hyp.DefaultV8 or a file of its keys) whose gains
+// are used as they are; the engine's epoch is set at the start of each epoch
+// (SetEpoch) and its state (the epoch, the box loss's running mean) goes into
+// the checkpoint. Validation decodes with decode.AnchorFree and runs NMS at
+// ultralytics' validator's settings (nms.ValV8: conf 0.001, IoU 0.7,
+// multi-label, 300 detections), then the same metrics. There is no
+// objectness: the loss items are box, cls and dfl, and the DFL term takes
+// the objectness columns of results.csv, named train/dfl_loss and
+// val/dfl_loss. The schedule and optimiser are the same as for YOLOv5's head
+// (ultralytics' own trainer differs: SGD or AdamW chosen by the run length,
+// its warm-up, EMA, augmentation).
+//
 // A training step whose loss is not finite (NaN or ±Inf), or a validation
 // whose losses or metrics are not, stops the run with an error before
 // anything of that epoch is written: results.csv, results.png and the

@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 
@@ -20,6 +21,9 @@ type GradientL1 struct{ Obj, Cls float64 }
 // network at its initialisation (cfg.Seed's weights). Nothing is trained
 // and nothing written.
 func FirstBatchGradient(b backends.Backend, cfg Config, train, val *dataset.Split) (GradientL1, error) {
+	if cfg.AnchorFree != nil {
+		return GradientL1{}, errors.New("trainer: the gradient's objectness and class columns are YOLOv5's; the anchor-free head has no objectness")
+	}
 	r, err := New(b, cfg, train, val)
 	if err != nil {
 		return GradientL1{}, err

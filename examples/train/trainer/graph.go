@@ -88,7 +88,7 @@ func (g *graphs) run(x *tensors.Tensor) ([][]float32, error) {
 
 // step makes one optimiser step at learning rate lr for the images x and the
 // loss gradients grads (flat, of the output shapes).
-func (g *graphs) step(x *tensors.Tensor, grads [][]float32, shapes [][5]int, lr float64) error {
+func (g *graphs) step(x *tensors.Tensor, grads [][]float32, shapes [][]int, lr float64) error {
 	if err := g.lr.SetValue(tensors.FromScalar(float32(lr))); err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (g *graphs) step(x *tensors.Tensor, grads [][]float32, shapes [][5]int, lr 
 	in[0] = x
 	for i, gr := range grads {
 		sh := shapes[i]
-		in[1+i] = tensors.FromFlatDataAndDimensions(gr, sh[:]...)
+		in[1+i] = tensors.FromFlatDataAndDimensions(gr, sh...)
 	}
 	out, err := g.update.Exec(in...)
 	for _, t := range out {

@@ -24,13 +24,19 @@ type series struct {
 // (training solid, validation dashed) and the metrics, against the epoch
 // (1-based), and encodes them as a PNG.
 func writeResultsPNG(w io.Writer, title string, rows []Row) error {
+	return writeResultsPNGNamed(w, title, rows, "obj")
+}
+
+// writeResultsPNGNamed is writeResultsPNG with the second loss item named
+// obj ("obj" for YOLOv5, "dfl" for the anchor-free head).
+func writeResultsPNGNamed(w io.Writer, title string, rows []Row, obj string) error {
 	metrics := []series{
 		{"mAP@0.5", func(r Row) float64 { return r.MAP50 }, false},
 		{"mAP@0.5:0.95", func(r Row) float64 { return r.MAP }, false},
 		{"precision", func(r Row) float64 { return r.P }, true},
 		{"recall", func(r Row) float64 { return r.R }, true},
 	}
-	left, err := lossPanel(title, rows)
+	left, err := lossPanel(title, rows, obj)
 	if err != nil {
 		return err
 	}
@@ -92,13 +98,13 @@ func panel(title, ylabel string, rows []Row, ss []series) (*plot.Plot, error) {
 // box loss is often ten times the class loss), so the axis is logarithmic,
 // and labelled so, unless a loss is 0 (one class: no class loss), which a
 // log axis cannot show.
-func lossPanel(title string, rows []Row) (*plot.Plot, error) {
+func lossPanel(title string, rows []Row, obj string) (*plot.Plot, error) {
 	losses := []series{
 		{"train box", func(r Row) float64 { return r.TrainBox }, false},
-		{"train obj", func(r Row) float64 { return r.TrainObj }, false},
+		{"train " + obj, func(r Row) float64 { return r.TrainObj }, false},
 		{"train cls", func(r Row) float64 { return r.TrainCls }, false},
 		{"val box", func(r Row) float64 { return r.ValBox }, true},
-		{"val obj", func(r Row) float64 { return r.ValObj }, true},
+		{"val " + obj, func(r Row) float64 { return r.ValObj }, true},
 		{"val cls", func(r Row) float64 { return r.ValCls }, true},
 	}
 	positive := true

@@ -38,12 +38,13 @@ type progress struct {
 	lastDone      time.Time     // when its latest batch finished
 	valTime       time.Duration // the last validation's, or an estimate
 	items         lossItems
+	obj           string // the second loss item's name: "obj", or "dfl" for the anchor-free head
 	drawn         time.Time
 	width         int // the last line's length, to blank its remains
 }
 
 func newProgress(w io.Writer, job Job, epochs, nb int) *progress {
-	return &progress{w: w, now: time.Now, job: job, epochs: epochs, nb: nb}
+	return &progress{w: w, now: time.Now, job: job, epochs: epochs, nb: nb, obj: "obj"}
 }
 
 // startEpoch starts the line of epoch e (1-based).
@@ -103,7 +104,7 @@ func (p *progress) draw(phase string, force bool) {
 		parts = append(parts, "– s/batch")
 	}
 	if p.done > 0 {
-		parts = append(parts, fmt.Sprintf("box %.4f obj %.4f cls %.4f", p.items.Box, p.items.Obj, p.items.Cls))
+		parts = append(parts, fmt.Sprintf("box %.4f %s %.4f cls %.4f", p.items.Box, p.obj, p.items.Obj, p.items.Cls))
 	}
 	runDone := float64(p.epoch-1) + float64(p.done)/float64(max(p.nb, 1))
 	runPct := 100 * runDone / float64(p.epochs)

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Row is one epoch of results.csv.
+// Row is one epoch of results.csv. For the anchor-free head, which has no
+// objectness, TrainObj and ValObj hold the DFL term.
 type Row struct {
 	Epoch                        int // 0-based, as YOLOv5 writes it
 	TrainBox, TrainObj, TrainCls float64
@@ -36,8 +37,16 @@ var resultsColumns = []string{
 // writeResultsCSV writes rows in YOLOv5's format: every field right-aligned
 // in 20 characters, numbers as %20.5g, separated by commas.
 func writeResultsCSV(w io.Writer, rows []Row) error {
+	return writeResultsCSVNamed(w, rows, "obj")
+}
+
+// writeResultsCSVNamed is writeResultsCSV with the second loss item's
+// columns named train/<obj>_loss and val/<obj>_loss: "obj" for YOLOv5,
+// "dfl" for the anchor-free head (whose columns keep YOLOv5's order).
+func writeResultsCSVNamed(w io.Writer, rows []Row, obj string) error {
 	head := make([]string, len(resultsColumns))
 	for i, c := range resultsColumns {
+		c = strings.Replace(c, "/obj_", "/"+obj+"_", 1)
 		head[i] = fmt.Sprintf("%20s", c)
 	}
 	if _, err := fmt.Fprintln(w, strings.Join(head, ",")); err != nil {

@@ -22,9 +22,20 @@ type Config struct {
 	// Hyp gives the loss (box, obj, cls, the criteria) and the schedule
 	// (lr0, lrf, momentum, weight_decay, warmup_epochs). Its gains are scaled
 	// to the model and image size as YOLOv5's train.py does (Hyp.ScaleGains).
-	Hyp         *hyp.Hyp
-	Detect      model.Detect // classes, anchors and strides of the head
-	ImgSize     int          // the images' side in pixels
+	//
+	// With AnchorFree set, Hyp is an ultralytics config (hyp.DefaultV8, or a
+	// file of its keys): the loss is v8loss's, its gains are taken as they
+	// are (ultralytics does not scale them), and the schedule keys are read
+	// as for YOLOv5.
+	Hyp    *hyp.Hyp
+	Detect model.Detect // classes, anchors and strides of the YOLOv5 head
+	// AnchorFree, when set, makes the model anchor-free (ultralytics'
+	// Detect, the head of YOLOv8 and YOLO11): the network's head, the loss
+	// (v8loss, its epoch set at each epoch) and the validation (decode.
+	// AnchorFree, ultralytics' NMS settings nms.ValV8) follow it, and Detect
+	// is unused. An end-to-end head is refused.
+	AnchorFree  *model.AnchorFree
+	ImgSize     int // the images' side in pixels
 	Epochs      int
 	Batch       int    // images per batch; the last partial batch of an epoch is dropped
 	Seed        uint64 // weights and the order of the images
@@ -92,7 +103,7 @@ func (t *EpochTimes) add(fwd, loss, upd time.Duration) {
 }
 
 // New prepares a run on the backend. The splits' image size must be
-// cfg.ImgSize and their labels' classes below cfg.Detect.NC.
+// cfg.ImgSize and their labels' classes below the head's nc.
 func New(b backends.Backend, cfg Config, train, val *dataset.Split) (*Run, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
@@ -105,16 +116,29 @@ func New(b backends.Backend, cfg Config, train, val *dataset.Split) (*Run, error
 	if train.Len() < cfg.Batch {
 		return nil, fmt.Errorf("trainer: %d training images is fewer than a batch of %d", train.Len(), cfg.Batch)
 	}
-	n, err := net.New(b, net.Config{Detect: cfg.Detect, ImgSize: cfg.ImgSize})
+	n, err := net.New(b, net.Config{Detect: cfg.Detect, AnchorFree: cfg.AnchorFree, ImgSize: cfg.ImgSize})
 	if err != nil {
 		return nil, err
 	}
+	if a := n.Config().AnchorFree; a != nil {
+		cfg.AnchorFree = a // the run's own copy
+	}
 	h := *cfg.Hyp
-	h.ScaleGains(cfg.Detect.NL(), cfg.Detect.NC, cfg.ImgSize)
+	if cfg.AnchorFree == nil {
+		h.ScaleGains(cfg.Detect.NL(), cfg.Detect.NC, cfg.ImgSize)
+	}
 	if cfg.NominalBatch > 0 {
 		h.WeightDecay *= float64(cfg.Batch*accumulateFor(cfg.NominalBatch, cfg.Batch)) / float64(cfg.NominalBatch)
 	}
-	le, err := newLossEngine(&h, cfg.Detect, cfg.Autobalance)
+	var le *lossEngine
+	if cfg.AnchorFree != nil {
+		if cfg.Autobalance {
+			return nil, errors.New("trainer: autobalance is YOLOv5's objectness balance; the anchor-free head has no objectness")
+		}
+		le, err = newLossEngineV8(&h, *cfg.AnchorFree)
+	} else {
+		le, err = newLossEngine(&h, cfg.Detect, cfg.Autobalance)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +149,7 @@ func New(b backends.Backend, cfg Config, train, val *dataset.Split) (*Run, error
 	r := &Run{cfg: cfg, h: h, g: g, loss: le, train: train, val: val}
 	if cfg.Progress != nil {
 		r.prog = newProgress(cfg.Progress, cfg.Job, cfg.Epochs, r.stepsPerEpoch())
+		r.prog.obj = r.objName()
 	}
 	return r, nil
 }
@@ -175,6 +200,7 @@ func (r *Run) trainUntil(last int) error {
 		if r.prog != nil {
 			r.prog.startEpoch(r.epoch + 1)
 		}
+		r.loss.setEpoch(r.epoch)
 		trainItems, err := r.trainEpoch()
 		if err != nil {
 			return err
@@ -228,8 +254,8 @@ func (r *Run) trainEpoch() (lossItems, error) {
 			return lossItems{}, err
 		}
 		if !finite(total) {
-			return lossItems{}, fmt.Errorf("trainer: epoch %d/%d, batch %d of %d: the training loss is not finite (box %g, obj %g, cls %g); "+
-				"stopped before writing anything for this epoch", r.epoch+1, r.cfg.Epochs, i+1, nb, items.Box, items.Obj, items.Cls)
+			return lossItems{}, fmt.Errorf("trainer: epoch %d/%d, batch %d of %d: the training loss is not finite (box %g, %s %g, cls %g); "+
+				"stopped before writing anything for this epoch", r.epoch+1, r.cfg.Epochs, i+1, nb, items.Box, r.objName(), items.Obj, items.Cls)
 		}
 		t2 := time.Now()
 		acc.add(x, grads)
@@ -255,14 +281,37 @@ func (r *Run) trainEpoch() (lossItems, error) {
 	return sum.scale(1 / float64(nb)), nil
 }
 
-// outShapes are the raw outputs' shapes [bs, na, ny, nx, 5+nc].
-func (r *Run) outShapes(bs int) [][5]int {
-	d := r.cfg.Detect
-	out := make([][5]int, d.NL())
-	for i, g := range r.g.net.Grids() {
-		out[i] = [5]int{bs, d.NA(), g[0], g[1], 5 + d.NC}
+// outShapes are the raw outputs' shapes [bs, na, ny, nx, 5+nc], or for the
+// anchor-free head [bs, 4·reg_max+nc, ny, nx].
+func (r *Run) outShapes(bs int) [][]int {
+	grids := r.g.net.Grids()
+	out := make([][]int, len(grids))
+	for i, g := range grids {
+		if a := r.cfg.AnchorFree; a != nil {
+			out[i] = []int{bs, a.Channels(), g[0], g[1]}
+			continue
+		}
+		d := r.cfg.Detect
+		out[i] = []int{bs, d.NA(), g[0], g[1], 5 + d.NC}
 	}
 	return out
+}
+
+// nc is the number of classes of the head.
+func (r *Run) nc() int {
+	if a := r.cfg.AnchorFree; a != nil {
+		return a.NC
+	}
+	return r.cfg.Detect.NC
+}
+
+// objName is the name of the second loss item: YOLOv5's objectness, or the
+// anchor-free head's DFL term.
+func (r *Run) objName() string {
+	if r.cfg.AnchorFree != nil {
+		return "dfl"
+	}
+	return "obj"
 }
 
 func (r *Run) logEpoch(v valResult, took time.Duration) {
@@ -272,9 +321,10 @@ func (r *Run) logEpoch(v valResult, took time.Duration) {
 	row := r.rows[len(r.rows)-1]
 	tm := r.times
 	perStep := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(max(tm.Steps, 1)) }
-	fmt.Fprintf(r.cfg.Log, "epoch %d/%d: train box %.4f obj %.4f cls %.4f | val box %.4f obj %.4f cls %.4f | %s | "+
+	o := r.objName()
+	fmt.Fprintf(r.cfg.Log, "epoch %d/%d: train box %.4f %s %.4f cls %.4f | val box %.4f %s %.4f cls %.4f | %s | "+
 		"%.1fs (per batch: forward %.0f ms, loss %.1f ms, update %.0f ms; validation %.1fs)\n",
-		r.epoch, r.cfg.Epochs, row.TrainBox, row.TrainObj, row.TrainCls, row.ValBox, row.ValObj, row.ValCls, v.metricsLine(),
+		r.epoch, r.cfg.Epochs, row.TrainBox, o, row.TrainObj, row.TrainCls, row.ValBox, o, row.ValObj, row.ValCls, v.metricsLine(),
 		took.Seconds(), perStep(tm.Forward), perStep(tm.Loss), perStep(tm.Update), tm.Val.Seconds())
 }
 
@@ -350,11 +400,10 @@ func (a *accumulator) images(bs, s int) *tensors.Tensor {
 }
 
 // shapes is the batch's output shapes with the batch dimension n·bs.
-func (a *accumulator) shapes(batch [][5]int) [][5]int {
-	out := make([][5]int, len(batch))
+func (a *accumulator) shapes(batch [][]int) [][]int {
+	out := make([][]int, len(batch))
 	for i, sh := range batch {
-		sh[0] *= a.n
-		out[i] = sh
+		out[i] = append([]int{sh[0] * a.n}, sh[1:]...)
 	}
 	return out
 }
