@@ -43,8 +43,8 @@ type Setup struct {
 	Runs     []Run
 	Seeds    int // each run is trained once per seed Schedule.Seed … Schedule.Seed+Seeds−1
 	Schedule Schedule
-	Data     map[string]Data         // by Run.Data
-	Models   map[string]model.Detect // by Run.Model ("" the default model)
+	Data     map[string]Data       // by Run.Data
+	Models   map[string]model.File // by Run.Model ("" the default model): YOLOv5's head or the anchor-free one
 	Backend  backends.Backend
 	Dir      string    // one run directory per run and seed: Dir/<data>/<model>/<name>/seed-<k>
 	Progress io.Writer // the runs' progress lines; nil for none
@@ -132,14 +132,18 @@ func (s Setup) config(run Run, h *hyp.Hyp, seed uint64) (trainer.Config, Data, e
 		return trainer.Config{}, Data{}, fmt.Errorf("experiment: no dataset %q", run.Data)
 	}
 	m, ok := s.Models[run.Model]
-	if !ok {
+	if !ok || (m.V5 == nil) == (m.V8 == nil) {
 		return trainer.Config{}, Data{}, fmt.Errorf("experiment: no model %q", run.Model)
 	}
-	return trainer.Config{
-		Hyp: h, Detect: m, ImgSize: d.Train.Size,
+	c := trainer.Config{
+		Hyp: h, AnchorFree: m.V8, ImgSize: d.Train.Size,
 		Epochs: s.Schedule.Epochs, Batch: s.Schedule.Batch, Seed: seed, Optimizer: s.Schedule.Optimizer, NominalBatch: s.Schedule.NominalBatch,
 		Dir: RunDir(s.Dir, run, seed), Progress: s.Progress, Log: s.Log,
-	}, d, nil
+	}
+	if m.V5 != nil {
+		c.Detect = *m.V5
+	}
+	return c, d, nil
 }
 
 func (s Setup) execute(run Run, h *hyp.Hyp, seed uint64, job trainer.Job) (Seed, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yolo-loss/yololoss/examples/train/trainer"
 	"github.com/yolo-loss/yololoss/hyp"
+	"github.com/yolo-loss/yololoss/model"
 )
 
 // TestRunsFile reads the committed runs file: every hyp parses, differs
@@ -23,22 +24,38 @@ func TestRunsFile(t *testing.T) {
 	}
 	byGroup := map[string][]string{}
 	for _, r := range runs {
-		byGroup[r.Data] = append(byGroup[r.Data], r.Name)
+		byGroup[r.Group()] = append(byGroup[r.Group()], r.Name)
 		if (r.Gains == "matched") != (r.Name == "focal-matched") || r.Gains == "matched" && r.Hyp.FlGamma != 1.5 {
 			t.Errorf("run %s: gains %q, fl_gamma %g", r.Name, r.Gains, r.Hyp.FlGamma)
 		}
+		// Each run's hyp must serve its model's head.
+		head := hyp.HeadV5
+		if r.Model != "" {
+			f, err := model.LoadFile(r.Model, nil)
+			if err != nil {
+				t.Fatalf("run %s: %v", r.Name, err)
+			}
+			if f.V8 == nil || f.V8.End2End {
+				t.Fatalf("run %s: model %s is not the anchor-free (one-to-many) head", r.Name, r.Model)
+			}
+			head = hyp.HeadV8
+		}
+		if _, err := r.Hyp.For(head); err != nil {
+			t.Errorf("run %s (%s): %v", r.Name, r.Group(), err)
+		}
 	}
 	want := map[string][]string{
-		"easy": {"bce", "focal", "varifocal", "focal-cls", "focal-matched", "varifocal-iou"},
-		"hard": {"bce", "focal", "focal-matched", "varifocal-iou"},
+		"easy/default":  {"bce", "focal", "varifocal", "focal-cls", "focal-matched", "varifocal-iou"},
+		"hard/default":  {"bce", "focal", "focal-matched", "varifocal-iou"},
+		"easy/synth-v8": {"v8-bce", "v8-focal", "v8-varifocal"},
 	}
 	for g, names := range want {
 		if !slices.Equal(byGroup[g], names) {
-			t.Errorf("data=%s runs %v, want %v", g, byGroup[g], names)
+			t.Errorf("group %s runs %v, want %v", g, byGroup[g], names)
 		}
 	}
 	if len(byGroup) != len(want) {
-		t.Errorf("groups %v, want easy and hard", byGroup)
+		t.Errorf("groups %v, want %d", byGroup, len(want))
 	}
 
 	// The runs of the committed single-seed report, for its reproduction.

@@ -29,7 +29,7 @@ func tinySetup(t *testing.T, runs []Run) Setup {
 	return Setup{
 		Runs: runs, Seeds: 1, Schedule: Schedule{Epochs: 1, Batch: 2, Seed: 1, Optimizer: "adam"},
 		Data:   map[string]Data{"easy": {Train: dataset.FromSynth(c, sp[0]), Val: dataset.FromSynth(c, sp[1])}},
-		Models: map[string]model.Detect{"": d}, Backend: b, Dir: t.TempDir(),
+		Models: map[string]model.File{"": {Head: model.HeadV5, V5: &d}}, Backend: b, Dir: t.TempDir(),
 	}
 }
 

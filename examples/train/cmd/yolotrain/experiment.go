@@ -56,19 +56,19 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	setup := experiment.Setup{
 		Runs: runs, Seeds: *seeds, Schedule: tf.schedule(), Data: map[string]experiment.Data{},
-		Models: map[string]model.Detect{tf.model: d}, Backend: b, Dir: *out, Progress: stderr, Log: stdout,
+		Models: map[string]model.File{tf.model: d}, Backend: b, Dir: *out, Progress: stderr, Log: stdout,
 	}
-	var dataText, modelText []string
-	modelText = append(modelText, fmt.Sprintf("`examples/train/%s` (the default): a plain convolutional backbone and a Detect head, %d layers of %d anchors",
-		filepath.ToSlash(tf.model), d.NL(), d.NA()))
+	var dataText, models []string
+	models = append(models, fmt.Sprintf("`examples/train/%s` (the default): a plain convolutional backbone and %s",
+		filepath.ToSlash(tf.model), modelText(d)))
 	for _, r := range runs {
 		if _, ok := setup.Models[r.Model]; !ok {
-			m, err := model.Load(r.Model, nil)
+			m, err := loadModel(r.Model)
 			if err != nil {
-				return inputError{err}
+				return err
 			}
 			setup.Models[r.Model] = m
-			modelText = append(modelText, fmt.Sprintf("`%s`: %d layers of %d anchors", r.Model, m.NL(), m.NA()))
+			models = append(models, fmt.Sprintf("`%s`: the same backbone and %s", r.Model, modelText(m)))
 		}
 	}
 	for _, r := range runs {
@@ -106,7 +106,7 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 	rep := experiment.Report{
 		Outcomes: outcomes, RunsFile: *runsFile, Seeds: *seeds, Schedule: setup.Schedule,
 		Command: strings.Join(append([]string{"yolotrain", "experiment"}, args...), " "),
-		Data:    dataText, Models: modelText,
+		Data:    dataText, Models: models,
 		Machine: fmt.Sprintf("%s, %d cores; load average %s at the start of the call, %s at its end", cpuModel(), runtime.NumCPU(), loadStart, loadAverage()),
 		Backend: tf.backend, Date: time.Now().UTC().Format("2006-01-02"),
 		ImagesDir: relPath(filepath.Dir(*doc), images),

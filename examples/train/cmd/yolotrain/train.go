@@ -26,7 +26,7 @@ type trainFlags struct {
 
 func (f *trainFlags) register(fs *flag.FlagSet) {
 	d := experiment.DefaultSchedule
-	fs.StringVar(&f.model, "model", "models/synth.yaml", "YOLOv5 model file: nc and anchors (pixels) of the Detect head")
+	fs.StringVar(&f.model, "model", "models/synth.yaml", "model file: YOLOv5's (nc and anchors, in pixels, of the Detect head) or ultralytics' (an anchor-free Detect: nc, reg_max, strides)")
 	fs.IntVar(&f.sched.Epochs, "epochs", d.Epochs, "epochs")
 	fs.IntVar(&f.sched.Batch, "batch", d.Batch, "images per batch (with -nbs, an optimiser step sums several batches)")
 	fs.Uint64Var(&f.seed, "seed", d.Seed, "seed of the weights and of the order of the images")
@@ -36,16 +36,45 @@ func (f *trainFlags) register(fs *flag.FlagSet) {
 }
 
 // open reads the model file and starts the backend that the flags name.
-func (f *trainFlags) open() (model.Detect, backends.Backend, error) {
-	d, err := model.Load(f.model, nil)
+func (f *trainFlags) open() (model.File, backends.Backend, error) {
+	m, err := loadModel(f.model)
 	if err != nil {
-		return model.Detect{}, nil, inputError{err}
+		return model.File{}, nil, err
 	}
 	b, err := newBackend(f.backend)
 	if err != nil {
-		return model.Detect{}, nil, err
+		return model.File{}, nil, err
 	}
-	return d, b, nil
+	return m, b, nil
+}
+
+// loadModel reads a model file, YOLOv5's or ultralytics'; an end-to-end
+// head (YOLO26, YOLOv10) is refused, as the network has no one-to-one branch.
+func loadModel(path string) (model.File, error) {
+	m, err := model.LoadFile(path, nil)
+	if err != nil {
+		return model.File{}, inputError{err}
+	}
+	if m.V8 != nil && m.V8.End2End {
+		return model.File{}, inputError{fmt.Errorf("%s: an end-to-end head (one-to-one branch); the trainer builds only the one-to-many Detect", path)}
+	}
+	return m, nil
+}
+
+// modelText describes a model file's head for the report.
+func modelText(m model.File) string {
+	if a := m.V8; a != nil {
+		return fmt.Sprintf("an anchor-free Detect head (ultralytics'), %d layers, reg_max %d", len(a.Strides), a.RegMax)
+	}
+	return fmt.Sprintf("a Detect head, %d layers of %d anchors", m.V5.NL(), m.V5.NA())
+}
+
+// runConfig is the trainer's configuration of the model's head.
+func runConfig(m model.File) trainer.Config {
+	if m.V8 != nil {
+		return trainer.Config{AnchorFree: m.V8}
+	}
+	return trainer.Config{Detect: *m.V5}
 }
 
 func (f *trainFlags) schedule() experiment.Schedule {
@@ -56,13 +85,13 @@ func (f *trainFlags) schedule() experiment.Schedule {
 
 // loadData reads a YOLOv5 data.yaml's splits and checks their classes
 // against the model's.
-func loadData(file string, d model.Detect) (train, val *dataset.Split, err error) {
+func loadData(file string, m model.File) (train, val *dataset.Split, err error) {
 	dy, err := dataset.ReadDataYAML(file)
 	if err != nil {
 		return nil, nil, inputError{err}
 	}
-	if dy.NC != d.NC {
-		return nil, nil, inputError{fmt.Errorf("%s has nc %d, the model %d", file, dy.NC, d.NC)}
+	if dy.NC != m.NC() {
+		return nil, nil, inputError{fmt.Errorf("%s has nc %d, the model %d", file, dy.NC, m.NC())}
 	}
 	if train, err = dataset.LoadTraining(dy, dy.Train); err != nil {
 		return nil, nil, inputError{err}
@@ -102,10 +131,10 @@ func train(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	s := tf.schedule()
-	r, err := trainer.New(b, trainer.Config{
-		Hyp: h, Detect: d, ImgSize: trainSplit.Size, Epochs: s.Epochs, Batch: s.Batch, Seed: s.Seed,
-		Optimizer: s.Optimizer, NominalBatch: s.NominalBatch, Autobalance: *autobalance, Dir: *out, Progress: stderr, Log: stdout,
-	}, trainSplit, valSplit)
+	cfg := runConfig(d)
+	cfg.Hyp, cfg.ImgSize, cfg.Epochs, cfg.Batch, cfg.Seed = h, trainSplit.Size, s.Epochs, s.Batch, s.Seed
+	cfg.Optimizer, cfg.NominalBatch, cfg.Autobalance, cfg.Dir, cfg.Progress, cfg.Log = s.Optimizer, s.NominalBatch, *autobalance, *out, stderr, stdout
+	r, err := trainer.New(b, cfg, trainSplit, valSplit)
 	if err != nil {
 		return inputError{err}
 	}
