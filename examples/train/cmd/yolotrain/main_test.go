@@ -302,3 +302,55 @@ func TestExperimentSeeds(t *testing.T) {
 		t.Errorf("the second report does not say that nothing was trained:\n%s", again)
 	}
 }
+
+// TestTrainAnchorFree trains the anchor-free model (models/synth-v8.yaml,
+// an ultralytics model file) with an ultralytics config for one epoch on a
+// tiny dataset, and refuses a YOLOv5 hyp file for it (naming the key) and an
+// end-to-end model file, before training.
+func TestTrainAnchorFree(t *testing.T) {
+	inModule(t)
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "data")
+	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "4", "-val", "2")
+	wantExit(t, "gen", code, 0, stderr)
+	args := func(run, hyp, model string) []string {
+		return []string{"train", "-data", filepath.Join(data, "data.yaml"), "-o", filepath.Join(tmp, run), "-epochs", "1", "-batch", "2",
+			"-hyp", hyp, "-model", model}
+	}
+	code, stdout, stderr := yolotrain(t, args("v8", "hyps/v8-bce.yaml", "models/synth-v8.yaml")...)
+	wantExit(t, "train the anchor-free model", code, 0, stderr)
+	if !strings.Contains(stdout, "epoch 1/1: train box") || !strings.Contains(stdout, " dfl ") {
+		t.Errorf("train: %q, want an epoch line with the dfl term", stdout)
+	}
+	csv, err := os.ReadFile(filepath.Join(tmp, "v8", "results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(csv), "train/dfl_loss") || strings.Count(string(csv), "\n") != 2 {
+		t.Errorf("results.csv:\n%s", csv)
+	}
+
+	code, _, stderr = yolotrain(t, args("v5hyp", "hyps/bce.yaml", "models/synth-v8.yaml")...)
+	wantExit(t, "a YOLOv5 hyp for the anchor-free model", code, 2, stderr)
+	if !strings.Contains(stderr, "cls_pw") {
+		t.Errorf("a YOLOv5 hyp for the anchor-free model: %q, want the key named", stderr)
+	}
+	e2e := filepath.Join(tmp, "e2e.yaml")
+	b, err := os.ReadFile("models/synth-v8.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e2e, append([]byte("end2end: True\n"), b...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = yolotrain(t, args("e2e", "hyps/v8-bce.yaml", e2e)...)
+	wantExit(t, "an end-to-end model", code, 2, stderr)
+	if !strings.Contains(stderr, "end-to-end") {
+		t.Errorf("an end-to-end model: %q", stderr)
+	}
+	for _, run := range []string{"v5hyp", "e2e"} {
+		if _, err := os.Stat(filepath.Join(tmp, run, "results.csv")); err == nil {
+			t.Errorf("%s: refused after writing results", run)
+		}
+	}
+}
