@@ -93,6 +93,26 @@ func BenchmarkCIoUXYXY(b *testing.B) {
 	benchSink = sink
 }
 
+// BenchmarkCIoUTarget times CIoUTarget.CIoU on targets prepared once,
+// ns per pair.
+func BenchmarkCIoUTarget(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n = 1024
+	preds, targets := make([]Box, n), make([]CIoUTarget, n)
+	for i := range preds {
+		var t Box
+		preds[i], t = randomCornerPair(rng)
+		targets[i] = NewCIoUTarget(t)
+	}
+	b.ReportAllocs()
+	var sink float64
+	for i := 0; b.Loop(); i++ {
+		k := i & (n - 1)
+		sink += targets[k].CIoU(preds[k])
+	}
+	benchSink = sink
+}
+
 var benchSink float64
 
 // benchName is a variant's String without spaces, for -bench patterns.

@@ -74,7 +74,9 @@
 // on corner boxes (x₁, y₁, x₂, y₂), prediction and target in the anchor's
 // stride units, through XYXYLoss (NewXYXY, from the same Params and table)
 // with the gradient in the prediction's corners. The assigner's overlap is
-// CIoUXYXY, 8.4's bbox_iou(xywh=False, CIoU=True), without gradient. Every
+// CIoUXYXY, 8.4's bbox_iou(xywh=False, CIoU=True), without gradient
+// (CIoUTarget gives the same value bit for bit with the target's size,
+// area and arctangent computed once, for a target's many candidates). Every
 // variant shares its formulas with the one above; what changes is how each
 // reference takes the sizes from the corners (w = x₂ − x₁ everywhere):
 //

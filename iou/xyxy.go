@@ -2,6 +2,7 @@ package iou
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -182,4 +183,58 @@ func CIoUXYXY(p, t Box) float64 {
 	a := v / (v - iou + (1 + Eps))
 	rho2 := (q.dx*q.dx + q.dy*q.dy) / 4
 	return iou - (rho2/(q.cw*q.cw+q.ch*q.ch+Eps) + v*a)
+}
+
+// CIoUTarget is a target box prepared for CIoUXYXY against many
+// predictions, as the task-aligned assigner evaluates every candidate
+// anchor of a target: the target's size, area, corner sums and the
+// arctangent of its aspect are computed once. Its CIoU method returns
+// CIoUXYXY(p, t) bit for bit.
+type CIoUTarget struct {
+	x1, y1, x2, y2 float64
+	area           float64 // w_t·h_t
+	sx, sy         float64 // x₁ + x₂, y₁ + y₂
+	at             float64 // atan(w_t/h_t), as atanRatio takes it
+}
+
+// NewCIoUTarget prepares the corner box t for CIoUTarget.CIoU.
+func NewCIoUTarget(t Box) CIoUTarget {
+	w, h := t[2]-t[0], t[3]-t[1]+Eps
+	return CIoUTarget{
+		x1: t[0], y1: t[1], x2: t[2], y2: t[3],
+		area: w * h,
+		sx:   t[0] + t[2], sy: t[1] + t[3],
+		at: atanOf(w, h),
+	}
+}
+
+// CIoU returns CIoUXYXY(p, t) of the prepared target t, with the same
+// operations in the same order on the target's precomputed values.
+func (t *CIoUTarget) CIoU(p Box) float64 {
+	w, h := p[2]-p[0], p[3]-p[1]+Eps
+	iw := min(p[2], t.x2) - max(p[0], t.x1)
+	ih := min(p[3], t.y2) - max(p[1], t.y1)
+	inter := max(iw, 0) * max(ih, 0)
+	iou := inter / (w*h + t.area - inter + Eps)
+	da := t.at - atanOf(w, h)
+	v := kAspect * (da * da)
+	a := v / (v - iou + (1 + Eps))
+	cw := max(p[2], t.x2) - min(p[0], t.x1)
+	ch := max(p[3], t.y2) - min(p[1], t.y1)
+	dx := t.sx - p[0] - p[2]
+	dy := t.sy - p[1] - p[3]
+	rho2 := (dx*dx + dy*dy) / 4
+	return iou - (rho2/(cw*cw+ch*ch+Eps) + v*a)
+}
+
+// atanOf is atanRatio's value alone: atan(w/h), ±π/2 at h = 0 for w ≠ 0,
+// π/4 at w = h = 0.
+func atanOf(w, h float64) float64 {
+	switch {
+	case h == 0 && w == 0:
+		return math.Pi / 4
+	case h == 0:
+		return math.Copysign(math.Pi/2, w)
+	}
+	return math.Atan(w / h)
 }

@@ -579,3 +579,40 @@ func TestXYXYConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestCIoUTarget checks that a prepared target gives CIoUXYXY bit for bit:
+// random pairs, the degenerate ones (both ways round), heights of exactly
+// −ε (h = 0 after the ε), zero and negative sizes, and non-finite corners.
+func TestCIoUTarget(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var pairs []cornerPair
+	for k := range 2000 {
+		p, b := randomCornerPair(rng)
+		pairs = append(pairs, cornerPair{fmt.Sprintf("random %d", k), p, b})
+	}
+	for _, c := range degenerateCorners() {
+		pairs = append(pairs, c, cornerPair{c.name + " swapped", c.t, c.p})
+	}
+	inf, nan := math.Inf(1), math.NaN()
+	odd := []Box{
+		{0, 1, 2, 1 - Eps}, {0, 1, 0, 1 - Eps}, {1, 1, -2, 1 - Eps}, // h = 0
+		{0, 0, 0, 0}, {1, 2, -1, -3}, {-2, 0.5, 3, 0.25},
+		{0, 0, inf, 1}, {-inf, 0, 1, 1}, {0, nan, 1, 1}, {nan, nan, nan, nan},
+		{1e300, 1e300, 2e300, 3e300}, {1e-300, 0, 2e-300, 1e-300},
+	}
+	for i, a := range odd {
+		for j, b := range odd {
+			pairs = append(pairs, cornerPair{fmt.Sprintf("odd %d/%d", i, j), a, b})
+		}
+		pairs = append(pairs, cornerPair{fmt.Sprintf("odd %d/box", i), a, Box{0, 0, 1, 2}},
+			cornerPair{fmt.Sprintf("box/odd %d", i), Box{0.5, -1, 1, 2}, a})
+	}
+	for _, c := range pairs {
+		want := CIoUXYXY(c.p, c.t)
+		ct := NewCIoUTarget(c.t)
+		got := ct.CIoU(c.p)
+		if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("%s: CIoUTarget(%v).CIoU(%v) = %.17g, CIoUXYXY %.17g", c.name, c.t, c.p, got, want)
+		}
+	}
+}

@@ -195,6 +195,7 @@ func (s *Assigner) candidates(ts []Target, p Pred) {
 	for t, tg := range ts {
 		s.start = append(s.start, len(s.cands))
 		w := s.widen(tg.Box)
+		ct := iou.NewCIoUTarget(tg.Box)
 		for l, ly := range s.layers {
 			st := ly.Stride
 			j0, j1 := cellRange(w[0], w[2], st, ly.NX)
@@ -207,7 +208,7 @@ func (s *Assigner) candidates(ts []Target, p Pred) {
 						continue
 					}
 					a := s.off[l] + i*ly.NX + j
-					s.addCand(a, t, tg, p)
+					s.addCand(a, t, tg.Class, &ct, p)
 				}
 			}
 		}
@@ -228,12 +229,13 @@ func cellRange(lo, hi, st float64, n int) (k0, k1 int) {
 //
 //	o = max(CIoU(pred, target), 0),   m = σ^α·o^β   (m = 0 where o = 0)
 //
-// with 8.4's xyxy CIoU (iou.CIoUXYXY).
-func (s *Assigner) addCand(a, t int, tg Target, p Pred) {
-	o := max(iou.CIoUXYXY(p.Box(a), tg.Box), 0)
+// with 8.4's xyxy CIoU (iou.CIoUXYXY, through the target ct prepared
+// once), for a target of class cls.
+func (s *Assigner) addCand(a, t, cls int, ct *iou.CIoUTarget, p Pred) {
+	o := max(ct.CIoU(p.Box(a)), 0)
 	var m float64
 	if o > 0 {
-		m = math.Sqrt(p.Score(a, tg.Class)) * powBeta(o)
+		m = math.Sqrt(p.Score(a, cls)) * powBeta(o)
 	}
 	k := int32(len(s.cands))
 	s.cands = append(s.cands, cand{a: int32(a), t: int32(t), o: o, m: m})
