@@ -57,7 +57,7 @@ func (e *Engine[T]) classItem(sl, k int) {
 	}
 	sw := &e.slots[sl]
 	s := &sw.blk
-	dz, stage := sw.z, sw.stage
+	stage := sw.stage
 	fg := ia.terms[f0:f1]
 	for _, t := range fg {
 		sw.has[t.class] = true
@@ -80,7 +80,7 @@ func (e *Engine[T]) classItem(sl, k int) {
 	}
 	br.cls0[l*bs+b] = sum
 	if g != nil {
-		e.boxGrad(g[:4*c.r*plane], dz, e.slots[sl].zeros, plane, br, ia, f0, f1)
+		e.boxGrad(g[:4*c.r*plane], stage, sw.zeros, plane, br, ia, f0, f1)
 	}
 }
 
@@ -220,34 +220,48 @@ var zeros [blockLen]float64
 //
 //	∂Loss/∂z = gBox·score·w_WIoU·Σ_sides ∂ℓ_box/∂d·∂d/∂z + gDfl·score·∂DFL/∂z
 //
-// The zeros are streamed out from zero, a block of zeros, and the fence
-// orders them before the foreground anchors' ordinary stores; it also
-// publishes the item's streamed class gradient.
-func (e *Engine[T]) boxGrad(g []T, dz []float64, zero []T, plane int, br *branch, ia *imageAssign, f0, f1 int) {
-	for c0 := 0; c0 < len(g); c0 += len(zero) {
-		n := min(len(zero), len(g)-c0)
-		vec.Stream(g[c0:c0+n], zero[:n])
-	}
-	vec.Fence()
-	r4 := 4 * e.cfg.r
+// computed first for every foreground anchor, in place of its ∂DFL/∂z in
+// ia.dz (which nothing reads after). Then each plane goes out in blocks
+// with non-temporal stores (vec.Stream): from zero, a block of zeros,
+// where the block has no foreground anchor, else from the staging block
+// stage holding zeros and the block's foreground values; the foreground
+// anchors' lines are not read back from memory for ordinary stores after
+// their zeros were streamed out. The fence publishes the streamed
+// gradient, the item's class planes included.
+func (e *Engine[T]) boxGrad(g, stage, zero []T, plane int, br *branch, ia *imageAssign, f0, f1 int) {
+	r := e.cfg.r
+	r4 := 4 * r
 	for f := f0; f < f1; f++ {
 		t := &ia.terms[f]
-		z := dz[:r4]
+		z := ia.dz[f*r4 : (f+1)*r4]
 		gb := br.gBox * t.score * br.weights[ia.w0+f]
 		gf := br.gDfl * t.score
-		src := ia.dz[f*r4 : (f+1)*r4]
 		for k := range z {
-			z[k] = gf * src[k]
+			z[k] = gf * z[k]
 		}
 		prob := ia.prob[f*r4 : (f+1)*r4]
-		r := e.cfg.r
 		for side := range 4 {
 			dfl.AddExpectGrad(z[side*r:(side+1)*r], prob[side*r:(side+1)*r], t.d[side], gb*t.gd[side])
 		}
-		for k, v := range z {
-			g[k*plane+t.cell] = T(v)
+	}
+	for k := range r4 {
+		gk := g[k*plane : (k+1)*plane]
+		f := f0
+		for c0 := 0; c0 < plane; c0 += len(zero) {
+			n := min(len(zero), plane-c0)
+			if f == f1 || ia.terms[f].cell >= c0+n {
+				vec.Stream(gk[c0:c0+n], zero[:n])
+				continue
+			}
+			st := stage[:n]
+			copy(st, zero[:n])
+			for ; f < f1 && ia.terms[f].cell < c0+n; f++ {
+				st[ia.terms[f].cell-c0] = T(ia.dz[f*r4+k])
+			}
+			vec.Stream(gk[c0:c0+n], st)
 		}
 	}
+	vec.Fence()
 }
 
 // sumOf returns the sum of x in four interleaved partial sums; the order
