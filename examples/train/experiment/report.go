@@ -199,8 +199,8 @@ column (and, for a matched run, in the two gains given there).
   - {{.}}{{end}}
 - Models:{{range .Models}}
   - {{.}}{{end}}
-- Schedule: {{.Schedule.Epochs}} epochs, batch {{.Schedule.Batch}}, {{.Schedule.Optimizer}}, {{if .Schedule.NominalBatch}}gradients accumulated to YOLOv5's nominal batch of {{.Schedule.NominalBatch}} (weight decay scaled as YOLOv5 scales it){{else}}an optimiser step per batch{{end}}; YOLOv5's linear learning-rate schedule and warm-up from the hyp file; gains scaled as YOLOv5's train.py scales them; no augmentation
-- Validation: val.py's chain at its settings (conf 0.001, IoU 0.6, multi-label, 300 detections), through this library's decode, NMS and metrics; the numbers are the last epoch's
+- Schedule: {{.Schedule.Epochs}} epochs, batch {{.Schedule.Batch}}, {{.Schedule.Optimizer}}, {{if .Schedule.NominalBatch}}gradients accumulated to YOLOv5's nominal batch of {{.Schedule.NominalBatch}} (weight decay scaled as YOLOv5 scales it){{else}}an optimiser step per batch{{end}}; YOLOv5's linear learning-rate schedule and warm-up from the hyp file; gains scaled as YOLOv5's train.py scales them (the anchor-free head's taken as they are, as ultralytics does); no augmentation
+- Validation: val.py's chain at its settings (conf 0.001, IoU 0.6, multi-label, 300 detections), through this library's decode, NMS and metrics; for the anchor-free head, ultralytics' validator's (decode.AnchorFree, then NMS at conf 0.001, IoU 0.7, multi-label, 300 detections); the numbers are the last epoch's
 - Machine: {{.Machine}}; GoMLX backend ` + "`{{.Backend}}`" + `; {{.Trained}}
 {{- if .Matched}}
 - Matched gains (the ratio of the L1 norms of the criterion's gradient under BCE and under the run's criterion, on the first training batch of seed {{.Schedule.Seed}} at initialisation):{{range .Matched}}
