@@ -16,6 +16,12 @@
 // same for every seed. A run directory, Dir/<data>/<model>/<run>/seed-<k>,
 // keeps its checkpoints, so a stopped experiment resumes where it stopped.
 //
+// A model is YOLOv5's (a model file of its format, Setup.Models' V5) or the
+// anchor-free head of YOLOv8 and YOLO11 (an ultralytics model file, V8, such
+// as models/synth-v8.yaml): its runs take ultralytics configs
+// (hyps/v8-*.yaml) and train with package v8loss (see package trainer).
+// gains=matched is YOLOv5's only (it scales the objectness gain).
+//
 // # The report
 //
 // Per run, over its seeds, of the last epoch's mAP@0.5 and mAP@0.5:0.95:
