@@ -1,8 +1,11 @@
 package tal
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -178,5 +181,90 @@ func TestPowBeta(t *testing.T) {
 		if got, want := powBeta(x), math.Pow(x, Beta); math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("powBeta(%v) = %v, math.Pow %v", x, got, want)
 		}
+	}
+}
+
+// hinted is a table that records the assigner's row hints (RowHinter)
+// and checks each Box call against them: a call in a hinted row must lie
+// in the hinted cells.
+type hinted struct {
+	table
+	layers     []Layer
+	off        []int
+	last, prev [4]int // the two latest hints: layer, row, j0, j1
+	hints      int
+	calls      int // Box calls
+	covered    int // Box calls in a hinted row, inside its cells
+	ahead      int // those in the row hinted before the latest hint
+	bad        []string
+}
+
+func (h *hinted) NextRow(l, i, j0, j1 int) {
+	h.hints++
+	if l < 0 || l >= len(h.layers) || i < 0 || i >= h.layers[l].NY || j0 < 0 || j0 > j1 || j1 >= h.layers[l].NX {
+		h.bad = append(h.bad, fmt.Sprintf("hint (%d, %d, %d, %d) outside the grid", l, i, j0, j1))
+	}
+	h.prev, h.last = h.last, [4]int{l, i, j0, j1}
+}
+
+func (h *hinted) Box(a int) [4]float64 {
+	l := len(h.off) - 1
+	for h.off[l] > a {
+		l--
+	}
+	i, j := (a-h.off[l])/h.layers[l].NX, (a-h.off[l])%h.layers[l].NX
+	h.calls++
+	for k, r := range [][4]int{h.last, h.prev} {
+		if r[0] == l && r[1] == i {
+			if j < r[2] || j > r[3] {
+				h.bad = append(h.bad, fmt.Sprintf("Box(%d) at layer %d cell (%d, %d) outside the hint %v", a, l, i, j, r))
+			} else {
+				h.covered++
+				h.ahead += k
+			}
+			break
+		}
+	}
+	return h.table.Box(a)
+}
+
+// TestRowHints checks that a Pred that is a RowHinter is told each
+// target's next row of candidates before the assigner reads it, and that
+// the hints change nothing in the assignment.
+func TestRowHints(t *testing.T) {
+	layers := []Layer{{NY: 20, NX: 20, Stride: 8}, {NY: 10, NX: 10, Stride: 16}}
+	off := []int{0, 400, 500}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var tb table
+	for range off[2] {
+		x, y := 160*rng.Float64(), 160*rng.Float64()
+		w, h := 10+60*rng.Float64(), 10+60*rng.Float64()
+		tb.boxes = append(tb.boxes, [4]float64{x - w/2, y - h/2, x + w/2, y + h/2})
+		tb.scores = append(tb.scores, rng.Float64())
+	}
+	var ts []Target
+	for range 6 {
+		x, y := 20+120*rng.Float64(), 20+120*rng.Float64()
+		w, h := 20+50*rng.Float64(), 70+50*rng.Float64()
+		ts = append(ts, Target{Box: [4]float64{x - w/2, y - h/2, x + w/2, y + h/2}})
+	}
+	s := New(Config{TopK: 10})
+	s.SetLayers(layers)
+	want := slices.Clone(s.Assign(nil, ts, tb))
+	h := &hinted{table: tb, layers: layers, off: off, last: [4]int{-1, -1, 0, 0}, prev: [4]int{-1, -1, 0, 0}}
+	got := s.Assign(nil, ts, h)
+	if !slices.Equal(got, want) {
+		t.Errorf("with hints: %v, without: %v", got, want)
+	}
+	for _, b := range h.bad {
+		t.Error(b)
+	}
+	// Only the first row of each target's cells in each layer is unhinted,
+	// and only the last is read while its own hint is the latest (a row
+	// is hinted while the one above it is read); the targets span at
+	// least four rows of either layer.
+	if h.hints == 0 || 3*h.covered < 2*h.calls || 2*h.ahead < h.covered {
+		t.Errorf("%d hints; %d of %d Box calls in hinted rows, %d of them hinted a row ahead; want at least two thirds and half",
+			h.hints, h.covered, h.calls, h.ahead)
 	}
 }

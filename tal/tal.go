@@ -44,6 +44,14 @@ type Pred interface {
 	Score(a, c int) float64
 }
 
+// RowHinter is what a Pred may implement to learn the cells it will be
+// asked for next: before visiting row i of a layer's candidates of a
+// target, the assigner calls NextRow(l, i+1, j0, j1) when that target has
+// candidates in cells j0…j1 of row i+1 (to prefetch them).
+type RowHinter interface {
+	NextRow(l, i, j0, j1 int)
+}
+
 // Config is an assigner's top-k: TopK anchors per target, and with
 // OneToOne then only the best of those each target keeps.
 type Config struct {
@@ -192,6 +200,7 @@ func (s *Assigner) widen(b [4]float64) [4]float64 {
 func (s *Assigner) candidates(ts []Target, p Pred) {
 	s.cands = s.cands[:0]
 	s.start = s.start[:0]
+	rh, _ := p.(RowHinter)
 	for t, tg := range ts {
 		s.start = append(s.start, len(s.cands))
 		w := s.widen(tg.Box)
@@ -200,7 +209,12 @@ func (s *Assigner) candidates(ts []Target, p Pred) {
 			st := ly.Stride
 			j0, j1 := cellRange(w[0], w[2], st, ly.NX)
 			i0, i1 := cellRange(w[1], w[3], st, ly.NY)
+			j0, j1 = inside(j0, j1, w[0], w[2], st)
+			i0, i1 = inside(i0, i1, w[1], w[3], st)
 			for i := i0; i <= i1; i++ {
+				if rh != nil && i < i1 {
+					rh.NextRow(l, i+1, j0, j1)
+				}
 				ay := (float64(i) + 0.5) * st
 				for j := j0; j <= j1; j++ {
 					ax := (float64(j) + 0.5) * st
@@ -222,6 +236,21 @@ func (s *Assigner) candidates(ts []Target, p Pred) {
 func cellRange(lo, hi, st float64, n int) (k0, k1 int) {
 	k0 = max(int(math.Floor(lo/st-0.5)), 0)
 	k1 = min(int(math.Ceil(hi/st-0.5)), n-1)
+	return k0, k1
+}
+
+// inside returns the cells of [k0, k1] whose centres c = (k + 0.5)·st
+// pass the candidate test's terms along one axis, c − lo > CandEps and
+// hi − c > CandEps: an interval, since c grows with k. Every other cell
+// fails the test, so the hints of RowHinter name only rows and cells
+// that have candidates.
+func inside(k0, k1 int, lo, hi, st float64) (int, int) {
+	for k0 <= k1 && !((float64(k0)+0.5)*st-lo > CandEps) {
+		k0++
+	}
+	for k1 >= k0 && !(hi-(float64(k1)+0.5)*st > CandEps) {
+		k1--
+	}
 	return k0, k1
 }
 

@@ -306,7 +306,6 @@ type predictor[T tensor.Float] struct {
 	z, prob  []float64
 	u, sp, s []float64    // 4·reg_max: the logits less their side's maximum; the kernel's outputs
 	next     int          // the cell whose lines were last prefetched (one cell at a time)
-	below    int          // the last cell of the next row's line last prefetched (decode4)
 	boxes    [][4]float64 // per anchor, valid where stamp is gen
 	stamp    []uint32
 	gen      uint32
@@ -401,15 +400,6 @@ func (q *predictor[T]) decode4(l, c0 int) bool {
 	} else if !vec.SoftmaxMeans64(&out, float64s(d), plane, q.r) {
 		return false
 	}
-	// The same cells of the next row in every box channel, which a
-	// target's next row of candidates reads (the hardware prefetchers do
-	// not follow 4·reg_max planes): the first cache line of a row would
-	// be a miss in every channel. (Prefetching the next line of this row
-	// too, or two rows ahead, measured slower.)
-	if below := c0 + ly.NX; below|15 != q.below && below < plane {
-		q.below = below | 15
-		vec.Prefetch(q.p[l].Data[q.b*q.c*plane+below:], plane, 4*q.r)
-	}
 	s := ly.Stride
 	for j := range 4 {
 		cell := c0 + j
@@ -457,6 +447,20 @@ func (q *predictor[T]) distances() [4]float64 {
 		d[side] = num / den
 	}
 	return d
+}
+
+// NextRow prefetches the cache lines of cells j0…j1 of row i of layer l
+// in every box channel (tal.RowHinter): the assigner calls it before a
+// target's row of candidates, for the target's next row, whose first
+// cache line would otherwise be a miss in each of the 4·reg_max planes
+// (the hardware prefetchers do not follow that many).
+func (q *predictor[T]) NextRow(l, i, j0, j1 int) {
+	ly := q.g.layers[l]
+	plane := ly.NY * ly.NX
+	d := q.p[l].Data[q.b*q.c*plane:]
+	for c := i*ly.NX + j0; c <= i*ly.NX+j1; c = c | 15 + 1 {
+		vec.Prefetch(d[c:], plane, 4*q.r)
+	}
 }
 
 // Score returns σ of anchor a's logit for class c.
