@@ -86,8 +86,11 @@
 // predicted box is decoded with the three cells after it, in the lanes
 // of a vector kernel: vec.SoftmaxMeans64 for float64 data, bit for bit
 // the scalar computation; vec.SoftmaxMeans32 for float32 data, with e^u
-// from the kernel's exponential (within about 1e-14). The next row's
-// logits are prefetched. Every worker's buffers are sized at the start
+// from the kernel's exponential (within about 1e-14). The assigner tells
+// the predictor each target's next row of candidates (tal.RowHinter),
+// whose box logits are prefetched in every channel. The box channels'
+// gradient is streamed out block by block, the foreground anchors'
+// values included. Every worker's buffers are sized at the start
 // of a call for its largest image (tal.Assigner.Reserve), so that a call
 // with the shapes and labels of an earlier one allocates nothing.
 //
