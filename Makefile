@@ -16,12 +16,12 @@ TRAIN_ENV := GOMLX_NO_AUTO_INSTALL=1 GOMLX_BACKEND=go:ops_sequential
 # The race detector slows the engine tenfold, so internal/fit's convergence
 # tests (built with !race) run once more without it. The purego run tests
 # the portable Go versions of internal/vec's assembly kernels, through the
-# engine's golden cases too; the syncpool run tests the sync-based region
+# engines' golden cases too (both heads); the syncpool run tests the sync-based region
 # that BENCHMARKS.md compares with the default one.
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
 	$(GO) test -count=1 -run '^TestFit' ./internal/fit/
-	$(GO) test -count=1 -tags purego ./internal/vec/ ./bce/ ./focal/ ./varifocal/ ./computeloss/
+	$(GO) test -count=1 -tags purego ./internal/vec/ ./bce/ ./focal/ ./varifocal/ ./computeloss/ ./v8loss/
 	$(GO) test -count=1 -tags syncpool ./computeloss/
 	$(TRAIN) CGO_ENABLED=0 $(GO) build ./...
 	$(TRAIN) $(TRAIN_ENV) $(GO) test -race -count=1 ./...
