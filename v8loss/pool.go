@@ -36,7 +36,7 @@ func ensureWorkers(n int) {
 		go func() {
 			for j := range pool.jobs {
 				j.ph.work(j.slot)
-				j.ph.wg.Done()
+				j.ph.pending.Add(-1)
 			}
 		}()
 	}
@@ -46,11 +46,19 @@ func ensureWorkers(n int) {
 // k = 0 … n−1, taken in order by whichever worker is free. Each item
 // writes only its own outputs, so the results do not depend on which
 // worker ran it.
+//
+// The caller waits for the pool workers it handed the phase by yielding
+// (runtime.Gosched) until pending is 0, not on a sync.WaitGroup: a
+// goroutine parked on the runtime's wait queues takes a wait record that
+// the runtime reallocates after a garbage collection, which would make a
+// call allocate. A worker's decrement of pending comes after all its
+// writes, and the caller's load that sees 0 before all its reads, so every
+// item's outputs are visible when do returns.
 type phase struct {
-	run  func(slot, k int)
-	n    int64
-	next atomic.Int64
-	wg   sync.WaitGroup
+	run     func(slot, k int)
+	n       int64
+	next    atomic.Int64
+	pending atomic.Int64 // pool workers handed this phase and not yet done
 }
 
 // work runs items until none is left.
@@ -78,11 +86,13 @@ func (ph *phase) do(n, w int) {
 	ph.next.Store(0)
 	if w > 1 {
 		ensureWorkers(w - 1)
-		ph.wg.Add(w - 1)
+		ph.pending.Store(int64(w - 1))
 		for s := 1; s < w; s++ {
 			pool.jobs <- job{ph: ph, slot: s}
 		}
 	}
 	ph.work(0)
-	ph.wg.Wait()
+	for ph.pending.Load() != 0 {
+		runtime.Gosched()
+	}
 }
