@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/yolo-loss/yololoss/criterion"
+	"github.com/yolo-loss/yololoss/model"
 )
 
 // Format is the kind of file a Hyp was read from, decided by its keys (see
@@ -82,27 +83,18 @@ func (o owner) belongs(f Format) bool {
 	return true
 }
 
-// Head is the detection head whose loss a Hyp configures.
-type Head int
+// Head is the detection head whose loss a Hyp configures: model.Head,
+// the kind of head a model file describes, so that a model file's head
+// names the hyp rules that go with it.
+type Head = model.Head
 
 const (
 	// HeadV5 is YOLOv5's anchor-based head (package computeloss).
-	HeadV5 Head = iota + 1
+	HeadV5 = model.HeadV5
 	// HeadV8 is the anchor-free head of YOLOv8, YOLO11, YOLO26 and YOLOv10
 	// (package v8loss).
-	HeadV8
+	HeadV8 = model.HeadV8
 )
-
-// String returns "v5" or "v8", the names the commands use.
-func (h Head) String() string {
-	switch h {
-	case HeadV5:
-		return "v5"
-	case HeadV8:
-		return "v8"
-	}
-	return fmt.Sprintf("Head(%d)", int(h))
-}
 
 // Ultralytics 8.4.35's defaults (default.yaml) for the keys the anchor-free
 // heads' loss reads, and this package's for the keys beyond ultralytics' own.

@@ -9,8 +9,8 @@ import (
 	"github.com/yolo-loss/yololoss/internal/yamlnode"
 )
 
-// Head is the kind of detection head a model file describes. Its values
-// are those of hyp.Head, whose loss configuration goes with each.
+// Head is the kind of detection head a model file describes; hyp.Head is
+// the same type, naming the loss configuration that goes with each.
 type Head int
 
 const (
