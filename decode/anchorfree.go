@@ -74,18 +74,7 @@ func AnchorFree[T tensor.Float](dst tensor.Tensor[T], ps []tensor.Tensor[T], hea
 	}
 	bs, nc, a := ps[0].Shape[0], head.NC, AnchorFreeRows(ps)
 	no := 4 + nc
-	size := bs * no * a
-	if cap(dst.Data) >= size {
-		dst.Data = dst.Data[:size]
-	} else {
-		dst.Data = make([]T, size)
-	}
-	if cap(dst.Shape) >= 3 {
-		dst.Shape = dst.Shape[:3]
-	} else {
-		dst.Shape = make([]int, 3)
-	}
-	dst.Shape[0], dst.Shape[1], dst.Shape[2] = bs, no, a
+	dst = reuse3(dst, bs, no, a)
 	first := 0 // the anchor of the layer's first cell
 	for l, p := range ps {
 		anchorFreeLayer(dst.Data, a, first, p, head.RegMax, head.Strides[l])

@@ -36,18 +36,7 @@ func InferenceRows[T tensor.Float](ps []tensor.Tensor[T]) int {
 func Inference[T tensor.Float](dst tensor.Tensor[T], ps []tensor.Tensor[T], anchors [][][2]float64, strides []float64) tensor.Tensor[T] {
 	bs, no := checkLayers(ps, anchors, strides)
 	n := InferenceRows(ps)
-	size := bs * n * no
-	if cap(dst.Data) >= size {
-		dst.Data = dst.Data[:size]
-	} else {
-		dst.Data = make([]T, size)
-	}
-	if cap(dst.Shape) >= 3 {
-		dst.Shape = dst.Shape[:3]
-	} else {
-		dst.Shape = make([]int, 3)
-	}
-	dst.Shape[0], dst.Shape[1], dst.Shape[2] = bs, n, no
+	dst = reuse3(dst, bs, n, no)
 	first := 0 // the row of the layer's first cell
 	for l, p := range ps {
 		inferLayer(dst.Data, n, first, p, anchors[l], strides[l])
@@ -102,4 +91,23 @@ func checkLayers[T tensor.Float](ps []tensor.Tensor[T], anchors [][][2]float64, 
 		}
 	}
 	return ps[0].Shape[0], ps[0].Shape[4]
+}
+
+// reuse3 returns dst shaped [d0, d1, d2], its storage reused when it holds
+// enough elements, a new one allocated otherwise; the values are not
+// cleared.
+func reuse3[T tensor.Float](dst tensor.Tensor[T], d0, d1, d2 int) tensor.Tensor[T] {
+	size := d0 * d1 * d2
+	if cap(dst.Data) >= size {
+		dst.Data = dst.Data[:size]
+	} else {
+		dst.Data = make([]T, size)
+	}
+	if cap(dst.Shape) >= 3 {
+		dst.Shape = dst.Shape[:3]
+	} else {
+		dst.Shape = make([]int, 3)
+	}
+	dst.Shape[0], dst.Shape[1], dst.Shape[2] = d0, d1, d2
+	return dst
 }
