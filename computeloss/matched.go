@@ -135,7 +135,7 @@ func (e *Engine[T]) clsBlock32(sc *scratch, x []float32, c int, tp float64, cg [
 	for i := range cg {
 		cg[i] = float64(g[i]) * scale
 	}
-	return sumOf(l)
+	return vec.Sum(l)
 }
 
 // clsBlock is clsBlock32 for any T, in float64 arithmetic: targets cn but
@@ -163,7 +163,7 @@ func (e *Engine[T]) clsBlock(sc *scratch, logits []T, c int, tp float64, zero bo
 	for i := range cg {
 		cg[i] = g[i] * scale
 	}
-	return sumOf(l)
+	return vec.Sum(l)
 }
 
 // finishLayer completes layer i's matched terms, on the caller's

@@ -147,7 +147,7 @@ func (e *Engine[T]) objBlock32(sc *scratch, p []float32, y []float64, next, s []
 		}
 	}
 	prefetchPart(next, no, 3)
-	return sumOf(l)
+	return vec.Sum(l)
 }
 
 // objBlock64 is objBlock32 for any T, in float64 arithmetic.
@@ -178,7 +178,7 @@ func (e *Engine[T]) objBlock64(sc *scratch, p []T, y []float64, next, s []T, sca
 		}
 	}
 	prefetchPart(next, no, 3)
-	return sumOf(l)
+	return vec.Sum(l)
 }
 
 // addMatched adds the box and class gradients of the matches in block b
@@ -214,22 +214,4 @@ func prefetchPart[T tensor.Float](next []T, no, k int) {
 	if len(next) > k*q*no {
 		vec.Prefetch(next[k*q*no:], no, q)
 	}
-}
-
-// sumOf returns the sum of x in float64, in four interleaved partial sums
-// so that the additions do not wait on each other; the order depends only
-// on len(x).
-func sumOf[F float32 | float64](x []F) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += float64(x[i])
-		s1 += float64(x[i+1])
-		s2 += float64(x[i+2])
-		s3 += float64(x[i+3])
-	}
-	for ; i < len(x); i++ {
-		s0 += float64(x[i])
-	}
-	return (s0 + s1) + (s2 + s3)
 }

@@ -120,7 +120,7 @@ func (e *Engine[T]) classPlane(s *blockScratch, stage, x, g []T, fg []fgTerm, cl
 				l[i], gr[i] = c.cls.Elem(s.x[i], fg[f].score)
 			}
 		}
-		sum += sumOf(l)
+		sum += vec.Sum(l)
 		if g != nil {
 			st := stage[:n]
 			for i, v := range gr {
@@ -188,28 +188,12 @@ func (e *Engine[T]) classPlane32(s *blockScratch, xt, gt []T, fg []fgTerm, cl in
 				l[i], gr[i] = float32(lv*ls), float32(gv*scale)
 			}
 		}
-		sum += sumOf32(l)
+		sum += vec.Sum(l)
 		if g != nil {
 			vec.Stream(g[c0:c0+n], gr)
 		}
 	}
 	return sum / ls
-}
-
-// sumOf32 is sumOf for float32 values, accumulated in float64.
-func sumOf32(x []float32) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += float64(x[i])
-		s1 += float64(x[i+1])
-		s2 += float64(x[i+2])
-		s3 += float64(x[i+3])
-	}
-	for ; i < len(x); i++ {
-		s0 += float64(x[i])
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // zeros are the targets of a block without foreground.
@@ -262,21 +246,4 @@ func (e *Engine[T]) boxGrad(g, stage, zero []T, plane int, br *branch, ia *image
 		}
 	}
 	vec.Fence()
-}
-
-// sumOf returns the sum of x in four interleaved partial sums; the order
-// depends only on len(x).
-func sumOf(x []float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i]
-		s1 += x[i+1]
-		s2 += x[i+2]
-		s3 += x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
 }

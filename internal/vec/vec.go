@@ -171,3 +171,21 @@ func zeroTarget32Go(loss, grad, x []float32, a, gamma float32) {
 		x, loss, grad = x[n:], loss[n:], grad[n:]
 	}
 }
+
+// Sum returns the sum of x in float64, in four interleaved partial sums so
+// that the additions do not wait on each other; the order depends only on
+// len(x).
+func Sum[F ~float32 | ~float64](x []F) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
