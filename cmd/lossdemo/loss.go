@@ -81,8 +81,20 @@ func runLoss(args []string, stdout, stderr io.Writer) error {
 // once everything has been computed and checked: a run that fails leaves
 // no file and prints no result.
 func output(stdout, stderr io.Writer, o *lossOpts, rep *report, in *inputs, save func() error) error {
+	return emit(stdout, o.json, rep, save, func() {
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(stderr, "lossdemo: warning: %s\n", w)
+		}
+		printReport(stdout, rep, in)
+	})
+}
+
+// emit is output for either head's report: it encodes rep as JSON (when
+// asJSON) before save runs, so a report that cannot be encoded writes no
+// file, then writes the JSON or calls print.
+func emit(stdout io.Writer, asJSON bool, rep any, save func() error, print func()) error {
 	var js []byte
-	if o.json {
+	if asJSON {
 		var err error
 		if js, err = json.MarshalIndent(rep, "", " "); err != nil {
 			return cli.Inputf("a number of the report is not finite: %v", err)
@@ -94,14 +106,11 @@ func output(stdout, stderr io.Writer, o *lossOpts, rep *report, in *inputs, save
 			return err
 		}
 	}
-	if o.json {
+	if asJSON {
 		_, err := stdout.Write(js)
 		return err
 	}
-	for _, w := range rep.Warnings {
-		fmt.Fprintf(stderr, "lossdemo: warning: %s\n", w)
-	}
-	printReport(stdout, rep, in)
+	print()
 	return nil
 }
 

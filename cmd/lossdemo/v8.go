@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -140,24 +139,7 @@ func runV8(stdout, stderr io.Writer, o *lossOpts, in *v8Inputs) error {
 		return err
 	}
 	rep.Hyp = hypName
-	var js []byte
-	if o.json {
-		if js, err = json.MarshalIndent(rep, "", " "); err != nil {
-			return cli.Inputf("a number of the report is not finite: %v", err)
-		}
-		js = append(js, '\n')
-	}
-	if save != nil {
-		if err := save(); err != nil {
-			return err
-		}
-	}
-	if o.json {
-		_, err := stdout.Write(js)
-		return err
-	}
-	printV8(stdout, rep, h)
-	return nil
+	return emit(stdout, o.json, rep, save, func() { printV8(stdout, rep, h) })
 }
 
 // v8Run makes the calls that the flags ask for, call k at epoch k, and
