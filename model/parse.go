@@ -131,11 +131,7 @@ type modelFile struct {
 // modelKeys are the top-level keys of a YOLOv5 model file, in the order of
 // yolov5s.yaml, and whether YOLOv5's parse_model requires them; check reads
 // a value into the file (nil: the value is not read).
-var modelKeys = []struct {
-	key      string
-	required bool
-	check    func(f *modelFile, v *yaml.Node) string // "" or what is wrong
-}{
+var modelKeys = []fileKey[func(f *modelFile, v *yaml.Node) string]{
 	{"nc", true, (*modelFile).readNC},
 	{"depth_multiple", true, checkMultiple},
 	{"width_multiple", true, checkMultiple},
@@ -148,15 +144,52 @@ var modelKeys = []struct {
 	{"inplace", false, nil},
 }
 
-// keyList is the list of the keys for error messages.
-func keyList(required bool) string {
+// fileKey is a top-level key of a model file, whether it is required, and
+// check, which reads or checks its value ("" or what is wrong; nil: the
+// value is not read).
+type fileKey[C any] struct {
+	key      string
+	required bool
+	check    C
+}
+
+// keyList is the list of the required or optional keys for error messages.
+func keyList[C any](keys []fileKey[C], required bool) string {
 	var names []string
-	for _, k := range modelKeys {
+	for _, k := range keys {
 		if k.required == required {
 			names = append(names, k.key)
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+// keyIndex returns the index of key in keys, or -1.
+func keyIndex[C any](keys []fileKey[C], key string) int {
+	for i, k := range keys {
+		if k.key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// missingKeys returns the error for the required keys that lines (key ->
+// line) lacks, naming the file as what ("a model file"), or nil.
+func missingKeys[C any](keys []fileKey[C], lines map[string]int, what string) *FileError {
+	var missing []string
+	for _, k := range keys {
+		if _, ok := lines[k.key]; k.required && !ok {
+			missing = append(missing, yamlnode.Quote(k.key))
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return &FileError{Key: strings.Trim(missing[0], `"`), Msg: "not " + what + ": missing key " + missing[0]}
+	}
+	return &FileError{Msg: "not " + what + ": missing keys " + strings.Join(missing, ", ")}
 }
 
 // readKeys checks the top-level mapping key by key, in file order, then the
@@ -174,10 +207,10 @@ func readKeys(root *yaml.Node) (*modelFile, *FileError) {
 			return nil, &FileError{Line: line, Msg: "keys must be plain names, got " + yamlnode.Describe(kn)}
 		}
 		key := kn.Value
-		k := keyIndex(key)
+		k := keyIndex(modelKeys, key)
 		if k < 0 {
 			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("unknown key %s: a YOLOv5 model file has the keys %s (and may have %s)",
-				yamlnode.Quote(key), keyList(true), keyList(false))}
+				yamlnode.Quote(key), keyList(modelKeys, true), keyList(modelKeys, false))}
 		}
 		if first, dup := lines[key]; dup {
 			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("duplicate key %s (first at line %d)", yamlnode.Quote(key), first)}
@@ -195,28 +228,10 @@ func readKeys(root *yaml.Node) (*modelFile, *FileError) {
 			}
 		}
 	}
-	var missing []string
-	for _, k := range modelKeys {
-		if _, ok := lines[k.key]; k.required && !ok {
-			missing = append(missing, yamlnode.Quote(k.key))
-		}
+	if err := missingKeys(modelKeys, lines, "a YOLOv5 model file"); err != nil {
+		return nil, err
 	}
-	switch len(missing) {
-	case 0:
-		return f, nil
-	case 1:
-		return nil, &FileError{Key: strings.Trim(missing[0], `"`), Msg: "not a YOLOv5 model file: missing key " + missing[0]}
-	}
-	return nil, &FileError{Msg: "not a YOLOv5 model file: missing keys " + strings.Join(missing, ", ")}
-}
-
-func keyIndex(key string) int {
-	for i, k := range modelKeys {
-		if k.key == key {
-			return i
-		}
-	}
-	return -1
+	return f, nil
 }
 
 func (f *modelFile) readNC(v *yaml.Node) (msg string) {

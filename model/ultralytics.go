@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -35,11 +34,7 @@ type section struct {
 // ultraKeys are the top-level keys of an ultralytics detection model file
 // that its parse_model reads, and whether it requires them; check reads
 // or checks a value (nil: not read).
-var ultraKeys = []struct {
-	key      string
-	required bool
-	check    func(u *ultraFile, line int, v *yaml.Node) string // "" or what is wrong
-}{
+var ultraKeys = []fileKey[func(u *ultraFile, line int, v *yaml.Node) string]{
 	{"nc", true, func(u *ultraFile, _ int, v *yaml.Node) (msg string) {
 		u.nc, msg = readNC(v)
 		return msg
@@ -57,16 +52,6 @@ var ultraKeys = []struct {
 	{"head", true, func(u *ultraFile, _ int, v *yaml.Node) string { return u.readSection(1, "head", v) }},
 }
 
-func ultraKeyList(required bool) string {
-	var names []string
-	for _, k := range ultraKeys {
-		if k.required == required {
-			names = append(names, k.key)
-		}
-	}
-	return strings.Join(names, ", ")
-}
-
 // readUltraKeys checks the top-level mapping of an ultralytics model file
 // key by key, in file order, then the required keys.
 func readUltraKeys(root *yaml.Node) (*ultraFile, *FileError) {
@@ -79,15 +64,10 @@ func readUltraKeys(root *yaml.Node) (*ultraFile, *FileError) {
 			return nil, &FileError{Line: line, Msg: "keys must be plain names, got " + yamlnode.Describe(kn)}
 		}
 		key := kn.Value
-		k := -1
-		for j, uk := range ultraKeys {
-			if uk.key == key {
-				k = j
-			}
-		}
+		k := keyIndex(ultraKeys, key)
 		if k < 0 {
 			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("unknown key %s: an ultralytics detection model file has the keys %s (and may have %s); a YOLOv5 one has anchors",
-				yamlnode.Quote(key), ultraKeyList(true), ultraKeyList(false))}
+				yamlnode.Quote(key), keyList(ultraKeys, true), keyList(ultraKeys, false))}
 		}
 		if first, dup := lines[key]; dup {
 			return nil, &FileError{Line: line, Key: key, Msg: fmt.Sprintf("duplicate key %s (first at line %d)", yamlnode.Quote(key), first)}
@@ -99,19 +79,10 @@ func readUltraKeys(root *yaml.Node) (*ultraFile, *FileError) {
 			}
 		}
 	}
-	var missing []string
-	for _, k := range ultraKeys {
-		if _, ok := lines[k.key]; k.required && !ok {
-			missing = append(missing, yamlnode.Quote(k.key))
-		}
+	if err := missingKeys(ultraKeys, lines, "a model file"); err != nil {
+		return nil, err
 	}
-	switch len(missing) {
-	case 0:
-		return u, nil
-	case 1:
-		return nil, &FileError{Key: strings.Trim(missing[0], `"`), Msg: "not a model file: missing key " + missing[0]}
-	}
-	return nil, &FileError{Msg: "not a model file: missing keys " + strings.Join(missing, ", ")}
+	return u, nil
 }
 
 func (u *ultraFile) readEnd2End(line int, v *yaml.Node) string {
