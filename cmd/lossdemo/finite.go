@@ -33,17 +33,24 @@ func checkFinite[T tensor.Float](res computeloss.Result, p []tensor.Tensor[T], i
 	if isFinite(res.Loss) {
 		return nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "the loss is %v from finite inputs", res.Loss)
-	if iters > 1 {
-		fmt.Fprintf(&b, " (call %d of %d)", k+1, iters)
-	}
+	b := notFinite(res.Loss, k, iters)
 	where := overflowAt(res, p, in.model.Strides)
 	if where == "" {
 		where = fmt.Sprintf("lbox %g + lobj %g + lcls %g overflows", res.LBox, res.LObj, res.LCls)
 	}
-	fmt.Fprintf(&b, ": %s; logits this large overflow the loss, and nothing is written", where)
+	fmt.Fprintf(b, ": %s; logits this large overflow the loss, and nothing is written", where)
 	return cli.Inputf("%s", b.String())
+}
+
+// notFinite starts the message of checkFinite and checkV8Finite: the
+// loss, and the call that gave it when there were several.
+func notFinite(loss float64, k, iters int) *strings.Builder {
+	b := new(strings.Builder)
+	fmt.Fprintf(b, "the loss is %v from finite inputs", loss)
+	if iters > 1 {
+		fmt.Fprintf(b, " (call %d of %d)", k+1, iters)
+	}
+	return b
 }
 
 // overflowAt describes the first item of the first layer of res that is

@@ -282,11 +282,7 @@ func checkV8Finite[T tensor.Float](res v8loss.Result, p []tensor.Tensor[T], in *
 	if isFinite(res.Loss) {
 		return nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "the loss is %v from finite inputs", res.Loss)
-	if iters > 1 {
-		fmt.Fprintf(&b, " (call %d of %d)", k+1, iters)
-	}
+	b := notFinite(res.Loss, k, iters)
 	nl := len(in.p)
 	for br, bres := range res.Branches {
 		for _, it := range []struct {
@@ -300,7 +296,7 @@ func checkV8Finite[T tensor.Float](res v8loss.Result, p []tensor.Tensor[T], in *
 			if in.head.End2End {
 				branch = [2]string{"the one-to-many", "the one-to-one"}[br]
 			}
-			fmt.Fprintf(&b, ": %s of %s branch is %v", it.name, branch, it.v)
+			fmt.Fprintf(b, ": %s of %s branch is %v", it.name, branch, it.v)
 			lo, hi, what := v8Channels(it.name, in.head.RegMax, in.head.Channels())
 			best, at, name := 0.0, []int(nil), ""
 			for i, t := range p[br*nl : (br+1)*nl] {
@@ -316,7 +312,7 @@ func checkV8Finite[T tensor.Float](res v8loss.Result, p []tensor.Tensor[T], in *
 				}
 			}
 			if at != nil {
-				fmt.Fprintf(&b, "; its largest %s is %s%v = %g", what, name, at, best)
+				fmt.Fprintf(b, "; its largest %s is %s%v = %g", what, name, at, best)
 			}
 			b.WriteString("; logits this large overflow the loss, and nothing is written")
 			return cli.Inputf("%s", b.String())
