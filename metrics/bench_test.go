@@ -47,11 +47,21 @@ func loadEvalBatch(b *testing.B) (pred, targets tensor.Tensor[float32]) {
 // evaluation before the timed ones (Compute allocates its result).
 func BenchmarkEval(b *testing.B) {
 	pred, targets := loadEvalBatch(b)
-	s, err := nms.New[float32](nms.Val())
+	res, acc := benchEval(b, nms.Val(), pred, targets, pred.Shape[2]-5)
+	b.ReportMetric(res.MAP, "mAP")
+	b.ReportMetric(res.MAP50, "mAP50")
+	b.ReportMetric(float64(len(acc.Correct()))/float64(pred.Shape[0]), "dets/image")
+}
+
+// benchEval times the evaluation of pred (NMS with o, matching and
+// ap_per_class over nc classes) on buffers warmed by one evaluation before
+// the timed ones, and returns the last result and the accumulator.
+func benchEval(b *testing.B, o *nms.Options, pred, targets tensor.Tensor[float32], nc int) (metrics.Result, *metrics.Accumulator[float32]) {
+	s, err := nms.New[float32](o)
 	if err != nil {
 		b.Fatal(err)
 	}
-	acc := metrics.NewAccumulator[float32](pred.Shape[2] - 5)
+	acc := metrics.NewAccumulator[float32](nc)
 	eval := func() metrics.Result {
 		acc.Reset()
 		if err := acc.AddBatch(s.Batch(pred), targets); err != nil {
@@ -63,9 +73,7 @@ func BenchmarkEval(b *testing.B) {
 	for b.Loop() {
 		res = eval()
 	}
-	b.ReportMetric(res.MAP, "mAP")
-	b.ReportMetric(res.MAP50, "mAP50")
-	b.ReportMetric(float64(len(acc.Correct()))/float64(pred.Shape[0]), "dets/image")
+	return res, acc
 }
 
 // BenchmarkNMS is NMS alone on the speed batch, on warm buffers.
@@ -109,22 +117,7 @@ func v8Layout(pred tensor.Tensor[float32]) tensor.Tensor[float32] {
 func BenchmarkEvalV8(b *testing.B) {
 	p5, targets := loadEvalBatch(b)
 	pred := v8Layout(p5)
-	s, err := nms.New[float32](nms.ValV8())
-	if err != nil {
-		b.Fatal(err)
-	}
-	acc := metrics.NewAccumulator[float32](pred.Shape[1] - 4)
-	eval := func() metrics.Result {
-		acc.Reset()
-		if err := acc.AddBatch(s.Batch(pred), targets); err != nil {
-			b.Fatal(err)
-		}
-		return acc.Compute()
-	}
-	res := eval()
-	for b.Loop() {
-		res = eval()
-	}
+	res, acc := benchEval(b, nms.ValV8(), pred, targets, pred.Shape[1]-4)
 	b.ReportMetric(res.MAP, "mAP")
 	b.ReportMetric(float64(len(acc.Correct()))/float64(pred.Shape[0]), "dets/image")
 }
