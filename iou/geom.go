@@ -35,6 +35,14 @@ func newPair(p Pred, t Box) pair {
 	q.px1, q.px2, q.py1, q.py2 = q.x-hw, q.x+hw, q.y-hh, q.y+hh
 	hw, hh = q.tw/2, q.th/2
 	q.tx1, q.tx2, q.ty1, q.ty2 = q.tx-hw, q.tx+hw, q.ty-hh, q.ty+hh
+	q.overlap()
+	return q
+}
+
+// overlap sets the quantities of q that follow from its corners and sizes:
+// the intersection's sides and area, the union, the enclosing box's sides
+// and the doubled centre offsets.
+func (q *pair) overlap() {
 	q.iw = min(q.px2, q.tx2) - max(q.px1, q.tx1)
 	q.ih = min(q.py2, q.ty2) - max(q.py1, q.ty1)
 	q.inter = max(q.iw, 0) * max(q.ih, 0)
@@ -43,7 +51,6 @@ func newPair(p Pred, t Box) pair {
 	q.ch = max(q.py2, q.ty2) - min(q.py1, q.ty1)
 	q.dx = q.tx1 + q.tx2 - q.px1 - q.px2
 	q.dy = q.ty1 + q.ty2 - q.py1 - q.py2
-	return q
 }
 
 // heights is how a corner-frame reference computes a box's height h from
@@ -83,14 +90,7 @@ func newPairXYXY(p, t Box, hr heights) pair {
 	q.h, q.hpass = hr.height(q.py2 - q.py1)
 	q.tx, q.ty, q.tw = (q.tx1+q.tx2)/2, (q.ty1+q.ty2)/2, q.tx2-q.tx1
 	q.th, _ = hr.height(q.ty2 - q.ty1)
-	q.iw = min(q.px2, q.tx2) - max(q.px1, q.tx1)
-	q.ih = min(q.py2, q.ty2) - max(q.py1, q.ty1)
-	q.inter = max(q.iw, 0) * max(q.ih, 0)
-	q.union = q.w*q.h + q.tw*q.th - q.inter + Eps
-	q.cw = max(q.px2, q.tx2) - min(q.px1, q.tx1)
-	q.ch = max(q.py2, q.ty2) - min(q.py1, q.ty1)
-	q.dx = q.tx1 + q.tx2 - q.px1 - q.px2
-	q.dy = q.ty1 + q.ty2 - q.py1 - q.py2
+	q.overlap()
 	return q
 }
 
