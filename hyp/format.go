@@ -175,10 +175,7 @@ func (h *Hyp) forV5() *Error {
 	if h.src.format != FormatYOLOv5 {
 		h.src = source{format: FormatYOLOv5} // built in code: YOLOv5's rules
 	}
-	if err := h.validate(); err != nil {
-		return err // about a value, which may have been set in code: no file
-	}
-	return nil
+	return h.validate() // about a value, which may have been set in code: no file
 }
 
 // forV8 checks h for the anchor-free heads, and gives Epochs and TalTopk
@@ -205,10 +202,7 @@ func (h *Hyp) forV8() *Error {
 	if !h.src.format.anchorFree() {
 		h.src = source{format: FormatUltralytics}
 	}
-	if err := h.validate(); err != nil {
-		return err // about a value, which may have been set in code: no file
-	}
-	return nil
+	return h.validate() // about a value, which may have been set in code: no file
 }
 
 // meaningless says why a YOLOv5 key means nothing to ultralytics' loss.
