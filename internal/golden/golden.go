@@ -103,6 +103,11 @@ func LoadAll(roots ...string) ([]Case, error) {
 // ReadGrad reads the arrays p0…p{nl−1} of the .npz file at path, as a
 // gradient is written.
 func ReadGrad(path string, nl int) ([]batchfile.Tensor, error) {
+	return readNPZ(path, names("p", nl)...)
+}
+
+// readNPZ reads the named arrays of the .npz file at path.
+func readNPZ(path string, names ...string) ([]batchfile.Tensor, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -111,10 +116,6 @@ func ReadGrad(path string, nl int) ([]batchfile.Tensor, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
-	}
-	names := make([]string, nl)
-	for i := range names {
-		names[i] = batchfile.PredName(i)
 	}
 	ts, err := batchfile.ReadTensors(f, st.Size(), names...)
 	if err != nil {

@@ -137,21 +137,3 @@ func floats(t batchfile.Tensor) []float64 {
 	}
 	return v
 }
-
-// readNPZ reads the named arrays of the .npz file at path.
-func readNPZ(path string, names ...string) ([]batchfile.Tensor, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	ts, err := batchfile.ReadTensors(f, st.Size(), names...)
-	if err != nil {
-		return nil, fmt.Errorf("golden: %s: %w", path, err)
-	}
-	return ts, nil
-}
