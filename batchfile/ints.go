@@ -62,40 +62,14 @@ func (o Options) ReadInt(r io.ReaderAt, size int64, name string) (int64, error) 
 // readInts reads the named arrays as integers; with scalar, each must
 // hold one element.
 func readInts(r io.ReaderAt, size int64, names []string, o Options, scalar bool) ([]Ints, error) {
-	a, err := openArchive(r, size, o)
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		names = a.order
-	}
-	ents := make([]*entry, 0, len(names))
-	defer func() {
-		for _, e := range ents {
-			e.close()
+	return readEach(r, size, names, o, func(a *archive, name string) (*entry, error) {
+		e, err := a.openAs(name, limits{max: a.lim.max, ints: true})
+		if err == nil && scalar && (e.hdr.count != 1 || len(e.hdr.shape) > 1) {
+			// e is returned with the error so that readEach closes it.
+			return e, fmt.Errorf("array %q: shape %s: want one integer, shape () or (1,)", e.name, shapeTuple(e.hdr.shape))
 		}
-	}()
-	for _, name := range names {
-		e, err := a.openAs(strings.TrimSuffix(name, ".npy"), limits{max: a.lim.max, ints: true})
-		if err != nil {
-			return nil, err
-		}
-		ents = append(ents, e)
-		if scalar && (e.hdr.count != 1 || len(e.hdr.shape) > 1) {
-			return nil, fmt.Errorf("array %q: shape %s: want one integer, shape () or (1,)", e.name, shapeTuple(e.hdr.shape))
-		}
-		if err := checkTotal(ents, a.lim.max); err != nil {
-			return nil, err
-		}
-	}
-	is := make([]Ints, len(ents))
-	for i, e := range ents {
-		if is[i], err = e.readInts(); err != nil {
-			return nil, err
-		}
-		e.close()
-	}
-	return is, nil
+		return e, err
+	}, (*entry).readInts)
 }
 
 // shapeTuple formats shape as NumPy prints it: (), (2,), (2, 3).

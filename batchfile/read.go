@@ -585,6 +585,16 @@ func ReadTensors(r io.ReaderAt, size int64, names ...string) ([]Tensor, error) {
 }
 
 func readTensors(r io.ReaderAt, size int64, names []string, o Options) ([]Tensor, error) {
+	return readEach(r, size, names, o, func(a *archive, name string) (*entry, error) {
+		return a.open(name, a.lim.conv)
+	}, (*entry).read)
+}
+
+// readEach opens the named arrays (with or without ".npy"; none: every
+// array, in archive order) of the .npz in r with open, checking each
+// header and their total against the cap before any data is read, then
+// reads each with read, closing every entry on the way out.
+func readEach[V any](r io.ReaderAt, size int64, names []string, o Options, open func(a *archive, name string) (*entry, error), read func(*entry) (V, error)) ([]V, error) {
 	a, err := openArchive(r, size, o)
 	if err != nil {
 		return nil, err
@@ -599,21 +609,23 @@ func readTensors(r io.ReaderAt, size int64, names []string, o Options) ([]Tensor
 		}
 	}()
 	for _, name := range names {
-		e, err := a.open(strings.TrimSuffix(name, ".npy"), a.lim.conv)
+		e, err := open(a, strings.TrimSuffix(name, ".npy"))
+		if e != nil {
+			ents = append(ents, e)
+		}
 		if err != nil {
 			return nil, err
 		}
-		ents = append(ents, e)
 		if err := checkTotal(ents, a.lim.max); err != nil {
 			return nil, err
 		}
 	}
-	ts := make([]Tensor, len(ents))
+	out := make([]V, len(ents))
 	for i, e := range ents {
-		if ts[i], err = e.read(); err != nil {
+		if out[i], err = read(e); err != nil {
 			return nil, err
 		}
 		e.close()
 	}
-	return ts, nil
+	return out, nil
 }
