@@ -90,7 +90,7 @@ func ReadFile(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is a folder, not a file", path)
 	}
 	if fi.Mode().IsRegular() && fi.Size() > max {
-		return nil, tooLarge(path, fmt.Sprintf("%d bytes", fi.Size()), max)
+		return nil, &SizeError{Path: path, Size: fmt.Sprintf("%d bytes", fi.Size()), Max: max}
 	}
 	// A regular file may grow after Stat; a pipe or device has no size:
 	// read at most one byte more than the cap and refuse that.
@@ -102,7 +102,7 @@ func ReadFile(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if int64(b.Len()) > max {
-		return nil, tooLarge(path, "more than that", max)
+		return nil, &SizeError{Path: path, Size: "more than that", Max: max}
 	}
 	return b.Bytes(), nil
 }
@@ -116,10 +116,6 @@ type SizeError struct {
 
 func (e *SizeError) Error() string {
 	return fmt.Sprintf("%s is larger than the %s cap on YAML files (%s)", e.Path, FormatSize(e.Max), e.Size)
-}
-
-func tooLarge(path, size string, max int64) error {
-	return &SizeError{Path: path, Size: size, Max: max}
 }
 
 // FormatSize writes a byte count as "1 MiB", "512 KiB" or "100 bytes".
