@@ -291,13 +291,13 @@ func (r *Run) saveOutputs() error {
 // writeResults rewrites results.csv and results.png from the rows so far.
 func (r *Run) writeResults() error {
 	err := atomicfile.Replace(filepath.Join(r.cfg.Dir, "results.csv"), func(w io.Writer) error {
-		return writeResultsCSVNamed(w, r.rows, r.objName())
+		return writeResultsCSV(w, r.rows, r.objName())
 	})
 	if err != nil {
 		return err
 	}
 	err = atomicfile.Replace(filepath.Join(r.cfg.Dir, "results.png"), func(w io.Writer) error {
-		return writeResultsPNGNamed(w, filepath.Base(r.cfg.Dir), r.rows, r.objName())
+		return writeResultsPNG(w, filepath.Base(r.cfg.Dir), r.rows, r.objName())
 	})
 	return err
 }

@@ -22,14 +22,9 @@ type series struct {
 
 // writeResultsPNG draws the rows as two panels side by side: the loss items
 // (training solid, validation dashed) and the metrics, against the epoch
-// (1-based), and encodes them as a PNG.
-func writeResultsPNG(w io.Writer, title string, rows []Row) error {
-	return writeResultsPNGNamed(w, title, rows, "obj")
-}
-
-// writeResultsPNGNamed is writeResultsPNG with the second loss item named
-// obj ("obj" for YOLOv5, "dfl" for the anchor-free head).
-func writeResultsPNGNamed(w io.Writer, title string, rows []Row, obj string) error {
+// (1-based), and encodes them as a PNG. The second loss item is named obj
+// ("obj" for YOLOv5, "dfl" for the anchor-free head).
+func writeResultsPNG(w io.Writer, title string, rows []Row, obj string) error {
 	metrics := []series{
 		{"mAP@0.5", func(r Row) float64 { return r.MAP50 }, false},
 		{"mAP@0.5:0.95", func(r Row) float64 { return r.MAP }, false},

@@ -35,15 +35,10 @@ var resultsColumns = []string{
 }
 
 // writeResultsCSV writes rows in YOLOv5's format: every field right-aligned
-// in 20 characters, numbers as %20.5g, separated by commas.
-func writeResultsCSV(w io.Writer, rows []Row) error {
-	return writeResultsCSVNamed(w, rows, "obj")
-}
-
-// writeResultsCSVNamed is writeResultsCSV with the second loss item's
-// columns named train/<obj>_loss and val/<obj>_loss: "obj" for YOLOv5,
-// "dfl" for the anchor-free head (whose columns keep YOLOv5's order).
-func writeResultsCSVNamed(w io.Writer, rows []Row, obj string) error {
+// in 20 characters, numbers as %20.5g, separated by commas. The second loss
+// item's columns are named train/<obj>_loss and val/<obj>_loss: "obj" for
+// YOLOv5, "dfl" for the anchor-free head (whose columns keep YOLOv5's order).
+func writeResultsCSV(w io.Writer, rows []Row, obj string) error {
 	head := make([]string, len(resultsColumns))
 	for i, c := range resultsColumns {
 		c = strings.Replace(c, "/obj_", "/"+obj+"_", 1)

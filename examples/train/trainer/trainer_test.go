@@ -375,7 +375,7 @@ func TestResultsCSV(t *testing.T) {
 	var b bytes.Buffer
 	rows := []Row{{Epoch: 0, TrainBox: 0.1, TrainObj: 0.02, TrainCls: 0.03, P: 0.5, R: 0.25, MAP50: 0.125, MAP: 0.0625,
 		ValBox: 0.09, ValObj: 0.019, ValCls: 0.029, LR: 0.001}}
-	if err := writeResultsCSV(&b, rows); err != nil {
+	if err := writeResultsCSV(&b, rows, "obj"); err != nil {
 		t.Fatal(err)
 	}
 	want := "               epoch,      train/box_loss,      train/obj_loss,      train/cls_loss,   metrics/precision,      metrics/recall,     metrics/mAP_0.5,metrics/mAP_0.5:0.95,        val/box_loss,        val/obj_loss,        val/cls_loss,               x/lr0,               x/lr1,               x/lr2\n" +
@@ -506,7 +506,7 @@ func TestResultsPNGOneEpoch(t *testing.T) {
 	png := func(map50 float64) []byte {
 		var b bytes.Buffer
 		row := Row{TrainBox: 0.05, TrainObj: 0.02, TrainCls: 0.01, ValBox: 0.04, ValObj: 0.02, ValCls: 0.01, MAP50: map50, MAP: 0.1, P: 0.3, R: 0.4}
-		if err := writeResultsPNG(&b, "one", []Row{row}); err != nil {
+		if err := writeResultsPNG(&b, "one", []Row{row}, "obj"); err != nil {
 			t.Fatal(err)
 		}
 		return b.Bytes()
