@@ -103,20 +103,20 @@ func CheckV8[T tensor.Float](pred tensor.Tensor[T]) error {
 	if nch < 5 {
 		return fmt.Errorf("shape %v has %d channels, want 4+nc with nc ≥ 1 (channels first: [bs, 4+nc, n])", pred.Shape, nch)
 	}
-	for i, v := range pred.Data {
-		c := i / n % nch
-		if c >= 4 {
-			c = 5 // a class probability, as in the V5 layout
-		}
-		if what := checkValue(float64(v), c, hintLogitsV8); what != "" {
-			return &ValueError{Index: unravel(i, pred.Shape), Value: float64(v), What: what, bits: bitsOf[T](), head: V8}
+	for off := 0; off < len(pred.Data); off += n {
+		c := off / n % nch // the channel of this row of n values
+		for j, v := range pred.Data[off : off+n] {
+			if what := checkValue(float64(v), c, hintLogitsV8); what != "" {
+				return &ValueError{Index: unravel(off+j, pred.Shape), Value: float64(v), What: what, bits: bitsOf[T](), head: V8}
+			}
 		}
 	}
 	return nil
 }
 
-// checkValue returns what is wrong with v as channel c of the V5 layout,
-// or "".
+// checkValue returns what is wrong with v as channel c, or "": channels
+// 0–3 are cx, cy, w, h, and every later one a probability (V5's objectness
+// and classes, V8's classes).
 func checkValue(v float64, c int, hint string) string {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
