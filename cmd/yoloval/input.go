@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strings"
 
@@ -87,19 +86,12 @@ func load(path string, head nms.Head, headSet bool) (*loaded, error) {
 // arrayNames lists the arrays of the .npz file at path, without ".npy",
 // in the archive's order.
 func arrayNames(path string) ([]string, error) {
-	f, err := os.Open(path)
+	f, size, err := cli.OpenInput(path)
 	if err != nil {
-		return nil, cli.AsInput(err)
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, cli.AsInput(err)
-	}
-	if fi.IsDir() {
-		return nil, cli.Inputf("%s: is a folder, not an .npz file", path)
-	}
-	zr, err := zip.NewReader(f, fi.Size())
+	zr, err := zip.NewReader(f, size)
 	if err != nil {
 		return nil, cli.Inputf("%s: not an .npz file (a zip archive of .npy arrays): %v", path, err)
 	}
@@ -113,16 +105,12 @@ func arrayNames(path string) ([]string, error) {
 // readTensors reads the named arrays of the .npz file at path, with
 // batchfile's checks on headers and sizes.
 func readTensors(path string, names ...string) ([]batchfile.Tensor, error) {
-	f, err := os.Open(path)
+	f, size, err := cli.OpenInput(path)
 	if err != nil {
-		return nil, cli.AsInput(err)
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, cli.AsInput(err)
-	}
-	ts, err := cli.ReadOptions("").ReadTensors(f, fi.Size(), names...)
+	ts, err := cli.ReadOptions("").ReadTensors(f, size, names...)
 	if err != nil {
 		return nil, cli.AsInput(fmt.Errorf("%s: %w", path, err))
 	}
