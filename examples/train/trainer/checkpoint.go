@@ -115,7 +115,7 @@ func (r *Run) saveCheckpoint() error {
 	if err != nil {
 		return err
 	}
-	old, err := listCheckpoints(dir)
+	old, err := Checkpoints(dir)
 	if err != nil {
 		return err
 	}
@@ -157,10 +157,7 @@ func (r *Run) encodeCheckpoint(enc *gob.Encoder) error {
 
 // Checkpoints returns the checkpoint files in the folder dir (a run's
 // weights folder), oldest first.
-func Checkpoints(dir string) ([]string, error) { return listCheckpoints(dir) }
-
-// listCheckpoints returns the checkpoint files in dir, oldest first.
-func listCheckpoints(dir string) ([]string, error) {
+func Checkpoints(dir string) ([]string, error) {
 	m, err := filepath.Glob(filepath.Join(dir, "epoch-[0-9][0-9][0-9][0-9].ckpt"))
 	sort.Strings(m)
 	return m, err
@@ -174,7 +171,7 @@ var ErrNoCheckpoint = errors.New("trainer: no checkpoint to resume from")
 // results so far, and rewrites results.csv and results.png from them. The
 // checkpoint must come from a run of the same setup.
 func (r *Run) Resume() error {
-	all, err := listCheckpoints(filepath.Join(r.cfg.Dir, "weights"))
+	all, err := Checkpoints(filepath.Join(r.cfg.Dir, "weights"))
 	if err != nil {
 		return err
 	}
