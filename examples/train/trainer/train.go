@@ -258,11 +258,21 @@ func (r *Run) trainEpoch() (lossItems, error) {
 				"stopped before writing anything for this epoch", r.epoch+1, r.cfg.Epochs, i+1, nb, items.Box, r.objName(), items.Obj, items.Cls)
 		}
 		t2 := time.Now()
-		acc.add(x, grads)
-		if r.step-acc.lastStep >= int64(r.accumulate(r.step)) || i == nb-1 {
-			imgs := acc.images(r.cfg.Batch, s)
-			err := r.g.step(imgs, acc.grads, acc.shapes(shapes), r.lr(r.epoch, r.step))
-			imgs.FinalizeLocal()
+		due := r.step-acc.lastStep >= int64(r.accumulate(r.step)) || i == nb-1
+		if !due || acc.n > 0 {
+			acc.add(x, grads)
+		}
+		if due {
+			// A step of this batch alone (every step without a nominal
+			// batch) takes its own tensors: nothing was gathered.
+			imgs, gs, shs := xt, grads, shapes
+			if acc.n > 0 {
+				imgs, gs, shs = acc.images(r.cfg.Batch, s), acc.grads, acc.shapes(shapes)
+			}
+			err := r.g.step(imgs, gs, shs, r.lr(r.epoch, r.step))
+			if imgs != xt {
+				imgs.FinalizeLocal()
+			}
 			if err != nil {
 				return lossItems{}, err
 			}
