@@ -37,15 +37,22 @@ type loaded struct {
 // rawFile is a file of the head's raw outputs p0 … p{nl−1}, with its
 // targets normalised, as lossdemo reads it.
 type rawFile struct {
-	head    nms.Head
-	preds   []tensor.Array
-	labels  []target.Label   // normalised
-	v5      model.Detect     // head v5: anchors and strides
-	v8      model.AnchorFree // head v8: reg_max and strides
-	regMax  string           // where reg_max came from, for people
-	width   int              // the image size the grids and strides give, pixels
-	height  int
-	strides []float64
+	head   nms.Head
+	preds  []tensor.Array
+	labels []target.Label   // normalised
+	v5     model.Detect     // head v5: anchors and strides
+	v8     model.AnchorFree // head v8: reg_max and strides
+	regMax string           // where reg_max came from, for people
+	width  int              // the image size the grids and strides give, pixels
+	height int
+}
+
+// strides are the head's strides, one per layer.
+func (r *rawFile) strides() []float64 {
+	if r.head == nms.V5 {
+		return r.v5.Strides
+	}
+	return r.v8.Strides
 }
 
 // expected lists the arrays yoloval reads, for the error when neither form
@@ -223,7 +230,7 @@ func (r *rawFile) checkV5(byName map[string]tensor.Array) error {
 	if r.v5, err = feed.Model(b); err != nil {
 		return err
 	}
-	r.labels, r.strides = b.Targets, r.v5.Strides
+	r.labels = b.Targets
 	return nil
 }
 
@@ -284,7 +291,7 @@ func (r *rawFile) checkV8(path string, names []string, byName map[string]tensor.
 			return fmt.Errorf("array \"targets\": row %d: %w (a file of raw outputs holds normalised targets, as the loss takes them)", i, err)
 		}
 	}
-	r.labels, r.strides = labels, r.v8.Strides
+	r.labels = labels
 	return nil
 }
 
@@ -360,9 +367,10 @@ func readRegMax(path string) (int64, error) {
 // imageSize sets the image size the grids and strides give: every
 // layer's nx·stride and ny·stride must agree.
 func (r *rawFile) imageSize() error {
+	strides := r.strides()
 	for l, p := range r.preds {
 		ny, nx := p.Shape[2], p.Shape[3]
-		s := r.strides[l]
+		s := strides[l]
 		w, h := float64(nx)*s, float64(ny)*s
 		if w != math.Trunc(w) || h != math.Trunc(h) || w > 1<<20 || h > 1<<20 {
 			return fmt.Errorf("array %q: %d×%d cells of stride %v give no image size in whole pixels", batchfile.PredName(l), ny, nx, s)
@@ -373,7 +381,7 @@ func (r *rawFile) imageSize() error {
 		}
 		if int(w) != r.width || int(h) != r.height {
 			return fmt.Errorf("array %q: %d×%d cells of stride %v cover %v×%v pixels, but p0's %d×%d cells of stride %v cover %d×%d (width × height): the strides do not fit the grids",
-				batchfile.PredName(l), ny, nx, s, w, h, r.preds[0].Shape[2], r.preds[0].Shape[3], r.strides[0], r.width, r.height)
+				batchfile.PredName(l), ny, nx, s, w, h, r.preds[0].Shape[2], r.preds[0].Shape[3], strides[0], r.width, r.height)
 		}
 	}
 	return nil

@@ -80,7 +80,7 @@ func printTable[T tensor.Float](w io.Writer, o *options, in *inputs[T], ev *eval
 			what = fmt.Sprintf("%d anchors per cell", len(raw.v5.AnchorsGrid[0]))
 		}
 		fmt.Fprintf(w, "decoded from the raw outputs p0 … p%d (%s, strides %v): images of %d×%d pixels (width × height); the normalised targets scaled to them\n",
-			len(raw.preds)-1, what, raw.strides, raw.width, raw.height)
+			len(raw.preds)-1, what, raw.strides(), raw.width, raw.height)
 	}
 	fmt.Fprintf(w, "%22s%11s%11s%11s%11s%11s%11s\n", "Class", "Images", "Instances", "P", "R", "mAP50", "mAP50-95")
 	total := 0
