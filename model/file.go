@@ -78,15 +78,7 @@ func (f File) Strides() []float64 {
 // names the file; a file over MaxFileSize is one, refused before it is
 // read.
 func LoadFile(path string, o *LoadOptions) (File, error) {
-	data, err := readFile(path)
-	if err != nil {
-		return File{}, err
-	}
-	f, err := ParseFile(data, o)
-	if fe, ok := err.(*FileError); ok {
-		fe.File = path
-	}
-	return f, err
+	return load(path, func(data []byte) (File, error) { return ParseFile(data, o) })
 }
 
 // ParseFile reads a model file of either kind: a YOLOv5 file (one with

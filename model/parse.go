@@ -43,15 +43,22 @@ const MaxFileSize = yamlnode.MaxFileSize
 // names the file; a file over MaxFileSize is one. LoadFile reads YOLOv5's
 // and ultralytics' model files, and takes the dataset's nc.
 func Load(path string, strides []float64) (Detect, error) {
+	return load(path, func(data []byte) (Detect, error) { return parse(data, strides) })
+}
+
+// load reads the file at path with readFile and parses it, naming the
+// file in a *FileError that parse returns.
+func load[V any](path string, parse func([]byte) (V, error)) (V, error) {
 	data, err := readFile(path)
 	if err != nil {
-		return Detect{}, err
+		var zero V
+		return zero, err
 	}
-	d, err := parse(data, strides)
+	v, err := parse(data)
 	if fe, ok := err.(*FileError); ok {
 		fe.File = path
 	}
-	return d, err
+	return v, err
 }
 
 // readFile reads the model file at path, refusing one over MaxFileSize
