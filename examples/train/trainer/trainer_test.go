@@ -93,29 +93,27 @@ func newRun(t *testing.T, cfg Config) *Run {
 
 func total(r Row) float64 { return r.TrainBox + r.TrainObj + r.TrainCls }
 
-// TestTrainLossFalls trains 12 epochs of 2 steps on 4 images: the mean
-// training loss of the last epoch must be below 85% of the first's, every
-// loss finite, and the metrics in [0, 1].
-func TestTrainLossFalls(t *testing.T) {
-	cfg := testConfig(t, 12)
-	var log bytes.Buffer
-	cfg.Log = &log
-	r := newRun(t, cfg)
+// trainAndCheckRows trains r to its last epoch and checks its rows: one per
+// epoch, the mean training loss of the last epoch below 85% of the first's,
+// every loss item finite and not negative (positive, with positive set) and
+// every metric in [0, 1]. It returns the rows.
+func trainAndCheckRows(t *testing.T, r *Run, positive bool) []Row {
+	t.Helper()
 	if err := r.Train(); err != nil {
 		t.Fatal(err)
 	}
 	rows := r.Rows()
-	if len(rows) != cfg.Epochs {
-		t.Fatalf("%d rows after %d epochs", len(rows), cfg.Epochs)
+	if len(rows) != r.cfg.Epochs {
+		t.Fatalf("%d rows after %d epochs", len(rows), r.cfg.Epochs)
 	}
 	first, last := total(rows[0]), total(rows[len(rows)-1])
-	t.Logf("training loss %.5f → %.5f over %d steps", first, last, r.step)
+	t.Logf("training loss %.5f → %.5f over %d steps; last epoch mAP@0.5 %.4f", first, last, r.step, rows[len(rows)-1].MAP50)
 	if !(last < 0.85*first) {
 		t.Errorf("training loss went from %g to %g, want below 85%% of the start", first, last)
 	}
 	for _, row := range rows {
 		for _, v := range []float64{row.TrainBox, row.TrainObj, row.TrainCls, row.ValBox, row.ValObj, row.ValCls} {
-			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (positive && v == 0) {
 				t.Fatalf("epoch %d: loss item %g", row.Epoch, v)
 			}
 		}
@@ -125,6 +123,18 @@ func TestTrainLossFalls(t *testing.T) {
 			}
 		}
 	}
+	return rows
+}
+
+// TestTrainLossFalls trains 12 epochs of 2 steps on 4 images: the mean
+// training loss of the last epoch must be below 85% of the first's, every
+// loss finite, and the metrics in [0, 1].
+func TestTrainLossFalls(t *testing.T) {
+	cfg := testConfig(t, 12)
+	var log bytes.Buffer
+	cfg.Log = &log
+	r := newRun(t, cfg)
+	trainAndCheckRows(t, r, false)
 	if n := strings.Count(log.String(), "\n"); n != cfg.Epochs {
 		t.Errorf("log has %d lines, want one per epoch (%d)", n, cfg.Epochs)
 	}
@@ -150,30 +160,7 @@ func TestTrainAnchorFree(t *testing.T) {
 	if r.loss.v8 == nil || r.loss.v5 != nil {
 		t.Fatal("the anchor-free model's run does not use the v8 engine")
 	}
-	if err := r.Train(); err != nil {
-		t.Fatal(err)
-	}
-	rows := r.Rows()
-	if len(rows) != cfg.Epochs {
-		t.Fatalf("%d rows after %d epochs", len(rows), cfg.Epochs)
-	}
-	first, last := total(rows[0]), total(rows[len(rows)-1])
-	t.Logf("training loss %.5f → %.5f over %d steps; last epoch mAP@0.5 %.4f", first, last, r.step, rows[len(rows)-1].MAP50)
-	if !(last < 0.85*first) {
-		t.Errorf("training loss went from %g to %g, want below 85%% of the start", first, last)
-	}
-	for _, row := range rows {
-		for _, v := range []float64{row.TrainBox, row.TrainObj, row.TrainCls, row.ValBox, row.ValObj, row.ValCls} {
-			if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
-				t.Fatalf("epoch %d: loss item %g", row.Epoch, v)
-			}
-		}
-		for _, v := range []float64{row.P, row.R, row.MAP50, row.MAP} {
-			if !(v >= 0 && v <= 1) {
-				t.Fatalf("epoch %d: metric %g outside [0, 1]", row.Epoch, v)
-			}
-		}
-	}
+	rows := trainAndCheckRows(t, r, true)
 	if m := rows[len(rows)-1].MAP50; !(m > 0) {
 		t.Errorf("last epoch's mAP@0.5 %g, want above 0", m)
 	}
