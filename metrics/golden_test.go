@@ -55,12 +55,7 @@ func TestGolden(t *testing.T) {
 		for _, gc := range cases {
 			t.Run(gc.Name, func(t *testing.T) {
 				cfg := gc.Config
-				o := &nms.Options{ConfThres: new(cfg.ConfThres), IoUThres: new(cfg.IoUThres),
-					MultiLabel: cfg.MultiLabel, Agnostic: cfg.Agnostic, MaxDet: cfg.MaxDet}
-				if cfg.Head == "v8" {
-					o.Head = nms.V8
-				}
-				s, err := nms.New[float64](o)
+				s, err := nms.New[float64](cfg.Options())
 				if err != nil {
 					t.Fatal(err)
 				}

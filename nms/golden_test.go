@@ -14,18 +14,6 @@ const (
 	goldenV8Dir = "../testdata/golden-v8-eval" // ultralytics', for the anchor-free head
 )
 
-// options returns the NMS settings of a golden case.
-func options(c goldeneval.Config) *nms.Options {
-	o := &nms.Options{
-		ConfThres: new(c.ConfThres), IoUThres: new(c.IoUThres),
-		MultiLabel: c.MultiLabel, Agnostic: c.Agnostic, MaxDet: c.MaxDet,
-	}
-	if c.Head == "v8" {
-		o.Head = nms.V8
-	}
-	return o
-}
-
 // TestGolden reproduces non_max_suppression's output of every golden case
 // exactly, YOLOv5's and ultralytics': same detections, same order, same
 // bits.
@@ -37,7 +25,7 @@ func TestGolden(t *testing.T) {
 		}
 		for _, gc := range cases {
 			t.Run(gc.Name, func(t *testing.T) {
-				o := options(gc.Config)
+				o := gc.Config.Options()
 				if (o.Head == nms.V8) != (dir == goldenV8Dir) {
 					t.Fatalf("head %q in %s", gc.Config.Head, dir)
 				}

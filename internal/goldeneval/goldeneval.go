@@ -9,6 +9,7 @@ import (
 	"codeberg.org/sbinet/npyio/npz"
 
 	"github.com/yolo-loss/yololoss/batchfile"
+	"github.com/yolo-loss/yololoss/nms"
 	"github.com/yolo-loss/yololoss/tensor"
 )
 
@@ -24,6 +25,18 @@ type Config struct {
 	MultiLabel bool    `json:"multi_label"`
 	Agnostic   bool    `json:"agnostic"`
 	MaxDet     int     `json:"max_det"`
+}
+
+// Options returns the NMS settings of the case, for its head.
+func (c Config) Options() *nms.Options {
+	o := &nms.Options{
+		ConfThres: new(c.ConfThres), IoUThres: new(c.IoUThres),
+		MultiLabel: c.MultiLabel, Agnostic: c.Agnostic, MaxDet: c.MaxDet,
+	}
+	if c.Head == "v8" {
+		o.Head = nms.V8
+	}
+	return o
 }
 
 // Expect is a case's expect.json: labels per class and, when YOLOv5
