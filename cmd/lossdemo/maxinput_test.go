@@ -1,12 +1,7 @@
 package main
 
 import (
-	"archive/zip"
-	"bytes"
-	"compress/flate"
-	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,67 +9,8 @@ import (
 
 	"github.com/yolo-loss/yololoss/batchfile"
 	"github.com/yolo-loss/yololoss/internal/cli"
+	"github.com/yolo-loss/yololoss/internal/npztest"
 )
-
-// declaring writes to path a small .npz whose array "p0" declares shape,
-// float32, in its .npy header and its zip entry, but whose deflated
-// stream holds the header and a few zeros, beside the arrays small (reg_max among
-// them marks an anchor-free head's file). A reader that checks the
-// header against its cap refuses it before reading or allocating.
-func declaring(t *testing.T, path string, shape []int, small []batchfile.Tensor) string {
-	t.Helper()
-	dict := "{'descr': '<f4', 'fortran_order': False, 'shape': ("
-	n := int64(4)
-	for _, d := range shape {
-		dict += fmt.Sprint(d) + ", "
-		n *= int64(d)
-	}
-	dict += "), }"
-	for (10+len(dict)+1)%64 != 0 {
-		dict += " "
-	}
-	hdr := append([]byte("\x93NUMPY\x01\x00"), binary.LittleEndian.AppendUint16(nil, uint16(len(dict)+1))...)
-	hdr = append(append(hdr, dict...), '\n')
-	var comp bytes.Buffer
-	fw, err := flate.NewWriter(&comp, flate.BestCompression)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw.Write(hdr)
-	fw.Write(make([]byte, 4096)) // some data: the header is read whole before the stream ends
-	fw.Close()
-
-	smallPath := path + ".small"
-	if err := batchfile.WriteFile(smallPath, small); err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(smallPath)
-	zr, err := zip.OpenReader(smallPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	w, err := zw.CreateRaw(&zip.FileHeader{Name: "p0.npy", Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(hdr),
-		CompressedSize64: uint64(comp.Len()), UncompressedSize64: uint64(len(hdr)) + uint64(n)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(comp.Bytes())
-	for _, e := range zr.File {
-		if err := zw.Copy(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // TestMaxInput: a file whose header declares more than cli.MaxInputBytes
 // is refused from its header, exit 2, naming the array and the cap,
@@ -101,7 +37,7 @@ func TestMaxInput(t *testing.T) {
 		{"v5 -dtype float64", half, []batchfile.Tensor{targets}, []string{"-dtype", "float64"}, "header declares float32 [1 3 1024 600 85]: " + capText},
 		{"v8", v8over, []batchfile.Tensor{targets, regMax}, nil, "header declares float32 [1 68 2048 2048]: " + capText},
 	} {
-		path := declaring(t, filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".npz"), tc.shape, tc.small)
+		path := npztest.Declaring(t, filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".npz"), "p0", tc.shape, tc.small)
 		grad := filepath.Join(dir, "g.npz")
 		args := append([]string{"-pred", path, "-grad", grad}, tc.args...)
 		code, out, errOut := lossdemo(t, args...)
@@ -114,7 +50,7 @@ func TestMaxInput(t *testing.T) {
 	}
 	// Under the cap, the same header goes on to the entry's check: the
 	// cap, not the entry, refused the files above.
-	path := declaring(t, filepath.Join(dir, "half.npz"), half, []batchfile.Tensor{targets})
+	path := npztest.Declaring(t, filepath.Join(dir, "half.npz"), "p0", half, []batchfile.Tensor{targets})
 	if code, _, errOut := lossdemo(t, "-pred", path); code != 2 || strings.Contains(errOut, "limit") || !strings.Contains(errOut, "inflate to at most") {
 		t.Errorf("half the cap: exit %d, %q; want the zip entry's error", code, errOut)
 	}
