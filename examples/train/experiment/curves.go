@@ -9,7 +9,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/yolo-loss/yololoss/examples/train/trainer"
 )
 
 // WritePNG draws the group's validation mAP@0.5 and mAP@0.5:0.95 against the
@@ -24,15 +25,7 @@ func (g Group) WritePNG(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	const width, height = 12 * vg.Inch, 4.5 * vg.Inch
-	img := vgimg.New(width, height)
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 4, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2}
-	for i, p := range []*plot.Plot{left, right} {
-		p.Draw(tiles.At(dc, i, 0))
-	}
-	_, err = vgimg.PngCanvas{Canvas: img}.WriteTo(w)
-	return err
+	return trainer.WritePanelsPNG(w, left, right)
 }
 
 // band returns, per epoch present in every seed, the mean, lowest and

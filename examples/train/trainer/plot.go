@@ -41,6 +41,13 @@ func writeResultsPNG(w io.Writer, title string, rows []Row, obj string) error {
 	}
 	right.Y.Min, right.Y.Max = 0, 1
 	right.Legend.Left = true // the metrics rise: the top left is free
+	return WritePanelsPNG(w, left, right)
+}
+
+// WritePanelsPNG draws two plots side by side on a 12 by 4.5 inch canvas and
+// encodes it as a PNG: the layout of results.png, which the experiment's
+// curves share.
+func WritePanelsPNG(w io.Writer, left, right *plot.Plot) error {
 	const width, height = 12 * vg.Inch, 4.5 * vg.Inch
 	img := vgimg.New(width, height)
 	dc := draw.New(img)
@@ -48,7 +55,7 @@ func writeResultsPNG(w io.Writer, title string, rows []Row, obj string) error {
 	for i, p := range []*plot.Plot{left, right} {
 		p.Draw(tiles.At(dc, i, 0))
 	}
-	_, err = vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+	_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 	return err
 }
 
