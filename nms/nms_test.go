@@ -45,10 +45,7 @@ func randomPred[T tensor.Float](rng *rand.Rand, bs, n, nc int) tensor.Tensor[T] 
 // boxes offset by class·MaxWH unless agnostic, torchvision's greedy loop
 // over all of them together, then max_det.
 func reference[T tensor.Float](x []T, n, no int, conf, iou float64, multi, agnostic bool, maxDet int) [][6]T {
-	type cand struct {
-		row, cls int
-		conf     T
-	}
+	type cand = refCand[T]
 	var cs []cand
 	thr := T(conf)
 	for r := range n {
@@ -70,16 +67,34 @@ func reference[T tensor.Float](x []T, n, no int, conf, iou float64, multi, agnos
 			cs = append(cs, cand{r, best - 5, v[best] * v[4]})
 		}
 	}
-	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.conf, a.conf) })
+	corners := func(r int) [4]T {
+		v := x[r*no:]
+		return [4]T{v[0] - v[2]/2, v[1] - v[3]/2, v[0] + v[2]/2, v[1] + v[3]/2}
+	}
+	return refSuppress(cs, corners, iou, agnostic, maxDet)
+}
+
+// refCand is a (row, class) pair of the references, with its conf.
+type refCand[T tensor.Float] struct {
+	row, cls int
+	conf     T
+}
+
+// refSuppress is the references' common tail: the pairs cs sorted by conf
+// (stable), at most MaxNMS, boxes (corners of a row) offset by
+// class·MaxWH unless agnostic, torchvision's greedy loop over all of them
+// together, then max_det.
+func refSuppress[T tensor.Float](cs []refCand[T], corners func(row int) [4]T, iou float64, agnostic bool, maxDet int) [][6]T {
+	slices.SortStableFunc(cs, func(a, b refCand[T]) int { return cmp.Compare(b.conf, a.conf) })
 	cs = cs[:min(len(cs), nms.MaxNMS)]
 	boxes := make([][4]T, len(cs))
 	for i, c := range cs {
-		v := x[c.row*no:]
 		off := T(0)
 		if !agnostic {
 			off = T(c.cls) * nms.MaxWH
 		}
-		boxes[i] = [4]T{v[0] - v[2]/2 + off, v[1] - v[3]/2 + off, v[0] + v[2]/2 + off, v[1] + v[3]/2 + off}
+		b := corners(c.row)
+		boxes[i] = [4]T{b[0] + off, b[1] + off, b[2] + off, b[3] + off}
 	}
 	suppressed := make([]bool, len(cs))
 	var out [][6]T
@@ -87,8 +102,8 @@ func reference[T tensor.Float](x []T, n, no int, conf, iou float64, multi, agnos
 		if suppressed[i] {
 			continue
 		}
-		v := x[cs[i].row*no:]
-		out = append(out, [6]T{v[0] - v[2]/2, v[1] - v[3]/2, v[0] + v[2]/2, v[1] + v[3]/2, cs[i].conf, T(cs[i].cls)})
+		b := corners(cs[i].row)
+		out = append(out, [6]T{b[0], b[1], b[2], b[3], cs[i].conf, T(cs[i].cls)})
 		for j := i + 1; j < len(cs); j++ {
 			if !suppressed[j] && float64(torchIoU(boxes[i], boxes[j])) > iou {
 				suppressed[j] = true

@@ -1,11 +1,9 @@
 package nms_test
 
 import (
-	"cmp"
 	"errors"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 
@@ -42,10 +40,7 @@ func transposeV8[T tensor.Float](p tensor.Tensor[T]) tensor.Tensor[T] {
 // best; all pairs sorted by conf (stable), at most MaxNMS; boxes offset by
 // class·MaxWH unless agnostic; torchvision's greedy loop; then max_det.
 func referenceV8[T tensor.Float](x []T, nch, n int, conf, iou float64, multi, agnostic bool, maxDet int) [][6]T {
-	type cand struct {
-		row, cls int
-		conf     T
-	}
+	type cand = refCand[T]
 	nc := nch - 4
 	at := func(c, r int) T { return x[c*n+r] }
 	var cs []cand
@@ -79,36 +74,11 @@ func referenceV8[T tensor.Float](x []T, nch, n int, conf, iou float64, multi, ag
 		}
 		cs = append(cs, cand{r, best, at(4+best, r)})
 	}
-	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.conf, a.conf) })
-	cs = cs[:min(len(cs), nms.MaxNMS)]
 	corners := func(r int) [4]T {
 		cx, cy, w, h := at(0, r), at(1, r), at(2, r), at(3, r)
 		return [4]T{cx - w/2, cy - h/2, cx + w/2, cy + h/2}
 	}
-	boxes := make([][4]T, len(cs))
-	for i, c := range cs {
-		off := T(0)
-		if !agnostic {
-			off = T(c.cls) * nms.MaxWH
-		}
-		b := corners(c.row)
-		boxes[i] = [4]T{b[0] + off, b[1] + off, b[2] + off, b[3] + off}
-	}
-	suppressed := make([]bool, len(cs))
-	var out [][6]T
-	for i := range cs {
-		if suppressed[i] {
-			continue
-		}
-		b := corners(cs[i].row)
-		out = append(out, [6]T{b[0], b[1], b[2], b[3], cs[i].conf, T(cs[i].cls)})
-		for j := i + 1; j < len(cs); j++ {
-			if !suppressed[j] && float64(torchIoU(boxes[i], boxes[j])) > iou {
-				suppressed[j] = true
-			}
-		}
-	}
-	return out[:min(len(out), maxDet)]
+	return refSuppress(cs, corners, iou, agnostic, maxDet)
 }
 
 func testV8AgainstReference[T tensor.Float](t *testing.T, dtype string) {
