@@ -30,16 +30,20 @@ func Marshal(h *Hyp) []byte {
 	format := h.src.format
 	var lines []line
 	width := 0
+	def := DefaultV8()
 	for _, f := range marshalOrder(format) {
 		val, ok := f.value.format(h)
-		switch {
-		case !ok:
+		if !ok {
 			continue
+		}
+		d, okD := f.value.format(def)
+		atDefault := okD && d == val // h holds DefaultV8's value for f
+		switch {
 		case !f.owner.belongs(format) && f.value.zero(h):
 			continue
-		case format.anchorFree() && !inDefaultYAML[f.key] && marshalDefault(f, h):
+		case format.anchorFree() && !inDefaultYAML[f.key] && atDefault:
 			continue // beyond ultralytics' own keys, at its default
-		case format == FormatShared && f.owner == ultra && marshalDefault(f, h):
+		case format == FormatShared && f.owner == ultra && atDefault:
 			continue
 		}
 		kv := f.key + ": " + val
@@ -92,13 +96,6 @@ func marshalOrder(format Format) []*field {
 		}
 	}
 	return order
-}
-
-// marshalDefault reports whether h holds DefaultV8's value for f.
-func marshalDefault(f *field, h *Hyp) bool {
-	a, okA := f.value.format(h)
-	b, okB := f.value.format(DefaultV8())
-	return a == b && okA == okB || !okA
 }
 
 // marshalNumber formats v as a YAML float that round-trips exactly.
