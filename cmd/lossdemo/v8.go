@@ -6,7 +6,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -298,21 +297,23 @@ func checkV8Finite[T tensor.Float](res v8loss.Result, p []tensor.Tensor[T], in *
 			}
 			fmt.Fprintf(b, ": %s of %s branch is %v", it.name, branch, it.v)
 			lo, hi, what := v8Channels(it.name, in.head.RegMax, in.head.Channels())
-			best, at, name := 0.0, []int(nil), ""
+			names := in.p // the branch's arrays, for their names
+			if br == 1 {
+				names = in.q
+			}
+			best, bi, bj := 0.0, -1, 0
 			for i, t := range p[br*nl : (br+1)*nl] {
 				sh := t.Shape
 				for j, x := range t.Data {
 					c := (j / (sh[2] * sh[3])) % sh[1]
 					if c >= lo && c < hi && math.Abs(float64(x)) > math.Abs(best) {
-						best, at, name = float64(x), unravel(j, sh), in.p[i].Name
-						if br == 1 {
-							name = "q" + strconv.Itoa(i)
-						}
+						best, bi, bj = float64(x), i, j
 					}
 				}
 			}
-			if at != nil {
-				fmt.Fprintf(b, "; its largest %s is %s%v = %g", what, name, at, best)
+			if bi >= 0 {
+				t := p[br*nl+bi]
+				fmt.Fprintf(b, "; its largest %s is %s%v = %g", what, names[bi].Name, unravel(bj, t.Shape), best)
 			}
 			b.WriteString("; logits this large overflow the loss, and nothing is written")
 			return cli.Inputf("%s", b.String())
