@@ -43,8 +43,8 @@ type progress struct {
 	width         int // the last line's length, to blank its remains
 }
 
-func newProgress(w io.Writer, job Job, epochs, nb int) *progress {
-	return &progress{w: w, now: time.Now, job: job, epochs: epochs, nb: nb, obj: "obj"}
+func newProgress(w io.Writer, job Job, epochs, nb int, obj string) *progress {
+	return &progress{w: w, now: time.Now, job: job, epochs: epochs, nb: nb, obj: obj}
 }
 
 // startEpoch starts the line of epoch e (1-based).

@@ -148,8 +148,7 @@ func New(b backends.Backend, cfg Config, train, val *dataset.Split) (*Run, error
 	}
 	r := &Run{cfg: cfg, h: h, g: g, loss: le, train: train, val: val}
 	if cfg.Progress != nil {
-		r.prog = newProgress(cfg.Progress, cfg.Job, cfg.Epochs, r.stepsPerEpoch())
-		r.prog.obj = r.objName()
+		r.prog = newProgress(cfg.Progress, cfg.Job, cfg.Epochs, r.stepsPerEpoch(), r.objName())
 	}
 	return r, nil
 }

@@ -529,7 +529,7 @@ func TestLossPanelLogAxis(t *testing.T) {
 func TestProgressLine(t *testing.T) {
 	var b bytes.Buffer
 	clock := time.Unix(0, 0)
-	p := newProgress(&b, Job{Label: "run 2/3 focal seed 1", EpochsBefore: 4, EpochsAfter: 2}, 4, 10)
+	p := newProgress(&b, Job{Label: "run 2/3 focal seed 1", EpochsBefore: 4, EpochsAfter: 2}, 4, 10, "obj")
 	p.now = func() time.Time { return clock }
 	p.startEpoch(1)
 	p.batch(lossItems{Box: 0.1})
