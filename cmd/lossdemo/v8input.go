@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/yolo-loss/yololoss/batchfile"
@@ -150,7 +151,7 @@ func (in *v8Inputs) setHead(regMax int, strides []float64) error {
 		return err
 	}
 	in.f32 = first.F32 != nil
-	for _, t := range append(append([]batchfile.Tensor(nil), in.p...), in.q...) {
+	for _, t := range slices.Concat(in.p, in.q) {
 		switch {
 		case len(t.Shape) != 4 || t.Shape[0] != first.Shape[0] || t.Shape[1] != first.Shape[1]:
 			return fmt.Errorf("array %q has shape %v; want [%d, %d, ny, nx] as p0", t.Name, t.Shape, first.Shape[0], first.Shape[1])
@@ -164,7 +165,7 @@ func (in *v8Inputs) setHead(regMax int, strides []float64) error {
 		}
 	}
 	for i, q := range in.q {
-		if fmt.Sprint(q.Shape) != fmt.Sprint(in.p[i].Shape) {
+		if !slices.Equal(q.Shape, in.p[i].Shape) {
 			return fmt.Errorf("array %q has shape %v, %q %v: the branches' outputs have the same shapes", q.Name, q.Shape, in.p[i].Name, in.p[i].Shape)
 		}
 	}
