@@ -29,8 +29,7 @@ type Config struct {
 func (c Config) clone() Config {
 	out := Config{Detect: c.Detect.Clone(), ImgSize: c.ImgSize}
 	if c.AnchorFree != nil {
-		a := *c.AnchorFree
-		a.Strides = append([]float64(nil), a.Strides...)
+		a := c.AnchorFree.Clone()
 		out.AnchorFree = &a
 	}
 	return out
