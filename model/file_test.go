@@ -238,16 +238,7 @@ func TestParseFileErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("ParseFile = %+v, nil; want the error %q", f, tc.want)
 			}
-			if got := err.Error(); got != tc.want {
-				t.Errorf("error\n got %s\nwant %s", got, tc.want)
-			}
-			var fe *model.FileError
-			if !errors.As(err, &fe) {
-				t.Fatalf("error is %T, want *model.FileError", err)
-			}
-			if fe.Line != tc.line || fe.Key != tc.key {
-				t.Errorf("line %d, key %q; want line %d, key %q", fe.Line, fe.Key, tc.line, tc.key)
-			}
+			checkFileError(t, err, tc.want, tc.line, tc.key)
 		})
 	}
 }

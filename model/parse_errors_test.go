@@ -86,17 +86,24 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Parse = %+v, nil; want the error %q", d, tc.want)
 			}
-			if got := err.Error(); got != tc.want {
-				t.Errorf("error\n got %s\nwant %s", got, tc.want)
-			}
-			var fe *model.FileError
-			if !errors.As(err, &fe) {
-				t.Fatalf("error is %T, want *model.FileError", err)
-			}
-			if fe.Line != tc.line || fe.Key != tc.key {
-				t.Errorf("line %d, key %q; want line %d, key %q", fe.Line, fe.Key, tc.line, tc.key)
-			}
+			checkFileError(t, err, tc.want, tc.line, tc.key)
 		})
+	}
+}
+
+// checkFileError checks that err is a *model.FileError of message want,
+// line and key.
+func checkFileError(t *testing.T, err error, want string, line int, key string) {
+	t.Helper()
+	if got := err.Error(); got != want {
+		t.Errorf("error\n got %s\nwant %s", got, want)
+	}
+	var fe *model.FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("error is %T, want *model.FileError", err)
+	}
+	if fe.Line != line || fe.Key != key {
+		t.Errorf("line %d, key %q; want line %d, key %q", fe.Line, fe.Key, line, key)
 	}
 }
 
