@@ -221,11 +221,7 @@ func v8Sample(a model.AnchorFree, source string) (*v8Inputs, error) {
 	if err != nil {
 		return nil, cli.AsInput(err)
 	}
-	in := &v8Inputs{p: s.P, q: s.Q, head: a, source: source, f32: true}
-	for _, l := range s.Targets {
-		in.targets = append(in.targets, l)
-	}
-	return in, nil
+	return &v8Inputs{p: s.P, q: s.Q, targets: s.Targets, head: a, source: source, f32: true}, nil
 }
 
 // sampleSize is the image size of the built-in samples shaped by a model
