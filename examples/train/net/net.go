@@ -95,6 +95,22 @@ func (n *Net) Grids() [][2]int {
 	return g
 }
 
+// OutShapes returns the shapes of Forward's outputs for a batch of bs
+// images: [bs, na, ny, nx, 5+nc] each, or for the anchor-free head [bs,
+// 4·reg_max+nc, ny, nx].
+func (n *Net) OutShapes(bs int) [][]int {
+	grids := n.Grids()
+	out := make([][]int, len(grids))
+	for i, g := range grids {
+		if n.cfg.AnchorFree != nil {
+			out[i] = []int{bs, n.no(), g[0], g[1]}
+		} else {
+			out[i] = []int{bs, n.na(), g[0], g[1], n.no()}
+		}
+	}
+	return out
+}
+
 // no is the number of channels per anchor: x, y, w, h, objectness, classes.
 // For the anchor-free head: 4·reg_max box bins, then the classes.
 func (n *Net) no() int {

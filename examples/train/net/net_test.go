@@ -225,6 +225,9 @@ func TestForward(t *testing.T) {
 		if got := out[i].Shape().Dimensions; fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("layer %d: shape %v, want %v", i, got, want)
 		}
+		if got := n.OutShapes(2)[i]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("layer %d: OutShapes %v, want %v", i, got, want)
+		}
 		p := tensors.MustCopyFlatData[float32](out[i])
 		cells := 64 / n.Config().Detect.Strides[i]
 		objWant, clsWant := math.Log(8/(cells*cells)), math.Log(0.6/(4-0.99))
@@ -272,6 +275,9 @@ func TestForwardAnchorFree(t *testing.T) {
 	for i, want := range [][]int{{2, no, 8, 8}, {2, no, 4, 4}} {
 		if got := out[i].Shape().Dimensions; fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("layer %d: shape %v, want %v", i, got, want)
+		}
+		if got := n.OutShapes(2)[i]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("layer %d: OutShapes %v, want %v", i, got, want)
 		}
 		p := tensors.MustCopyFlatData[float32](out[i])
 		cells := 64 / a.Strides[i]

@@ -290,21 +290,8 @@ func (r *Run) trainEpoch() (lossItems, error) {
 	return sum.scale(1 / float64(nb)), nil
 }
 
-// outShapes are the raw outputs' shapes [bs, na, ny, nx, 5+nc], or for the
-// anchor-free head [bs, 4·reg_max+nc, ny, nx].
-func (r *Run) outShapes(bs int) [][]int {
-	grids := r.g.net.Grids()
-	out := make([][]int, len(grids))
-	for i, g := range grids {
-		if a := r.cfg.AnchorFree; a != nil {
-			out[i] = []int{bs, a.Channels(), g[0], g[1]}
-			continue
-		}
-		d := r.cfg.Detect
-		out[i] = []int{bs, d.NA(), g[0], g[1], 5 + d.NC}
-	}
-	return out
-}
+// outShapes are the raw outputs' shapes for a batch of bs images.
+func (r *Run) outShapes(bs int) [][]int { return r.g.net.OutShapes(bs) }
 
 // nc is the number of classes of the head.
 func (r *Run) nc() int {
