@@ -87,18 +87,18 @@ func (l *lossEngine) loss(preds [][]float32, shapes [][]int, labels []target.Lab
 	}
 	var items lossItems
 	var total float64
+	var err error
 	if l.v8 != nil {
-		r, err := l.v8.Loss(l.preds, labels, grads)
-		if err != nil {
-			return lossItems{}, 0, nil, err
-		}
+		var r v8loss.Result
+		r, err = l.v8.Loss(l.preds, labels, grads)
 		items, total = lossItems{r.LBox, r.LDfl, r.LCls}, r.Loss
 	} else {
-		r, err := l.v5.Loss(l.preds, labels, grads)
-		if err != nil {
-			return lossItems{}, 0, nil, err
-		}
+		var r computeloss.Result
+		r, err = l.v5.Loss(l.preds, labels, grads)
 		items, total = lossItems{r.LBox, r.LObj, r.LCls}, r.Loss
+	}
+	if err != nil {
+		return lossItems{}, 0, nil, err
 	}
 	if !grad {
 		return items, total, nil, nil
