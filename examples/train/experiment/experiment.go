@@ -60,16 +60,18 @@ type Outcome struct {
 	Matched Multipliers
 }
 
-// Seed is one seed's training of a run: its last epoch's row of
-// results.csv, every row, and the time its epochs took, validation included.
+// Seed is one seed's training of a run: every row of results.csv, and the
+// time its epochs took, validation included.
 type Seed struct {
 	Seed    uint64
-	Final   trainer.Row
 	Rows    []trainer.Row
 	Seconds float64
 	Dir     string // the run directory, with results.csv and results.png
 	Trained int    // epochs this call trained; the rest came from a checkpoint
 }
+
+// Final is the seed's last epoch's row.
+func (s Seed) Final() trainer.Row { return s.Rows[len(s.Rows)-1] }
 
 // Multipliers are the factors of a gains=matched run's cls and obj gains.
 type Multipliers struct{ Cls, Obj float64 }
@@ -167,7 +169,7 @@ func (s Setup) execute(run Run, h *hyp.Hyp, seed uint64, job trainer.Job) (Seed,
 		return Seed{}, err
 	}
 	rows := r.Rows()
-	return Seed{Seed: seed, Final: rows[len(rows)-1], Rows: rows, Seconds: r.TrainTime().Seconds(), Dir: cfg.Dir,
+	return Seed{Seed: seed, Rows: rows, Seconds: r.TrainTime().Seconds(), Dir: cfg.Dir,
 		Trained: r.Epoch() - resumedAt}, nil
 }
 

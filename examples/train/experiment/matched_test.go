@@ -74,7 +74,7 @@ func TestMatchedGains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again[1].Matched != m || again[1].Seeds[0].Trained != 0 || again[1].Seeds[0].Final != out[1].Seeds[0].Final {
+	if again[1].Matched != m || again[1].Seeds[0].Trained != 0 || again[1].Seeds[0].Final() != out[1].Seeds[0].Final() {
 		t.Errorf("second Execute: multipliers %+v, trained %d epochs; want %+v and 0", again[1].Matched, again[1].Seeds[0].Trained, m)
 	}
 	// A run with the focal hyp but plain gains trains differently.
@@ -83,7 +83,7 @@ func TestMatchedGains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if po[0].Seeds[0].Final == out[1].Seeds[0].Final {
+	if po[0].Seeds[0].Final() == out[1].Seeds[0].Final() {
 		t.Errorf("the matched run's results equal the plain focal run's: the gains were not applied")
 	}
 }

@@ -71,7 +71,7 @@ func mapAll(r trainer.Row) float64 { return r.MAP }
 func (o Outcome) finals(m metric) []float64 {
 	v := make([]float64, len(o.Seeds))
 	for i, s := range o.Seeds {
-		v[i] = m(s.Final)
+		v[i] = m(s.Final())
 	}
 	return v
 }
