@@ -248,6 +248,22 @@ func TestWriteMarkdown(t *testing.T) {
 	if !strings.Contains(b.String(), "0 of the 24 epochs trained during this call") {
 		t.Errorf("report does not say that no epoch was trained:\n%s", b.String())
 	}
+	if strings.Contains(b.String(), "written by hand") {
+		t.Errorf("a report without notes mentions notes:\n%s", b.String())
+	}
+
+	// With notes: inserted as they are, after the method and before the
+	// first table, with the file named.
+	rep.Notes, rep.NotesFile = "## Verdicts\n\nFocal loses.", "hyps/notes.md"
+	b.Reset()
+	if err := WriteMarkdown(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	doc := b.String()
+	notes, method, table := strings.Index(doc, "## Verdicts\n\nFocal loses.\n"), strings.Index(doc, "interval contains 0 is not a finding"), strings.Index(doc, "## easy/default")
+	if !(method >= 0 && method < notes && notes < table) || !strings.Contains(doc, "`hyps/notes.md`, written by hand") {
+		t.Errorf("notes at %d, method at %d, first table at %d, want method < notes < table and the file named:\n%s", notes, method, table, doc)
+	}
 	var png bytes.Buffer
 	if err := rep.Groups()[0].WritePNG(&png); err != nil || !bytes.HasPrefix(png.Bytes(), []byte("\x89PNG")) {
 		t.Errorf("group PNG: %v", err)

@@ -24,6 +24,10 @@ type Report struct {
 	Backend   string   // the GoMLX backend
 	Date      string
 	ImagesDir string // the PNGs' folder, relative to the document
+	// Notes is Markdown written by hand from an earlier report of the same
+	// runs (the verdicts), inserted as it is before the tables; NotesFile
+	// names its file in the report. Empty: no notes.
+	Notes, NotesFile string
 }
 
 // Group is one group of the report: runs on one dataset and model, the
@@ -215,6 +219,13 @@ interval contains 0 is not a finding**: the seeds alone could have produced
 it. Differences whose interval excludes 0 are in bold. Time is the
 wall-clock minutes per seed, validation included, on a machine shared with
 other work: compare it between runs with care.
+{{- if .Notes}}
+
+_The next section is ` + "`{{.NotesFile}}`" + `, written by hand from the tables and curves
+after it; everything else in this report is written by the tool._
+
+{{.Notes}}
+{{- end}}
 {{range .Groups}}
 ## {{.Name}} (baseline: {{.Baseline}})
 

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/yolo-loss/yololoss/examples/train/experiment"
 	"github.com/yolo-loss/yololoss/examples/train/synth"
@@ -29,8 +30,13 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 		"(default <dir>/experiment.md, rewritten by each call)")
 	force := fs.Bool("force", false, "replace the report -o and its PNGs if they exist")
 	retrain := fs.Bool("retrain", false, "train every run again, removing its run directories in -dir first")
+	notesFile := fs.String("notes", "", "Markdown written by hand (the verdicts), put into the report before its tables")
 	if err := parse(fs, args, stderr); err != nil {
 		return err
+	}
+	notes, err := readNotes(*notesFile)
+	if err != nil {
+		return inputError{err}
 	}
 	if *seeds < 1 {
 		return inputError{fmt.Errorf("-seeds %d is below 1", *seeds)}
@@ -110,12 +116,40 @@ func experimentCmd(args []string, stdout, stderr io.Writer) error {
 		Machine: fmt.Sprintf("%s, %d cores; load average %s at the start of the call, %s at its end", cpuModel(), runtime.NumCPU(), loadStart, loadAverage()),
 		Backend: tf.backend, Date: time.Now().UTC().Format("2006-01-02"),
 		ImagesDir: relPath(filepath.Dir(*doc), images),
+		Notes:     notes, NotesFile: filepath.ToSlash(*notesFile),
 	}
 	if err := writeReport(rep, *doc, images); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s written, with %d PNGs in %s\n", *doc, len(rep.Groups()), images)
 	return nil
+}
+
+// maxNotesBytes bounds the notes file: a page of verdicts, not a dataset.
+const maxNotesBytes = 1 << 20
+
+// readNotes reads the -notes file ("" for none), before any training, so
+// that a wrong path fails at once: at most maxNotesBytes of UTF-8 text,
+// without its surrounding blank lines.
+func readNotes(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("-notes: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxNotesBytes+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("-notes %s: %w", path, err)
+	case len(b) > maxNotesBytes:
+		return "", fmt.Errorf("-notes %s: over %d bytes; the notes are a page of verdicts", path, maxNotesBytes)
+	case !utf8.Valid(b):
+		return "", fmt.Errorf("-notes %s: not UTF-8 text", path)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // checkReport refuses, before any training, a report path -o that exists

@@ -107,6 +107,7 @@ func TestUsageErrors(t *testing.T) {
 		{"missing hyp", []string{"train", "-hyp", "no-such.yaml"}, "no-such.yaml"},
 		{"xla not compiled in", []string{"train", "-backend", "xla:cuda", "-data", "none.yaml"}, `backend "xla" is not compiled in (build with -tags xla`},
 		{"resume and force", []string{"train", "-resume", "-force"}, "exclude each other"},
+		{"missing notes", []string{"experiment", "-notes", "no-such-notes.md"}, "-notes: open no-such-notes.md"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := yolotrain(t, tt.args...)
@@ -286,7 +287,11 @@ func TestExperimentSeeds(t *testing.T) {
 	if err := os.WriteFile(other, []byte("old\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr = yolotrain(t, append(args, "-o", other, "-force")...)
+	notes := filepath.Join(tmp, "notes.md")
+	if err := os.WriteFile(notes, []byte("\n## Verdicts\n\nNone on one epoch.\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = yolotrain(t, append(args, "-o", other, "-force", "-notes", notes)...)
 	wantExit(t, "experiment again", code, 0, stderr)
 	if strings.Contains(stdout, "epoch 1/1:") {
 		t.Errorf("the second call trained:\n%s", stdout)
@@ -297,6 +302,9 @@ func TestExperimentSeeds(t *testing.T) {
 	again, err := os.ReadFile(other)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(string(again), "\n\n## Verdicts\n\nNone on one epoch.\n\n## tiny/synth") {
+		t.Errorf("the second report does not hold the notes before the table:\n%s", again)
 	}
 	if !strings.Contains(string(again), "0 of the 6 epochs trained during this call") {
 		t.Errorf("the second report does not say that nothing was trained:\n%s", again)
