@@ -240,6 +240,8 @@ func TestWriteMarkdown(t *testing.T) {
 		"## hard/default (baseline: bce)",
 		"![easy/default](experiment/easy-default.png)",
 		"  - focal-matched (easy/default): cls gain ×8.125, obj gain ×145.5",
+		"## The gradient-scale test",
+		"- easy/default: focal-matched − focal, Δ mAP@0.5 +0.167 [-0.120, +0.454], Δ mAP@0.5:0.95 +0.083 [-0.060, +0.227]; the gap it would close, focal − bce: Δ mAP@0.5 **-0.200 [-0.200, -0.200]**, of which the mean difference closes 83%",
 	} {
 		if !strings.Contains(b.String(), line+"\n") {
 			t.Errorf("report lacks the line %q:\n%s", line, b.String())

@@ -147,6 +147,37 @@ func (r Report) matched() []string {
 	return out
 }
 
+// scaleTests compares each gains=matched run with the run of its group that
+// has the same hyp file and its own gains (the run it matches), seed by
+// seed: the gradient-scale test. A matched run without such a run is left
+// out.
+func (r Report) scaleTests() []string {
+	var out []string
+	for _, g := range r.Groups() {
+		base := g.Outcomes[0]
+		for _, m := range g.Outcomes {
+			if m.Run.Gains != "matched" {
+				continue
+			}
+			for _, u := range g.Outcomes {
+				if u.Run.Gains != "" || u.Run.File != m.Run.File || u.Run.Name == base.Run.Name {
+					continue
+				}
+				gap := paired(base.finals(map50), u.finals(map50))
+				closed := paired(u.finals(map50), m.finals(map50))
+				line := fmt.Sprintf("%s: %s − %s, Δ mAP@0.5 %s, Δ mAP@0.5:0.95 %s; the gap it would close, %s − %s: Δ mAP@0.5 %s",
+					g.Name, m.Run.Name, u.Run.Name, diffText(closed), diffText(paired(u.finals(mapAll), m.finals(mapAll))),
+					u.Run.Name, base.Run.Name, diffText(gap))
+				if gap.Mean < 0 {
+					line += fmt.Sprintf(", of which the mean difference closes %.0f%%", -100*closed.Mean/gap.Mean)
+				}
+				out = append(out, line)
+			}
+		}
+	}
+	return out
+}
+
 // trained says how many of the epochs reported this call trained.
 func (r Report) trained() string {
 	n, all := 0, 0
@@ -187,7 +218,8 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		Matched []string
 		Trained string
 		Last    uint64
-	}{r, gv, r.matched(), r.trained(), r.Schedule.Seed + uint64(r.Seeds) - 1})
+		Scale   []string
+	}{r, gv, r.matched(), r.trained(), r.Schedule.Seed + uint64(r.Seeds) - 1, r.scaleTests()})
 }
 
 var reportTemplate = template.Must(template.New("report").Parse(`# Experiment: BCE, focal and varifocal loss by mAP over seeds, in a Go trainer
@@ -237,6 +269,17 @@ Validation mAP per epoch: each run's mean over the seeds, with a band from
 the lowest to the highest seed.
 
 ![{{.Name}}]({{.PNG}})
+{{end}}
+{{- if .Scale}}
+## The gradient-scale test
+
+Each matched run against the run it matches (the same hyp file with its own
+gains), paired seed by seed like the tables' differences, beside that run's
+gap to its group's baseline. If the criterion's deficit were its gradient's
+scale, the first difference would be about minus the gap and its interval
+would exclude 0.
+{{range .Scale}}
+- {{.}}{{end}}
 {{end}}
 ## What synthetic data can and cannot tell
 
