@@ -48,4 +48,16 @@
 // first seed at initialisation (trainer.FirstBatchGradient). The
 // measurement is deterministic, so a resumed run finds the same gains in
 // its checkpoint.
+//
+// The report's section on the gradient-scale test pairs each matched run,
+// seed by seed, with the run of its group that has the same hyp file and its
+// own gains, beside that run's gap to the baseline: if the deficit were the
+// scale, the matched − unmatched difference would be about minus the gap.
+//
+// # Notes
+//
+// Report.Notes (yolotrain experiment -notes FILE) is Markdown written by hand
+// from an earlier report of the same runs, the verdicts, inserted before the
+// tables and marked as hand-written with its file named; everything else in
+// the report is generated.
 package experiment

@@ -26,9 +26,10 @@ type Schedule struct {
 	NominalBatch int
 }
 
-// DefaultSchedule is the schedule of docs/experiment.md: chosen so that one
+// DefaultSchedule is the experiment's full schedule: chosen so that one
 // BCE run takes at most 12 minutes on the project's 2-core machine (the
-// numbers are in examples/train/BENCHMARKS.md). It takes an optimiser step
+// numbers are in examples/train/BENCHMARKS.md). docs/experiment.md ran its
+// 39 runs at half of it (-epochs 4) to fit one session. It takes an optimiser step
 // per batch (NominalBatch 0): its learning rate and length were tuned so,
 // and YOLOv5's accumulation to a nominal batch of 64 (-nbs 64) leaves a
 // quarter of the steps, too few for this schedule (BENCHMARKS.md has both
