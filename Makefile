@@ -34,9 +34,14 @@ vet:
 # examples/train/hyps/experiment.txt, for 3 seeds each, up to 12 minutes a
 # run on 2 cores. Runs already trained in examples/train/runs/experiment are
 # reused from their checkpoints, so it resumes where it stopped. Its report
-# goes to examples/train/runs/experiment/experiment.md.
+# goes to examples/train/runs/experiment/experiment.md. EXPERIMENT_FLAGS go
+# to yolotrain experiment: docs/experiment.md was written with
+#   make experiment EXPERIMENT_FLAGS='-epochs 4 -dir runs/experiment-e4 -o ../../docs/experiment.md -force -notes hyps/experiment-notes.md'
+# after its runs were trained two at a time by tools/experiment_parallel.sh
+# (the same runs and run directories; see its header).
+EXPERIMENT_FLAGS ?=
 experiment:
-	$(TRAIN) CGO_ENABLED=0 GOMLX_NO_AUTO_INSTALL=1 $(GO) run ./cmd/yolotrain experiment
+	$(TRAIN) CGO_ENABLED=0 GOMLX_NO_AUTO_INSTALL=1 $(GO) run ./cmd/yolotrain experiment $(EXPERIMENT_FLAGS)
 
 demo:
 	$(GO) run ./cmd/lossdemo
