@@ -330,7 +330,8 @@ func TestCompareBoxMark(t *testing.T) {
 }
 
 // TestReadme: the README's Python lines name the interpreter that has the
-// packages, and the files that its Go snippets load exist here.
+// packages, and the files that its Go snippets load and the docs/ files it
+// names exist here.
 func TestReadme(t *testing.T) {
 	b, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -342,6 +343,11 @@ func TestReadme(t *testing.T) {
 			runs++
 			if m[2] != "/usr/bin/python3" {
 				t.Errorf("README line %d runs %s, want /usr/bin/python3: %s", i+1, m[2], line)
+			}
+		}
+		for _, m := range regexp.MustCompile(`\bdocs/[\w./-]*\w`).FindAllString(line, -1) {
+			if _, err := os.Stat(filepath.Join("../..", m)); err != nil {
+				t.Errorf("README line %d names %s, which is not in the repository", i+1, m)
 			}
 		}
 		for _, m := range regexp.MustCompile(`\.Load(?:File)?\("([^"]+)"`).FindAllStringSubmatch(line, -1) {
