@@ -17,6 +17,7 @@
 # gains=matched run is one process for all its seeds, with its group's
 # baseline (already trained, so reused) as the line before it, because the
 # multipliers are measured on the first seed and must be the same for all.
+# Only with a matched run do the baselines finish before the rest starts.
 #
 # Why a script and not a flag of yolotrain: one process holds one GoMLX
 # backend and one GOMAXPROCS; separate processes keep the runs independent,
@@ -137,8 +138,12 @@ queue() { # the jobs of one phase, seed after seed, as "file seed nseeds"
 	done
 }
 runjob='mapfile -t common <"$work/common"; job "$@"'
-for phase in 1 2; do
-	queue $phase | xargs -r -P "$JOBS" -L 1 bash -c "$(declare -f job); $runjob" _
-done
+run() { xargs -r -P "$JOBS" -L 1 bash -c "$(declare -f job); $runjob" _; }
+if ((${#matched[@]})); then
+	queue 1 | run # a matched run needs its baseline's seeds finished
+	queue 2 | run
+else
+	{ queue 1; queue 2; } | run
+fi
 
 "$work/yolotrain" experiment "${common[@]}" -runs "$RUNS" -seed "$SEED" -seeds "$SEEDS" "${final[@]}"
