@@ -58,8 +58,11 @@ func (g Group) panel(title string, m metric) (*plot.Plot, error) {
 	p.Title.Text = title
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "validation (mean over seeds, band: min to max)"
-	p.Y.Min, p.Y.Max = 0, 1
-	p.Legend.Top = true
+	// The y axis runs from 0 to the highest band (Add widens it to the
+	// data), so that a group far below mAP 1 still shows its differences;
+	// the legend sits top left, where rising curves are not.
+	p.Y.Min, p.Y.Max = 0, 0
+	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
 	epochs := 0
 	for i, o := range g.Outcomes {
@@ -97,6 +100,9 @@ func (g Group) panel(title string, m metric) (*plot.Plot, error) {
 		dots.Color, dots.Shape, dots.Radius = c, draw.CircleGlyph{}, vg.Points(2)
 		p.Add(l, dots)
 		p.Legend.Add(o.Run.Name, l, dots)
+	}
+	if p.Y.Max <= 0 { // every value 0: an axis of some height
+		p.Y.Max = 1
 	}
 	if epochs == 1 {
 		p.X.Min, p.X.Max = 0.5, 1.5
