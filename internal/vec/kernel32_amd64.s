@@ -47,6 +47,36 @@
 	VPADDD k, out, out; \
 	VANDNPS out, m, out
 
+// SIGSP32: from x in Y0 and e = e^−|x| in Y2 (EXPNEG32 of −|x|), the
+// lanes' softplus and sigmoid. Sets Y5, Y6, Y7, Y8; reads ONE32, TWO32 and
+// LOGC32's coefficients. With d = 1/((1+e)(2+e)):
+//
+//	r = 1/(1+e) = (2+e)·d,  z = e/(2+e) = e·(1+e)·d
+//	Y5 = sp = log1p(e) = 2z·Σ z^{2i}·c_i   (LOGC32's polynomial in z²)
+//	Y6 = r,  Y7 = e·r,  Y8 = s = σ(x) = x < 0 ? e·r : r
+#define SIGSP32 \
+	VADDPS ONE32, Y2, Y5; \
+	VADDPS TWO32, Y2, Y6; \
+	VMULPS Y6, Y5, Y7; \
+	VMOVUPS ONE32, Y8; \
+	VDIVPS Y7, Y8, Y7; \
+	VMULPS Y7, Y6, Y6; \
+	VMULPS Y7, Y5, Y5; \
+	VMULPS Y5, Y2, Y5; \
+	VMULPS Y5, Y5, Y7; \
+	VMOVUPS (LOGC32+0*32)(R8), Y8; \
+	VFMADD213PS (LOGC32+1*32)(R8), Y7, Y8; \
+	VFMADD213PS (LOGC32+2*32)(R8), Y7, Y8; \
+	VFMADD213PS (LOGC32+3*32)(R8), Y7, Y8; \
+	VFMADD213PS (LOGC32+4*32)(R8), Y7, Y8; \
+	VFMADD213PS (LOGC32+5*32)(R8), Y7, Y8; \
+	VFMADD213PS (LOGC32+6*32)(R8), Y7, Y8; \
+	VFMADD213PS ONE32, Y7, Y8; \
+	VADDPS Y5, Y5, Y5; \
+	VMULPS Y8, Y5, Y5; \
+	VMULPS Y6, Y2, Y7; \
+	VBLENDVPS Y0, Y7, Y6, Y8
+
 // func zeroTarget32AVX2(k *[nk32][8]float32, x, loss, grad, tmp *float32, n int, a, gamma float32)
 //
 // zeroTargetAVX2 in float32, eight lanes at a time, for n a multiple of 8:
@@ -86,27 +116,7 @@ pass1:
 pass2:
 	VMOVUPS (SI), Y0              // x
 	VMOVUPS (BX), Y2              // e
-	VADDPS ONE32, Y2, Y5          // 1+e
-	VADDPS TWO32, Y2, Y6          // 2+e
-	VMULPS Y6, Y5, Y7
-	VMOVUPS ONE32, Y8
-	VDIVPS Y7, Y8, Y7             // d = 1/((1+e)(2+e))
-	VMULPS Y7, Y6, Y6             // r = 1/(1+e)
-	VMULPS Y7, Y5, Y5
-	VMULPS Y5, Y2, Y5             // z = e/(2+e)
-	VMULPS Y5, Y5, Y7             // z²
-	VMOVUPS (LOGC32+0*32)(R8), Y8
-	VFMADD213PS (LOGC32+1*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+2*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+3*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+4*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+5*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+6*32)(R8), Y7, Y8
-	VFMADD213PS ONE32, Y7, Y8
-	VADDPS Y5, Y5, Y5
-	VMULPS Y8, Y5, Y5             // sp = log1p(e) = 2z·Σ
-	VMULPS Y6, Y2, Y7             // e·r
-	VBLENDVPS Y0, Y7, Y6, Y8      // s = x < 0 ? e·r : r
+	SIGSP32
 	VBLENDVPS Y0, Y6, Y7, Y9      // s̄ = x < 0 ? r : e·r
 	VMAXPS Y12, Y0, Y10
 	VADDPS Y5, Y10, Y10           // sp⁺ = max(x, 0) + sp
@@ -218,27 +228,7 @@ spass1:
 szero:
 	VMOVUPS (R12), Y0             // x
 	VMOVUPS (R13), Y2             // e
-	VADDPS ONE32, Y2, Y5          // 1+e
-	VADDPS TWO32, Y2, Y6          // 2+e
-	VMULPS Y6, Y5, Y7
-	VMOVUPS ONE32, Y8
-	VDIVPS Y7, Y8, Y7             // d = 1/((1+e)(2+e))
-	VMULPS Y7, Y6, Y6             // r = 1/(1+e)
-	VMULPS Y7, Y5, Y5
-	VMULPS Y5, Y2, Y5             // z = e/(2+e)
-	VMULPS Y5, Y5, Y7             // z²
-	VMOVUPS (LOGC32+0*32)(R8), Y8
-	VFMADD213PS (LOGC32+1*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+2*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+3*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+4*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+5*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+6*32)(R8), Y7, Y8
-	VFMADD213PS ONE32, Y7, Y8
-	VADDPS Y5, Y5, Y5
-	VMULPS Y8, Y5, Y5             // sp = log1p(e) = 2z·Σ
-	VMULPS Y6, Y2, Y7             // e·r
-	VBLENDVPS Y0, Y7, Y6, Y8      // s = x < 0 ? e·r : r
+	SIGSP32
 	VMAXPS Y12, Y0, Y1
 	VADDPS Y5, Y1, Y1             // sp⁺ = max(x, 0) + sp
 	VMULPS Y15, Y1, Y2            // loss = a·sp⁺
@@ -267,27 +257,7 @@ ssum0:
 spass2:
 	VMOVUPS (R12), Y0             // x
 	VMOVUPS (R13), Y2             // e
-	VADDPS ONE32, Y2, Y5          // 1+e
-	VADDPS TWO32, Y2, Y6          // 2+e
-	VMULPS Y6, Y5, Y7
-	VMOVUPS ONE32, Y8
-	VDIVPS Y7, Y8, Y7             // d = 1/((1+e)(2+e))
-	VMULPS Y7, Y6, Y6             // r = 1/(1+e)
-	VMULPS Y7, Y5, Y5
-	VMULPS Y5, Y2, Y5             // z = e/(2+e)
-	VMULPS Y5, Y5, Y7             // z²
-	VMOVUPS (LOGC32+0*32)(R8), Y8
-	VFMADD213PS (LOGC32+1*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+2*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+3*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+4*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+5*32)(R8), Y7, Y8
-	VFMADD213PS (LOGC32+6*32)(R8), Y7, Y8
-	VFMADD213PS ONE32, Y7, Y8
-	VADDPS Y5, Y5, Y5
-	VMULPS Y8, Y5, Y5             // sp = log1p(e) = 2z·Σ
-	VMULPS Y6, Y2, Y7             // e·r
-	VBLENDVPS Y0, Y7, Y6, Y8      // s = x < 0 ? e·r : r
+	SIGSP32
 	VBLENDVPS Y0, Y6, Y7, Y9      // s̄ = x < 0 ? r : e·r
 	VMAXPS Y12, Y0, Y1
 	VADDPS Y5, Y1, Y1             // sp⁺ = max(x, 0) + sp
