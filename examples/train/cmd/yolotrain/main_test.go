@@ -24,6 +24,15 @@ func yolotrain(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// genData writes the easy synthetic set with train and val images to dir
+// through yolotrain gen and returns its data.yaml.
+func genData(t *testing.T, dir string, train, val int) string {
+	t.Helper()
+	code, _, stderr := yolotrain(t, "gen", "-o", dir, "-train", strconv.Itoa(train), "-val", strconv.Itoa(val))
+	wantExit(t, "gen", code, 0, stderr)
+	return filepath.Join(dir, "data.yaml")
+}
+
 func wantExit(t *testing.T, what string, code, want int, stderr string) {
 	t.Helper()
 	if code != want {
@@ -38,15 +47,14 @@ func TestEndToEnd(t *testing.T) {
 	inModule(t)
 	tmp := t.TempDir()
 	data, run := filepath.Join(tmp, "data"), filepath.Join(tmp, "run")
-	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "4", "-val", "2")
-	wantExit(t, "gen", code, 0, stderr)
-	code, _, stderr = yolotrain(t, "gen", "-o", data)
+	dataYAML := genData(t, data, 4, 2)
+	code, _, stderr := yolotrain(t, "gen", "-o", data)
 	wantExit(t, "gen over a dataset", code, 2, stderr)
 	if !strings.Contains(stderr, "already exists") {
 		t.Errorf("gen over a dataset: %q", stderr)
 	}
 
-	trainArgs := []string{"train", "-data", filepath.Join(data, "data.yaml"), "-o", run, "-epochs", "2", "-batch", "2"}
+	trainArgs := []string{"train", "-data", dataYAML, "-o", run, "-epochs", "2", "-batch", "2"}
 	code, stdout, stderr := yolotrain(t, trainArgs...)
 	wantExit(t, "train", code, 0, stderr)
 	if n := strings.Count(stdout, "epoch "); n != 2 {
@@ -66,8 +74,8 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	runs := filepath.Join(tmp, "runs.txt")
-	if err := os.WriteFile(runs, []byte("# two runs\n"+abs(t, "hyps/bce.yaml")+" data="+filepath.Join(data, "data.yaml")+"\n"+
-		abs(t, "hyps/focal.yaml")+" data="+filepath.Join(data, "data.yaml")+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(runs, []byte("# two runs\n"+abs(t, "hyps/bce.yaml")+" data="+dataYAML+"\n"+
+		abs(t, "hyps/focal.yaml")+" data="+dataYAML+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	committed := filepath.Join(tmp, "committed.md")
@@ -156,7 +164,7 @@ func TestFlagGrammar(t *testing.T) {
 	want := map[string][]string{
 		"gen":        {"o", "force", "train", "val"},
 		"train":      {"o", "force", "resume", "data", "hyp", "model", "epochs", "batch", "nbs", "seed", "optimizer", "backend", "autobalance"},
-		"experiment": {"o", "force", "runs", "seeds", "dir", "retrain", "data", "model", "epochs", "batch", "nbs", "seed", "optimizer", "backend"},
+		"experiment": {"o", "force", "runs", "seeds", "dir", "retrain", "notes", "data", "model", "epochs", "batch", "nbs", "seed", "optimizer", "backend"},
 	}
 	for _, sub := range names {
 		code, stdout, stderr := yolotrain(t, sub, "-h")
@@ -190,14 +198,12 @@ func TestFlagGrammar(t *testing.T) {
 func TestRerunAfterInterruptedFirstEpoch(t *testing.T) {
 	inModule(t)
 	tmp := t.TempDir()
-	data, run := filepath.Join(tmp, "data"), filepath.Join(tmp, "run")
-	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "2", "-val", "2")
-	wantExit(t, "gen", code, 0, stderr)
+	dataYAML, run := genData(t, filepath.Join(tmp, "data"), 2, 2), filepath.Join(tmp, "run")
 	if err := os.MkdirAll(filepath.Join(run, "weights"), 0o755); err != nil { // what an interrupted first epoch left
 		t.Fatal(err)
 	}
-	args := []string{"train", "-data", filepath.Join(data, "data.yaml"), "-o", run, "-epochs", "1", "-batch", "2"}
-	code, _, stderr = yolotrain(t, append(args, "-resume")...)
+	args := []string{"train", "-data", dataYAML, "-o", run, "-epochs", "1", "-batch", "2"}
+	code, _, stderr := yolotrain(t, append(args, "-resume")...)
 	wantExit(t, "-resume without a checkpoint", code, 2, stderr)
 	if !strings.Contains(stderr, "without -resume") {
 		t.Errorf("-resume without a checkpoint: %q, want a hint to run again without -resume", stderr)
@@ -214,11 +220,9 @@ func TestRerunAfterInterruptedFirstEpoch(t *testing.T) {
 func TestExperimentSeeds(t *testing.T) {
 	inModule(t)
 	tmp := t.TempDir()
-	data := filepath.Join(tmp, "tiny")
-	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "16", "-val", "8")
-	wantExit(t, "gen", code, 0, stderr)
+	dataYAML := genData(t, filepath.Join(tmp, "tiny"), 16, 8)
 	runs := filepath.Join(tmp, "runs.txt")
-	line := func(hyp string) string { return abs(t, hyp) + " data=" + filepath.Join(data, "data.yaml") + "\n" }
+	line := func(hyp string) string { return abs(t, hyp) + " data=" + dataYAML + "\n" }
 	if err := os.WriteFile(runs, []byte(line("hyps/bce.yaml")+line("hyps/focal.yaml")), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -318,11 +322,9 @@ func TestExperimentSeeds(t *testing.T) {
 func TestTrainAnchorFree(t *testing.T) {
 	inModule(t)
 	tmp := t.TempDir()
-	data := filepath.Join(tmp, "data")
-	code, _, stderr := yolotrain(t, "gen", "-o", data, "-train", "4", "-val", "2")
-	wantExit(t, "gen", code, 0, stderr)
+	dataYAML := genData(t, filepath.Join(tmp, "data"), 4, 2)
 	args := func(run, hyp, model string) []string {
-		return []string{"train", "-data", filepath.Join(data, "data.yaml"), "-o", filepath.Join(tmp, run), "-epochs", "1", "-batch", "2",
+		return []string{"train", "-data", dataYAML, "-o", filepath.Join(tmp, run), "-epochs", "1", "-batch", "2",
 			"-hyp", hyp, "-model", model}
 	}
 	code, stdout, stderr := yolotrain(t, args("v8", "hyps/v8-bce.yaml", "models/synth-v8.yaml")...)
